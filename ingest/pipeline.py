@@ -1,0 +1,333 @@
+"""Incremental, idempotent ingest of a project's files into the relational store and Chroma.
+
+- A file whose bytes (and the settings that shape its chunks) are unchanged is not even parsed.
+- A document whose content hash is unchanged is not re-embedded.
+- A changed document is replaced all-or-nothing: its new vectors are written under new ids, the
+  relational store switches to them in one transaction, then the old vectors are removed. Every
+  vector write is announced first, so a crash at any point is repaired by the next run.
+- `prune` removes documents that are no longer in the given paths; without it they are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from assistant.embeddings import Embedder
+from assistant.errors import EmbeddingModelMismatchError, InvalidInputError
+from assistant.models import Kind, StatusCategory
+from assistant.store.documents import DocumentStore, DocumentWrite, SourceFileState
+from assistant.store.vectors import ProjectIndex, VectorStore
+from ingest.chunking import Chunker
+from ingest.loaders import LOADER_VERSION, load_file
+from ingest.loaders.base import LoaderOptions, LoadFailure, SourceFile, content_hash
+
+IGNORED_FILE_NAMES = {"thumbs.db", "desktop.ini"}
+# Documents are embedded and written in groups of about this many chunks.
+WRITE_BATCH_CHUNKS = 512
+
+
+class IngestProgress(Protocol):
+    def files_found(self, count: int) -> None: ...
+    def file_read(self, display: str) -> None: ...
+    def embedding_planned(self, chunks: int) -> None: ...
+    def chunks_embedded(self, count: int) -> None: ...
+
+
+class SilentProgress:
+    def files_found(self, count: int) -> None:
+        pass
+
+    def file_read(self, display: str) -> None:
+        pass
+
+    def embedding_planned(self, chunks: int) -> None:
+        pass
+
+    def chunks_embedded(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class IngestSummary:
+    project: str
+    files: int = 0
+    files_unchanged: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    # No longer in the source but kept, because prune was not asked for.
+    stale: list[str] = field(default_factory=list)
+    failures: list[LoadFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped_items: int = 0
+    chunks_written: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+class LazyProjectIndex:
+    """Opens the project's collection on first use, so a no-op ingest never touches Chroma."""
+
+    def __init__(self, open_index: Callable[[], ProjectIndex]) -> None:
+        self._open = open_index
+        self._index: ProjectIndex | None = None
+
+    def get(self) -> ProjectIndex:
+        if self._index is None:
+            self._index = self._open()
+        return self._index
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        *,
+        store: DocumentStore,
+        vectors: VectorStore,
+        embedder: Callable[[], Embedder],
+        model_id: str,
+        chunker: Chunker,
+        status_map: dict[str, StatusCategory] | None = None,
+        jira_browse_url: str | None = None,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
+        self.model_id = model_id
+        self.chunker = chunker
+        self.status_map = status_map or {}
+        self.jira_browse_url = jira_browse_url
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        project: str,
+        *,
+        kind: Kind | None = None,
+        prune: bool = False,
+        progress: IngestProgress | None = None,
+    ) -> IngestSummary:
+        started = time.perf_counter()
+        progress = progress or SilentProgress()
+        files = discover_files(paths)
+        roots = [Path(path).resolve() for path in paths]
+        indexed_with = self.store.project_model(project)
+        if indexed_with is not None and indexed_with != self.model_id:
+            raise EmbeddingModelMismatchError(project, indexed_with, self.model_id)
+        self.store.ensure_project(project, self.model_id)
+        index = LazyProjectIndex(lambda: self.vectors.project_index(project, self.model_id))
+        repair_vector_writes(self.store, index, project)
+
+        options = LoaderOptions(project, kind, self.status_map, self.jira_browse_url)
+        signature = "|".join(
+            [
+                LOADER_VERSION,
+                options.signature(),
+                str(self.chunker.max_tokens),
+                self.chunker.counter.encoding_name,
+                str(self.chunker.counter.exact),
+            ]
+        )
+        stored = self.store.document_states(project)
+        stored_files = self.store.source_file_states(project)
+        summary = IngestSummary(project=project, files=len(files))
+        progress.files_found(len(files))
+
+        seen: dict[str, str] = {}
+        writes: list[DocumentWrite] = []
+        read_files: dict[str, SourceFileState] = {}
+        failed_files: set[str] = set()
+        for path, root in files:
+            key = str(path)
+            display = display_path(path, root)
+            fingerprint = _fingerprint(path, signature, display)
+            previous = stored_files.get(key)
+            if (
+                previous is not None
+                and previous.fingerprint == fingerprint
+                and all(doc_id in stored and doc_id not in seen for doc_id in previous.document_ids)
+            ):
+                seen.update(dict.fromkeys(previous.document_ids, display))
+                summary.unchanged += len(previous.document_ids)
+                summary.files_unchanged += 1
+                progress.file_read(display)
+                continue
+
+            result = load_file(SourceFile(path, display), options)
+            summary.failures.extend(result.failures)
+            summary.warnings.extend(result.warnings)
+            summary.skipped_items += result.skipped
+            file_ok = not result.failures
+            document_ids: list[str] = []
+            for loaded in result.documents:
+                document = loaded.document
+                if document.id in seen:
+                    summary.failures.append(
+                        LoadFailure(
+                            display,
+                            f"document id '{document.id}' also comes from {seen[document.id]}; "
+                            "only the first was ingested",
+                        )
+                    )
+                    file_ok = False
+                    continue
+                seen[document.id] = display
+                document_ids.append(document.id)
+                document.content_hash = content_hash(document, loaded.sections)
+                before = stored.get(document.id)
+                if (
+                    before is not None
+                    and before.content_hash == document.content_hash
+                    and before.source_file == key
+                ):
+                    summary.unchanged += 1
+                    continue
+                writes.append(DocumentWrite(document, key, self.chunker.chunk(loaded)))
+                (summary.updated if before is not None else summary.added).append(document.id)
+            if file_ok:
+                read_files[key] = SourceFileState(fingerprint, tuple(document_ids))
+            else:
+                failed_files.add(key)
+            progress.file_read(display)
+
+        self._write(project, writes, index, progress, summary)
+
+        # Documents from these paths that this run did not see are gone from the source. A file
+        # that failed is left alone: its missing documents may just be the rows that failed.
+        gone = [
+            doc_id
+            for doc_id, state in stored.items()
+            if doc_id not in seen
+            and _is_under(state.source_file, roots)
+            and state.source_file not in failed_files
+        ]
+        vanished_files = [
+            path for path in stored_files if _is_under(path, roots) and not Path(path).exists()
+        ]
+        if prune:
+            if gone:
+                removal, chunk_ids = self.store.remove_documents(project, gone)
+                if removal is not None:
+                    index.get().delete(chunk_ids)
+                    self.store.clear_vector_write(removal)
+            summary.removed = gone
+        else:
+            summary.stale = gone
+        self.store.record_source_files(project, read_files, vanished_files if prune else ())
+        self.store.mark_ingested(project)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _write(
+        self,
+        project: str,
+        writes: list[DocumentWrite],
+        index: LazyProjectIndex,
+        progress: IngestProgress,
+        summary: IngestSummary,
+    ) -> None:
+        progress.embedding_planned(sum(len(write.chunks) for write in writes))
+        if not writes:
+            return
+        embedder = self.embedder()
+        embedder.load()
+        for batch in _batches(writes, WRITE_BATCH_CHUNKS):
+            chunks = [chunk for write in batch for chunk in write.chunks]
+            began = time.perf_counter()
+            embeddings = embedder.embed_texts([chunk.text for chunk in chunks])
+            summary.embed_seconds += time.perf_counter() - began
+            intent = self.store.announce_vector_write(project, "upsert", [c.id for c in chunks])
+            if chunks:
+                index.get().upsert(chunks, embeddings)
+            removal, stale_ids = self.store.commit_documents(project, batch, intent)
+            if removal is not None:
+                index.get().delete(stale_ids)
+                self.store.clear_vector_write(removal)
+            summary.chunks_written += len(chunks)
+            progress.chunks_embedded(len(chunks))
+
+
+def repair_vector_writes(store: DocumentStore, index: LazyProjectIndex, project: str) -> int:
+    """Finish what a crashed run left: drop vectors never committed, or never deleted."""
+    pending = store.pending_vector_writes(project)
+    for write in pending:
+        if write.chunk_ids:
+            index.get().delete(write.chunk_ids)
+        store.clear_vector_write(write.id)
+    return len(pending)
+
+
+def discover_files(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
+    """Every file under the given paths, with the root it was found under, in a stable order."""
+    if not paths:
+        raise InvalidInputError("Give at least one file or folder to ingest.")
+    found: list[tuple[Path, Path]] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise InvalidInputError(f"No such file or folder: {given}")
+        root = path.resolve()
+        if root.is_file():
+            found.append((root, root))
+            continue
+        for candidate in sorted(root.rglob("*")):
+            relative = candidate.relative_to(root)
+            if not candidate.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            if candidate.name.startswith("~$") or candidate.name.lower() in IGNORED_FILE_NAMES:
+                continue  # Office lock files and OS clutter
+            found.append((candidate, root))
+    if not found:
+        raise InvalidInputError(
+            "No files found in " + ", ".join(str(p) for p in paths) + " (hidden files are skipped)."
+        )
+    unique: dict[Path, tuple[Path, Path]] = {}
+    for path, root in found:
+        unique.setdefault(path, (path, root))
+    return list(unique.values())
+
+
+def display_path(path: Path, root: Path) -> str:
+    """How a file is shown in citations: relative to the folder ingested, that folder included
+    (so the same folder gives the same paths whatever the working directory)."""
+    if path == root:
+        return path.name
+    return (Path(root.name) / path.relative_to(root)).as_posix()
+
+
+def _fingerprint(path: Path, signature: str, display: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(signature.encode())
+    digest.update(display.encode())
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_under(path: str, roots: list[Path]) -> bool:
+    candidate = Path(path)
+    return any(candidate == root or root in candidate.parents for root in roots)
+
+
+def _batches(writes: list[DocumentWrite], limit: int) -> Iterator[list[DocumentWrite]]:
+    batch: list[DocumentWrite] = []
+    size = 0
+    for write in writes:
+        if batch and size + len(write.chunks) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(write)
+        size += len(write.chunks)
+    if batch:
+        yield batch
