@@ -141,7 +141,7 @@ def _locator(section: SourceSection, group: list[SourceLine]) -> Locator:
     update: dict[str, object] = {}
     if section.numbered:
         update["line_start"] = min(line.number for line in group)
-        update["line_end"] = max(line.number for line in group)
+        update["line_end"] = max(line.last_number or line.number for line in group)
     times = [line.time for line in group if line.time]
     if times:
         update["time_start"] = times[0]

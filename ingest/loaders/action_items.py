@@ -41,7 +41,7 @@ def parse_action_line(
     *,
     in_action_section: bool,
     attendees: Sequence[str] = (),
-    default_year: int | None = None,
+    meeting_date: dt.date | None = None,
 ) -> ActionItem | None:
     """An action item if the line is one, else None."""
     owner_hint: str | None = None
@@ -57,7 +57,7 @@ def parse_action_line(
     else:
         return None
     return parse_action_text(
-        body, done=done, owner=owner_hint, attendees=attendees, default_year=default_year
+        body, done=done, owner=owner_hint, attendees=attendees, meeting_date=meeting_date
     )
 
 
@@ -67,18 +67,18 @@ def parse_action_text(
     done: bool = False,
     owner: str | None = None,
     attendees: Sequence[str] = (),
-    default_year: int | None = None,
+    meeting_date: dt.date | None = None,
 ) -> ActionItem | None:
     text = clean_inline(body).strip()
     if match := _DONE_SUFFIX.search(text):
         done = True
         text = text[: match.start()].rstrip()
-    due, text = _take_due_date(text, default_year)
+    due, text = _take_due_date(text, meeting_date)
     if owner:
         owner = _resolve_owner(owner, attendees) or clean_person(owner)
     else:
         owner, text = _take_owner(text, attendees)
-    task = text.strip(" \t-–—:;,.()")
+    task = _tidy(text)
     if not task:
         return None
     return ActionItem(task=task, owner=owner or None, due=due, done=done)
@@ -87,7 +87,7 @@ def parse_action_text(
 def parse_action_table(
     rows: list[tuple[SourceLine, list[str]]],
     attendees: Sequence[str] = (),
-    default_year: int | None = None,
+    meeting_date: dt.date | None = None,
 ) -> list[tuple[SourceLine, ActionItem]]:
     """Action items from a Markdown/Word table whose header names owner, action, due, status."""
     if not rows:
@@ -117,7 +117,7 @@ def parse_action_table(
             continue
         owner = cell(owner_col)
         due_text = cell(due_col)
-        found = find_date(due_text, default_year)
+        found = find_date(due_text, reference=meeting_date)
         due = found[0] if found else None
         done = cell(status_col).lower() in _DONE_WORDS
         items.append(
@@ -134,17 +134,27 @@ def parse_action_table(
     return items
 
 
-def _take_due_date(text: str, default_year: int | None) -> tuple[dt.date | None, str]:
+def _tidy(text: str) -> str:
+    """Strip separators left around a task, and brackets only when they are left unpaired."""
+    text = text.strip(" \t-–—:;,.")
+    while text.endswith("(") or (text.endswith(")") and text.count(")") > text.count("(")):
+        text = text[:-1].rstrip(" \t-–—:;,.")
+    while text.startswith(")") or (text.startswith("(") and text.count("(") > text.count(")")):
+        text = text[1:].lstrip(" \t-–—:;,.")
+    return text
+
+
+def _take_due_date(text: str, meeting_date: dt.date | None) -> tuple[dt.date | None, str]:
     # "… — due 2026-11-13", "(due 2026-09-24)", "by 20 Nov": the keyword right before a date.
     for match in reversed(list(_DUE_KEYWORD.finditer(text))):
         rest = text[match.end() :]
-        found = find_date(rest, default_year)
+        found = find_date(rest, reference=meeting_date)
         if found and found[1][0] == 0:
             before = text[: match.start()].rstrip(" \t(—–-,;:")
             after = rest[found[1][1] :].lstrip(" )").strip()
             return found[0], (before + (" " + after if after else "")).strip()
     # A bare date closing the line: "… — 2026-11-13" or "(2026-11-13)".
-    found = find_date(text, default_year)
+    found = find_date(text, meeting_date.year if meeting_date else None)
     if found:
         tail = text[found[1][1] :].strip(" )]")
         head = text[: found[1][0]]
@@ -168,6 +178,11 @@ def _take_owner(text: str, attendees: Sequence[str]) -> tuple[str | None, str]:
             resolved = _resolve_owner(head, attendees)
             if resolved or looks_like_name(head):
                 return resolved or clean_person(head), tail
+    # "Tom escalates the case …": a known attendee opening the sentence owns it.
+    words = text.split()
+    for size in (2, 1):
+        if len(words) > size and (resolved := _resolve_owner(" ".join(words[:size]), attendees)):
+            return resolved, text
     # "renew the certificates — Dana Fox": only trusted for a known attendee.
     for separator in _SEPARATORS:
         if separator in text:

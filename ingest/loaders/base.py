@@ -21,6 +21,7 @@ class SourceLine(NamedTuple):
     text: str
     time: str | None = None
     time_end: str | None = None
+    last_number: int | None = None  # when one logical line spans several (a transcript turn)
 
 
 @dataclass

@@ -50,8 +50,23 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def find_date(text: str, default_year: int | None = None) -> tuple[dt.date, tuple[int, int]] | None:
-    """The first date written in `text`, with the span it occupies."""
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_RELATIVE = re.compile(
+    r"\b(today|tomorrow|end of (?:the )?week|eow|(?:next\s+)?(?:" + "|".join(_WEEKDAYS) + r"))\b",
+    re.IGNORECASE,
+)
+
+
+def find_date(
+    text: str, default_year: int | None = None, reference: dt.date | None = None
+) -> tuple[dt.date, tuple[int, int]] | None:
+    """The first date written in `text`, with the span it occupies.
+
+    With a `reference` (the date of the meeting that wrote the text), relative dates count too:
+    "today", "tomorrow", "by Friday" (the next Friday after the meeting), "end of week".
+    """
+    if reference is not None:
+        default_year = default_year or reference.year
     best: tuple[dt.date, tuple[int, int]] | None = None
     for name, pattern in _PATTERNS:
         if name in ("d_month", "month_d") and default_year is None:
@@ -63,7 +78,22 @@ def find_date(text: str, default_year: int | None = None) -> tuple[dt.date, tupl
             if best is None or match.start() < best[1][0]:
                 best = (value, match.span())
             break
+    relative = _RELATIVE.search(text) if reference is not None else None
+    if relative and reference and (best is None or relative.start() < best[1][0]):
+        best = (_relative(relative.group(1).lower(), reference), relative.span())
     return best
+
+
+def _relative(word: str, reference: dt.date) -> dt.date:
+    if word == "today":
+        return reference
+    if word == "tomorrow":
+        return reference + dt.timedelta(days=1)
+    if word in ("eow", "end of week", "end of the week"):
+        word = "friday"
+    weekday = _WEEKDAYS.index(word.split()[-1])
+    ahead = (weekday - reference.weekday()) % 7 or 7
+    return reference + dt.timedelta(days=ahead)
 
 
 def parse_date(text: str, default_year: int | None = None) -> dt.date | None:

@@ -23,12 +23,20 @@ def load_docx_minutes(source: SourceFile, options: LoaderOptions) -> LoadResult:
 
 def docx_lines(path: Path) -> list[SourceLine]:
     """One numbered line per paragraph or table row, in document order."""
-    try:
-        import docx
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
+    try:
         word = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise LoadError(f"not a valid Word (.docx) file: {error}") from error
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        XMLSyntaxError,
+        KeyError,
+        ValueError,
+    ) as error:
+        raise LoadError(f"not a valid Word (.docx) file ({type(error).__name__})") from error
     lines: list[SourceLine] = []
     for block in word.iter_inner_content():
         if hasattr(block, "rows"):

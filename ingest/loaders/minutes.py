@@ -96,11 +96,10 @@ def minutes_document(
     title = _title(front, sections, source)
     date = _date(front, sections, source)
     attendees = _attendees(front, sections)
-    year = date.year if date else None
 
     meeting = Meeting(title=title, date=date, attendees=attendees)
     for section in sections:
-        _read_section(section, meeting, attendees, year)
+        _read_section(section, meeting, attendees, date)
     meeting.stated_status = _stated_status(front, lines)
 
     owners = [item.owner for item in meeting.action_items if item.owner]
@@ -119,7 +118,10 @@ def minutes_document(
 
 
 def _read_section(
-    section: MarkdownSection, meeting: Meeting, attendees: list[str], year: int | None
+    section: MarkdownSection,
+    meeting: Meeting,
+    attendees: list[str],
+    meeting_date: dt.date | None,
 ) -> None:
     role = section_role(section.heading)
     if role == "attendees":
@@ -131,7 +133,9 @@ def _read_section(
         return
     table_lines = {line.number for line, _ in table_rows(section.lines)}
     if role == "actions":
-        for row_line, row_item in parse_action_table(table_rows(section.lines), attendees, year):
+        for row_line, row_item in parse_action_table(
+            table_rows(section.lines), attendees, meeting_date
+        ):
             meeting.action_items.append(
                 row_item.model_copy(update={"line": row_line.number, "section": section.heading})
             )
@@ -140,7 +144,10 @@ def _read_section(
         if not text.strip() or (line.number in table_lines and role == "actions"):
             continue
         item = parse_action_line(
-            text, in_action_section=role == "actions", attendees=attendees, default_year=year
+            text,
+            in_action_section=role == "actions",
+            attendees=attendees,
+            meeting_date=meeting_date,
         )
         if item is not None:
             meeting.action_items.append(

@@ -37,6 +37,7 @@ ACTION = re.compile(r"^(?:action(?:\s+item)?)\s*[:\-–—]\s*(.+)$", re.IGNOREC
 @dataclass
 class Cue:
     line: int
+    last_line: int
     start: str
     end: str
     speaker: str | None
@@ -62,14 +63,13 @@ def load_transcript(text: str, source: SourceFile, options: LoaderOptions, kind:
         attendees=speakers,
         transcript=True,
     )
-    year = date.year if date else None
     for turn in turns:
         if match := DECISION.match(turn.said):
             meeting.decisions.append(
                 MinutesNote(text=match.group(1).strip(), line=turn.line.number)
             )
         elif (match := ACTION.match(turn.said)) and (
-            item := parse_action_text(match.group(1), attendees=speakers, default_year=year)
+            item := parse_action_text(match.group(1), attendees=speakers, meeting_date=date)
         ):
             meeting.action_items.append(item.model_copy(update={"line": turn.line.number}))
     document = Document(
@@ -158,8 +158,11 @@ def _cue(block: list[str], block_start: int, timing_at: int, previous: list[Cue]
     if speaker is None and previous:
         # Captions name the speaker when it changes; an unnamed cue continues the last speaker.
         speaker = previous[-1].speaker
-    line_number = block_start + timing_at + 2  # 1-based number of the first text line
-    return [Cue(line_number, _clock(match.group(1)), _clock(match.group(2)), speaker, said)]
+    first_line = block_start + timing_at + 2  # 1-based number of the first text line
+    last_line = block_start + len(block)
+    return [
+        Cue(first_line, last_line, _clock(match.group(1)), _clock(match.group(2)), speaker, said)
+    ]
 
 
 def _speaker(raw: str) -> tuple[str | None, str]:
@@ -201,7 +204,9 @@ def _turns(cues: list[Cue]) -> list[Turn]:
             said = " ".join(cue.text for cue in current if cue.text)
             speaker = current[0].speaker
             text = f"{speaker}: {said}" if speaker else said
-            line = SourceLine(current[0].line, text, current[0].start, current[-1].end)
+            line = SourceLine(
+                current[0].line, text, current[0].start, current[-1].end, current[-1].last_line
+            )
             turns.append(Turn(line, said))
 
     for cue in cues:

@@ -1,0 +1,101 @@
+"""Shared test set-up: offline by default, real stores in a temporary folder, one real MiniLM.
+
+Network: every test runs with sockets limited to 127.0.0.1 (pytest-recording's network block),
+so nothing can reach a model hub or OpenAI unnoticed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.service import Assistant
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLE_RECORD = REPO / "evals" / "fixtures" / "harbor" / "record"
+
+# tiktoken's vocabulary, when a copy sits beside the checkout (air-gapped CI).
+_VOCAB = REPO.parent / "shared" / "tiktoken"
+if _VOCAB.is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+# Settings a developer may have exported must not leak into tests.
+_SETTINGS_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT", "CHROMA_SSL")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Equivalent to `--block-network --allowed-hosts=127.0.0.1,localhost` on every run.
+    if hasattr(config.option, "block_network"):
+        config.option.block_network = True
+        config.option.allowed_hosts = "127.0.0.1,localhost,::1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("PMASSIST_") or name in _SETTINGS_ENV:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # a stray .env in the checkout must not apply
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalMiniLMEmbedder:
+    model = LocalMiniLMEmbedder()
+    model.load()
+    return model
+
+
+class CountingEmbedder(LocalMiniLMEmbedder):
+    """The real model, counting what it is asked to embed (to prove work is not redone)."""
+
+    def __init__(self, real: LocalMiniLMEmbedder) -> None:
+        super().__init__(batch_size=real.batch_size)
+        self._model = real._load()
+        self.texts_embedded = 0
+
+    def embed_texts(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.texts_embedded += len(texts)
+        return super().embed_texts(texts)
+
+
+@pytest.fixture
+def counting_embedder(embedder: LocalMiniLMEmbedder) -> CountingEmbedder:
+    return CountingEmbedder(embedder)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, home=tmp_path / "pmassist-home")  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def assistant(settings: Settings, counting_embedder: CountingEmbedder) -> Assistant:
+    return Assistant(settings, embedder=counting_embedder)
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    """An empty project-record folder to copy samples into."""
+    folder = tmp_path / "record"
+    folder.mkdir()
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES

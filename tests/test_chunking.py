@@ -1,0 +1,136 @@
+"""Chunks respect the token budget and the record's structure, and point back to their source."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from assistant.tokens import TokenCounter, _load_encoding, estimate_tokens
+from ingest.chunking import Chunker
+from ingest.loaders import load_file
+from ingest.loaders.base import LoadedDocument, LoaderOptions, SourceFile, content_hash
+
+OPTIONS = LoaderOptions(project="payments")
+
+
+@pytest.fixture(scope="module")
+def counter() -> TokenCounter:
+    counter = TokenCounter("o200k_base")
+    assert counter.exact, "tests need tiktoken's vocabulary (TIKTOKEN_CACHE_DIR)"
+    return counter
+
+
+def loaded(path: Path) -> list[LoadedDocument]:
+    result = load_file(SourceFile(path, path.name), OPTIONS)
+    for item in result.documents:
+        item.document.content_hash = content_hash(item.document, item.sections)
+    return result.documents
+
+
+def test_a_ticket_is_one_chunk_plus_its_comments(samples: Path, counter: TokenCounter) -> None:
+    ticket = next(
+        d for d in loaded(samples / "jira-cloud-export.csv") if d.document.id == "ticket:PAY-104"
+    )
+    chunks = Chunker(counter, 220).chunk(ticket)
+    assert len(chunks) == 2
+    fields, comments = chunks
+    assert fields.text.startswith("PAY-104: Card payments time out")
+    assert "Severity: Sev-1 - Critical" in fields.text
+    assert "Waiting on the acquirer, case ACQ-5521." in fields.text
+    assert fields.locator.label() == "PAY-104, row 2"
+    assert comments.locator.label() == "PAY-104 › Comments, row 2"
+    assert fields.metadata["kind"] == "ticket"
+    assert fields.metadata["status_category"] == "in_progress"
+    assert fields.metadata["assignee"] == "Ines Duarte"
+    assert fields.metadata["date"] == 20261012
+
+
+def test_minutes_split_on_sections_with_line_ranges(samples: Path, counter: TokenCounter) -> None:
+    path = samples / "2026-10-15-payments-weekly.md"
+    [minutes] = loaded(path)
+    chunks = Chunker(counter, 220).chunk(minutes)
+    headings = [chunk.locator.heading for chunk in chunks]
+    assert headings == [
+        "Overall status",
+        "Review of previous actions",
+        "Decisions",
+        "Action items",
+        "Action items",  # over budget: split between whole lines
+        "Risks and concerns",
+    ]
+    assert all(chunk.token_count <= 220 for chunk in chunks)
+    file_lines = path.read_text(encoding="utf-8").split("\n")
+    for chunk in chunks:
+        # Every line quoted by the chunk sits inside the range its locator names.
+        start, end = chunk.locator.line_start, chunk.locator.line_end
+        assert start is not None and end is not None
+        quoted = chunk.text.split("\n")[1:]
+        window = file_lines[start - 1 : end]
+        assert all(line in window for line in quoted)
+    assert chunks[3].locator.label() == "2026-10-15-payments-weekly.md › Action items, lines 29–39"
+    assert chunks[4].locator.label() == "2026-10-15-payments-weekly.md › Action items, line 40"
+    assert chunks[0].text.startswith("Payments weekly — week 42 (2026-10-15) — Overall status\n")
+
+
+def test_long_text_is_split_within_the_budget(tmp_path: Path, counter: TokenCounter) -> None:
+    paragraph = " ".join(
+        f"Sentence {i} says the acquirer's sandbox limit blocks the load test again."
+        for i in range(60)
+    )
+    path = tmp_path / "2026-10-01-long.md"
+    path.write_text(
+        f"# Long notes\n\n## Discussion\n\n{paragraph}\n\nShort closing line.\n", "utf-8"
+    )
+    [minutes] = loaded(path)
+    chunks = Chunker(counter, 120).chunk(minutes)
+    assert len(chunks) > 3
+    assert all(chunk.token_count <= 120 for chunk in chunks)
+    assert all(chunk.locator.line_start == 5 for chunk in chunks[:-1])
+    body = " ".join(chunk.text.split("\n", 1)[1] for chunk in chunks)
+    assert (
+        "Sentence 0 says" in body and "Sentence 59 says" in body and "Short closing line." in body
+    )
+
+
+def test_run_on_text_without_spaces_is_still_bounded(tmp_path: Path, counter: TokenCounter) -> None:
+    path = tmp_path / "blob.md"
+    path.write_text("# Blob\n\n" + "x9" * 3000 + "\n", "utf-8")
+    [minutes] = loaded(path)
+    chunks = Chunker(counter, 100).chunk(minutes)
+    assert all(chunk.token_count <= 100 for chunk in chunks)
+
+
+def test_chunk_ids_change_with_content(tmp_path: Path, counter: TokenCounter) -> None:
+    path = tmp_path / "2026-10-01-notes.md"
+    path.write_text("# Notes\n\nThe vendor is late.\n", "utf-8")
+    first = Chunker(counter, 220).chunk(loaded(path)[0])
+    path.write_text("# Notes\n\nThe vendor is on time.\n", "utf-8")
+    second = Chunker(counter, 220).chunk(loaded(path)[0])
+    assert first[0].id != second[0].id
+    assert first[0].id.startswith("minutes:2026-10-01-notes#")
+
+
+def test_missing_vocabulary_falls_back_to_an_estimate_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No vocabulary in the cache and no network (sockets are blocked in tests).
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    _load_encoding.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="pmassist"):
+        first = TokenCounter("p50k_base")
+        second = TokenCounter("p50k_base")
+    _load_encoding.cache_clear()
+    assert not first.exact and not second.exact
+    assert first.count("The vendor is late.") == estimate_tokens("The vendor is late.") == 7
+    warnings = [
+        r for r in caplog.records if "could not load the 'p50k_base' vocabulary" in r.message
+    ]
+    assert len(warnings) == 1
+    assert "TIKTOKEN_CACHE_DIR" in warnings[0].message
+
+
+def test_estimate_is_conservative(counter: TokenCounter) -> None:
+    text = "Spend to date USD 410k of 600k approved; forecast at completion USD 655k (9% over)."
+    assert estimate_tokens(text) >= counter.count(text)

@@ -1,0 +1,102 @@
+"""The `pmassist` command line: exit codes, summaries, failures named by file, row and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import cli
+from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.service import Assistant
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _cli_uses_test_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+    # Reuse the session's loaded model instead of loading it again per command.
+    original = Assistant.__init__
+
+    def with_shared_model(self: Assistant, settings, embedder_arg=None):  # type: ignore[no-untyped-def]
+        original(self, settings, embedder_arg or embedder)
+
+    monkeypatch.setattr(Assistant, "__init__", with_shared_model)
+    cli._state.clear()
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    cli._state.clear()
+    result = runner.invoke(cli.app, list(args))
+    return result.exit_code, result.output
+
+
+def test_ingest_then_search_shows_locators(record: Path, samples: Path) -> None:
+    for name in (
+        "2026-10-15-payments-weekly.md",
+        "jira-cloud-export.csv",
+        "0007-use-managed-postgresql.md",
+    ):
+        shutil.copy(samples / name, record)
+    code, output = invoke("ingest", str(record), "--project", "payments")
+    assert code == 0, output
+    assert "Ingest of 'payments'" in output
+    assert "│ 7     │ 0       │ 0         │ 0       │ 0      │" in output
+
+    code, output = invoke(
+        "search", "renew the test certificates", "--project", "payments", "-k", "4"
+    )
+    assert code == 0, output
+    assert "record/2026-10-15-payments-weekly.md › Action items, lines 29–39" in output
+
+    code, output = invoke(
+        "search", "acquirer timeout", "-p", "payments", "--kind", "ticket", "-k", "1"
+    )
+    assert code == 0, output
+    assert "PAY-104" in output and "minutes" not in output
+
+    code, output = invoke("projects")
+    assert code == 0 and "payments" in output and "all-MiniLM-L6-v2" in output
+
+    code, output = invoke("docs", "--project", "payments", "--kind", "decision")
+    assert code == 0 and "decision:ADR-0007" in output and "ticket:" not in output
+
+
+def test_failures_are_listed_and_exit_non_zero(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-bad-rows.csv", record)
+    code, output = invoke("ingest", str(record), "--project", "ops")
+    assert code == 1
+    assert "Not ingested" in output
+    assert "record/jira-bad-rows.csv" in output
+    assert "field 'Created'" in output and "cannot read date '31/Foo/26 9:00 AM'" in output
+
+
+def test_clear_messages_for_bad_input(tmp_path: Path) -> None:
+    code, output = invoke("ingest", str(tmp_path / "nowhere"), "--project", "p")
+    assert code == 2 and "No such file or folder" in output
+    code, output = invoke("search", "x", "--project", "unknown")
+    assert code == 2 and "Unknown project 'unknown'" in output
+    code, output = invoke("forget", "ticket:X-1", "--project", "unknown", "--yes")
+    assert code == 2 and "Unknown project" in output
+
+
+def test_invalid_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMASSIST_CHUNK_TOKENS", "lots")
+    code, output = invoke("projects")
+    assert code == 2
+    assert "CHUNK_TOKENS" in output and ".env.example" in output
+
+
+def test_forget_and_reindex(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    assert invoke("ingest", str(record), "--project", "payments")[0] == 0
+    code, output = invoke("forget", "ticket:PAY-104", "--project", "payments", "--yes")
+    assert code == 0 and "Erased 'ticket:PAY-104' (2 chunks)" in output
+    code, output = invoke("reindex", "--project", "payments")
+    assert code == 0 and "Reindexed 4 chunks" in output

@@ -1,0 +1,305 @@
+"""Incremental ingest against the real stores: embedded Chroma, SQLite and the MiniLM model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import (
+    EmbeddingModelMismatchError,
+    InvalidInputError,
+    UnknownDocumentError,
+    UnknownProjectError,
+)
+from assistant.models import Kind
+from assistant.service import Assistant
+from assistant.store.vectors import collection_name
+from tests.conftest import CountingEmbedder
+
+SAMPLE_FILES = [
+    "2026-10-15-payments-weekly.md",
+    "jira-cloud-export.csv",
+    "0007-use-managed-postgresql.md",
+    "decision-log.csv",
+]
+
+
+def fill(record: Path, samples: Path, names: list[str]) -> None:
+    for name in names:
+        shutil.copy(samples / name, record / name)
+
+
+def vector_ids(assistant: Assistant, project: str) -> set[str]:
+    collection = assistant.vectors.client.get_collection(collection_name(project))
+    return set(collection.get(include=[])["ids"])
+
+
+def stored_chunk_ids(assistant: Assistant, project: str) -> set[str]:
+    return {chunk.id for batch in assistant.documents.iter_chunks(project) for chunk in batch}
+
+
+def test_first_ingest_adds_everything(assistant: Assistant, record: Path, samples: Path) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    summary = assistant.ingest([record], "payments")
+    # 1 minutes + 5 tickets + 1 ADR + 3 logged decisions; the log's bad row is a failure.
+    assert len(summary.added) == 10
+    assert summary.updated == [] and summary.unchanged == 0
+    assert [(f.file, f.row, f.field) for f in summary.failures] == [
+        ("record/decision-log.csv", 5, "Date")
+    ]
+    kinds = {doc.kind for doc in assistant.list_documents("payments")}
+    assert kinds == {Kind.MINUTES, Kind.TICKET, Kind.DECISION}
+    # Chroma and SQLite hold exactly the same chunks.
+    assert vector_ids(assistant, "payments") == stored_chunk_ids(assistant, "payments")
+    assert summary.chunks_written == len(stored_chunk_ids(assistant, "payments"))
+
+
+def test_same_ingest_twice_changes_nothing(
+    assistant: Assistant, counting_embedder: CountingEmbedder, record: Path, samples: Path
+) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    before_vectors = vector_ids(assistant, "payments")
+    before_docs = {d.id: d.content_hash for d in assistant.list_documents("payments")}
+    embedded = counting_embedder.texts_embedded
+
+    again = assistant.ingest([record], "payments")
+
+    assert again.added == [] and again.updated == [] and again.removed == []
+    assert again.unchanged == 10
+    assert counting_embedder.texts_embedded == embedded  # nothing re-embedded
+    assert again.files_unchanged == 3  # the decision log has a failing row, so it is re-read
+    assert vector_ids(assistant, "payments") == before_vectors
+    assert {d.id: d.content_hash for d in assistant.list_documents("payments")} == before_docs
+
+
+def test_changed_document_is_replaced_and_only_it(
+    assistant: Assistant, counting_embedder: CountingEmbedder, record: Path, samples: Path
+) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    old_ids = {
+        cid for cid in vector_ids(assistant, "payments") if cid.startswith("ticket:PAY-102#")
+    }
+    export = record / "jira-cloud-export.csv"
+    export.write_text(
+        export.read_text("utf-8").replace(
+            "Retire legacy settlement job", "Retire legacy settlement batch"
+        ),
+        "utf-8",
+    )
+    embedded = counting_embedder.texts_embedded
+
+    summary = assistant.ingest([record], "payments")
+
+    assert summary.updated == ["ticket:PAY-102"]
+    assert summary.added == []
+    assert counting_embedder.texts_embedded - embedded == 1  # one chunk for one ticket
+    ids = vector_ids(assistant, "payments")
+    assert old_ids and not (old_ids & ids)  # the old version's vectors are gone
+    assert ids == stored_chunk_ids(assistant, "payments")
+    updated = assistant.documents.document("payments", "ticket:PAY-102")
+    assert updated is not None and updated.title == "PAY-102: Retire legacy settlement batch"
+    hits = assistant.search("retire the settlement batch", "payments", k=1)
+    assert hits[0].document_id == "ticket:PAY-102"
+
+
+def test_removed_documents_are_kept_until_prune(
+    assistant: Assistant, record: Path, samples: Path
+) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    (record / "0007-use-managed-postgresql.md").unlink()
+    export = record / "jira-cloud-export.csv"
+    lines = export.read_text("utf-8").split("\n")
+    export.write_text("\n".join(line for line in lines if ",PAY-101," not in line), "utf-8")
+
+    kept = assistant.ingest([record], "payments")
+    assert sorted(kept.stale) == ["decision:ADR-0007", "ticket:PAY-101"]
+    assert kept.removed == []
+    assert assistant.documents.document("payments", "decision:ADR-0007") is not None
+
+    pruned = assistant.ingest([record], "payments", prune=True)
+    assert sorted(pruned.removed) == ["decision:ADR-0007", "ticket:PAY-101"]
+    remaining = {d.id for d in assistant.list_documents("payments")}
+    assert "decision:ADR-0007" not in remaining and "ticket:PAY-101" not in remaining
+    assert not any(
+        cid.startswith(("decision:ADR-0007#", "ticket:PAY-101#"))
+        for cid in vector_ids(assistant, "payments")
+    )
+    assert vector_ids(assistant, "payments") == stored_chunk_ids(assistant, "payments")
+
+
+def test_prune_only_touches_the_given_paths(
+    assistant: Assistant, tmp_path: Path, samples: Path
+) -> None:
+    minutes, tickets = tmp_path / "minutes", tmp_path / "tickets"
+    minutes.mkdir()
+    tickets.mkdir()
+    fill(minutes, samples, ["2026-10-15-payments-weekly.md"])
+    fill(tickets, samples, ["jira-cloud-export.csv"])
+    assistant.ingest([minutes, tickets], "payments")
+    summary = assistant.ingest([minutes], "payments", prune=True)
+    assert summary.removed == []
+    assert len(assistant.list_documents("payments", Kind.TICKET)) == 5
+
+
+def test_a_file_that_fails_loses_nothing(assistant: Assistant, record: Path, samples: Path) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    before = vector_ids(assistant, "payments")
+    (record / "jira-cloud-export.csv").write_bytes(b"\x00\x01binary garbage\x00")
+
+    summary = assistant.ingest([record], "payments", prune=True)
+
+    reasons = {f.file: f.reason for f in summary.failures}
+    assert "binary file" in reasons["record/jira-cloud-export.csv"]
+    assert summary.removed == []  # the failed file's tickets are not pruned
+    assert len(assistant.list_documents("payments", Kind.TICKET)) == 5
+    assert vector_ids(assistant, "payments") == before
+    assert (
+        assistant.search("card payments time out", "payments", k=1)[0].document_id
+        == "ticket:PAY-104"
+    )
+
+
+def test_bad_files_do_not_stop_the_run(assistant: Assistant, record: Path, samples: Path) -> None:
+    fill(record, samples, ["2026-10-15-payments-weekly.md", "jira-bad-rows.csv"])
+    (record / "scan.pdf").write_bytes(b"%PDF-1.7")
+    (record / "undecodable.md").write_bytes(b"Notes \x81\x8d\x8f\x90\x9d")
+    (record / ".DS_Store").write_bytes(b"\x00")
+    summary = assistant.ingest([record], "payments")
+    where = sorted(f.where() for f in summary.failures)
+    assert where == [
+        "record/jira-bad-rows.csv, row 3, field 'Created'",
+        "record/jira-bad-rows.csv, row 4, field 'Summary'",
+        "record/jira-bad-rows.csv, row 5",
+        "record/scan.pdf",
+        "record/undecodable.md",
+    ]
+    reasons = {f.file: f.reason for f in summary.failures}
+    assert "unsupported file type '.pdf'" in reasons["record/scan.pdf"]
+    assert "cannot decode the file as UTF-8 or Windows-1252" in reasons["record/undecodable.md"]
+    assert sorted(summary.added) == [
+        "minutes:2026-10-15-payments-weekly",
+        "ticket:OPS-1",
+        "ticket:OPS-5",
+    ]
+
+
+def test_duplicate_document_ids_across_files(
+    assistant: Assistant, tmp_path: Path, samples: Path
+) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    fill(first, samples, ["jira-cloud-export.csv"])
+    fill(second, samples, ["jira-cloud-export.csv"])
+    summary = assistant.ingest([first, second], "payments")
+    assert len(summary.added) == 5
+    assert len(summary.failures) == 5
+    assert "also comes from a/jira-cloud-export.csv" in summary.failures[0].reason
+
+
+def test_bad_paths_and_names(assistant: Assistant, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInputError, match="No such file or folder"):
+        assistant.ingest([tmp_path / "missing"], "payments")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InvalidInputError, match="No files found"):
+        assistant.ingest([empty], "payments")
+    with pytest.raises(InvalidInputError, match="Invalid project name"):
+        assistant.ingest([tmp_path], "bad name!")
+    with pytest.raises(UnknownProjectError, match="Unknown project 'nope'"):
+        assistant.search("anything", "nope")
+
+
+def test_forget_erases_a_document_everywhere(
+    assistant: Assistant, record: Path, samples: Path
+) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    removed = assistant.forget("payments", "ticket:PAY-104")
+    assert removed == 2
+    assert assistant.documents.document("payments", "ticket:PAY-104") is None
+    assert not any(cid.startswith("ticket:PAY-104#") for cid in vector_ids(assistant, "payments"))
+    assert all(
+        hit.document_id != "ticket:PAY-104"
+        for hit in assistant.search("card payments time out", "payments")
+    )
+    with pytest.raises(UnknownDocumentError):
+        assistant.forget("payments", "ticket:PAY-104")
+    # The source still holds it, so the next ingest brings it back.
+    summary = assistant.ingest([record], "payments")
+    assert summary.added == ["ticket:PAY-104"]
+
+
+def test_another_embedding_model_is_refused_with_the_fix(
+    assistant: Assistant, settings: Settings, record: Path, samples: Path
+) -> None:
+    fill(record, samples, ["0007-use-managed-postgresql.md"])
+    assistant.ingest([record], "payments")
+    openai_settings = settings.model_copy(update={"embeddings": "openai"})
+    other = Assistant(openai_settings)
+    with pytest.raises(EmbeddingModelMismatchError) as error:
+        other.ingest([record], "payments")
+    message = str(error.value)
+    assert "sentence-transformers/all-MiniLM-L6-v2" in message
+    assert "openai/text-embedding-3-small" in message
+    assert "pmassist reindex --project payments" in message
+    with pytest.raises(EmbeddingModelMismatchError):
+        other.search("database", "payments")
+
+
+def test_reindex_rebuilds_the_vectors(assistant: Assistant, record: Path, samples: Path) -> None:
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    before = vector_ids(assistant, "payments")
+    summary = assistant.reindex("payments")
+    assert summary.chunks == len(before)
+    assert vector_ids(assistant, "payments") == before
+    names = {c.name for c in assistant.vectors.client.list_collections()}
+    assert names == {collection_name("payments")}
+    assert (
+        assistant.search("managed PostgreSQL licence", "payments", k=1)[0].document_id
+        == "decision:ADR-0007"
+    )
+
+
+def test_an_interrupted_write_is_repaired(
+    assistant: Assistant, record: Path, samples: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
+    fill(record, samples, ["0007-use-managed-postgresql.md"])
+    assistant.ingest([record], "payments")
+    # A crash after the new vectors were written but before SQLite switched to them.
+    orphan = "decision:ADR-0007#deadbeef0000-0"
+    index = assistant.vectors.project_index("payments", assistant.model_id)
+    intent = assistant.documents.announce_vector_write("payments", "upsert", [orphan])
+    index.collection.upsert(
+        ids=[orphan], embeddings=embedder.embed_texts(["orphan"]), documents=["orphan"]
+    )
+    assert orphan in vector_ids(assistant, "payments")
+
+    assistant.ingest([record], "payments")
+
+    assert orphan not in vector_ids(assistant, "payments")
+    assert assistant.documents.pending_vector_writes("payments") == []
+    assert intent > 0
+    assert vector_ids(assistant, "payments") == stored_chunk_ids(assistant, "payments")
+
+
+def test_search_filters(assistant: Assistant, record: Path, samples: Path) -> None:
+    import datetime as dt
+
+    fill(record, samples, SAMPLE_FILES)
+    assistant.ingest([record], "payments")
+    decisions = assistant.search("payments", "payments", k=20, kinds=[Kind.DECISION])
+    assert decisions and {hit.kind for hit in decisions} == {"decision"}
+    recent = assistant.search("payments", "payments", k=20, since=dt.date(2026, 10, 10))
+    assert recent and all(hit.date and hit.date >= dt.date(2026, 10, 10) for hit in recent)
+    assert assistant.search("payments", "payments", k=3, until=dt.date(2026, 1, 1)) == []
+    with pytest.raises(InvalidInputError, match="empty"):
+        assistant.search("  ", "payments")
