@@ -15,6 +15,8 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
+from ingest.loaders import load_file
+from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -99,3 +101,8 @@ def free_port() -> int:
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+def load_path(path: Path, options: LoaderOptions | None = None) -> LoadResult:
+    """Run the loaders on one file, shown by its name (as a file ingested on its own is)."""
+    return load_file(SourceFile(path, path.name), options or LoaderOptions(project="payments"))

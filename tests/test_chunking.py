@@ -29,22 +29,39 @@ def loaded(path: Path) -> list[LoadedDocument]:
     return result.documents
 
 
-def test_a_ticket_is_one_chunk_plus_its_comments(samples: Path, counter: TokenCounter) -> None:
+def test_a_ticket_is_one_chunk(samples: Path, counter: TokenCounter) -> None:
     ticket = next(
         d for d in loaded(samples / "jira-cloud-export.csv") if d.document.id == "ticket:PAY-104"
     )
-    chunks = Chunker(counter, 220).chunk(ticket)
-    assert len(chunks) == 2
-    fields, comments = chunks
-    assert fields.text.startswith("PAY-104: Card payments time out")
-    assert "Severity: Sev-1 - Critical" in fields.text
-    assert "Waiting on the acquirer, case ACQ-5521." in fields.text
-    assert fields.locator.label() == "PAY-104, row 2"
-    assert comments.locator.label() == "PAY-104 › Comments, row 2"
-    assert fields.metadata["kind"] == "ticket"
-    assert fields.metadata["status_category"] == "in_progress"
-    assert fields.metadata["assignee"] == "Ines Duarte"
-    assert fields.metadata["date"] == 20261012
+    [chunk] = Chunker(counter, 220).chunk(ticket)
+    assert chunk.text.startswith("PAY-104: Card payments time out")
+    assert "Severity: Sev-1 - Critical" in chunk.text
+    assert "Waiting on the acquirer, case ACQ-5521." in chunk.text
+    assert "2026-10-12: Still blocked; escalated to their account manager." in chunk.text
+    assert chunk.locator.label() == "PAY-104, row 2"
+    assert chunk.metadata["kind"] == "ticket"
+    assert chunk.metadata["status_category"] == "in_progress"
+    assert chunk.metadata["assignee"] == "Ines Duarte"
+    assert chunk.metadata["date"] == 20261012
+
+
+def test_a_long_ticket_splits_on_its_lines(tmp_path: Path, counter: TokenCounter) -> None:
+    description = "\n".join(
+        f"Step {i}: replay the settlement file and compare totals." for i in range(40)
+    )
+    path = tmp_path / "export.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        import csv
+
+        csv.writer(handle).writerows(
+            [["Summary", "Issue key", "Description"], ["Replay", "OPS-7", description]]
+        )
+    [ticket] = loaded(path)
+    chunks = Chunker(counter, 150).chunk(ticket)
+    assert len(chunks) >= 3
+    assert all(chunk.token_count <= 150 for chunk in chunks)
+    assert {chunk.locator.label() for chunk in chunks} == {"OPS-7, row 2"}
+    assert all(chunk.text.startswith("OPS-7: Replay") for chunk in chunks)
 
 
 def test_minutes_split_on_sections_with_line_ranges(samples: Path, counter: TokenCounter) -> None:

@@ -6,14 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 from assistant.models import Decision, Kind
-from ingest.loaders import load_file
-from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
+from ingest.loaders.base import LoaderOptions, LoadResult
+from tests.conftest import load_path
 
 OPTIONS = LoaderOptions(project="payments")
 
 
 def load(path: Path) -> LoadResult:
-    return load_file(SourceFile(path, path.name), OPTIONS)
+    return load_path(path, OPTIONS)
 
 
 def only_decision(result: LoadResult) -> Decision:

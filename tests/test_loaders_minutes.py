@@ -10,14 +10,14 @@ import docx
 import pytest
 
 from assistant.models import ActionItem, Kind, Meeting
-from ingest.loaders import load_file
-from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
+from ingest.loaders.base import LoaderOptions, LoadResult
+from tests.conftest import load_path
 
 OPTIONS = LoaderOptions(project="payments")
 
 
 def load(path: Path, options: LoaderOptions = OPTIONS) -> LoadResult:
-    return load_file(SourceFile(path, path.name), options)
+    return load_path(path, options)
 
 
 def only_meeting(result: LoadResult) -> Meeting:

@@ -6,14 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 from assistant.models import Kind, StatusCategory, Ticket
-from ingest.loaders import load_file
-from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
+from ingest.loaders.base import LoaderOptions, LoadResult
+from tests.conftest import load_path
 
 OPTIONS = LoaderOptions(project="payments")
 
 
 def load(path: Path, options: LoaderOptions = OPTIONS) -> LoadResult:
-    return load_file(SourceFile(path, path.name), options)
+    return load_path(path, options)
 
 
 def tickets(result: LoadResult) -> dict[str, Ticket]:
@@ -78,7 +78,7 @@ def test_jira_csv_ticket_is_one_document_with_ticket_locator(samples: Path) -> N
     assert {"Ines Duarte", "Olu Bakare"} <= set(document.people)
     assert loaded.sections[0].locator.ticket_key == "PAY-104"
     assert loaded.sections[0].locator.row == 2
-    assert loaded.sections[1].heading == "Comments"
+    assert len(loaded.sections) == 1
 
 
 def test_unknown_status_is_reported_and_status_map_decides(samples: Path) -> None:

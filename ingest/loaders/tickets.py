@@ -136,27 +136,15 @@ def ticket_document(
         metadata=metadata,
         record=ticket,
     )
+    # One section: a ticket is one chunk (fields, description, comments) unless it is long.
     locator = Locator(source=source.display, ticket_key=ticket.key, row=row)
     sections = [
-        SourceSection(heading=None, lines=_field_lines(ticket), locator=locator, numbered=False)
+        SourceSection(heading=None, lines=_ticket_lines(ticket), locator=locator, numbered=False)
     ]
-    if ticket.comments:
-        comments = [
-            SourceLine(i + 1, _comment_line(comment.author, comment.created, comment.body))
-            for i, comment in enumerate(ticket.comments)
-        ]
-        sections.append(
-            SourceSection(
-                heading="Comments",
-                lines=comments,
-                locator=locator.model_copy(update={"heading": "Comments"}),
-                numbered=False,
-            )
-        )
     return LoadedDocument(document, sections)
 
 
-def _field_lines(ticket: Ticket) -> list[SourceLine]:
+def _ticket_lines(ticket: Ticket) -> list[SourceLine]:
     def joined(*parts: str | None) -> str:
         return " · ".join(part for part in parts if part)
 
@@ -165,9 +153,10 @@ def _field_lines(ticket: Ticket) -> list[SourceLine]:
             return None
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
 
+    # The key and summary open every chunk already (its header), so the lines start with fields.
     lines = [
-        f"{ticket.key} [{ticket.type or 'Ticket'}] {ticket.summary}",
         joined(
+            ticket.type or "Ticket",
             f"Status: {ticket.status or ticket.status_category.value}",
             ticket.priority and f"Priority: {ticket.priority}",
             ticket.severity and f"Severity: {ticket.severity}",
@@ -201,6 +190,9 @@ def _field_lines(ticket: Ticket) -> list[SourceLine]:
     if description:
         text_lines.append("Description:")
         text_lines.extend(description)
+    if ticket.comments:
+        text_lines.append("Comments:")
+        text_lines.extend(_comment_line(c.author, c.created, c.body) for c in ticket.comments)
     return [SourceLine(i + 1, text) for i, text in enumerate(text_lines)]
 
 

@@ -1,0 +1,343 @@
+"""Ingest throughput: pmassist against a naive LangChain pipeline, side by side in one run.
+
+    python bench/ingest.py [--tickets 5000] [--minutes 120]
+
+Generates a synthetic project record (Jira CSV exports and weekly minutes), then measures:
+
+1. pmassist's full ingest into an empty data directory;
+2. the baseline: the same files read as plain text/rows, split with LangChain's
+   RecursiveCharacterTextSplitter (1,000 characters, 200 overlap) and written with the LangChain
+   Chroma vector store, using the same embedding model object;
+3. pmassist's re-ingest of the unchanged files.
+
+The embedding model is loaded once before any timing, so neither side pays for loading it.
+Targets: pmassist at least as fast as the baseline; an unchanged re-ingest at most 2% of a full one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+_VOCAB = REPO.parent / "shared" / "tiktoken"
+if _VOCAB.is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.config import Settings  # noqa: E402
+from assistant.embeddings import LocalMiniLMEmbedder  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+
+HEADER = [
+    "Summary",
+    "Issue key",
+    "Issue id",
+    "Issue Type",
+    "Status",
+    "Project key",
+    "Priority",
+    "Resolution",
+    "Assignee",
+    "Reporter",
+    "Created",
+    "Updated",
+    "Resolved",
+    "Due date",
+    "Labels",
+    "Labels",
+    "Description",
+    "Sprint",
+    "Sprint",
+    "Custom field (Severity)",
+    "Status Category",
+    "Comment",
+]
+PEOPLE = [
+    "Priya Raman",
+    "Tom Okafor",
+    "Dana Fox",
+    "Sam Lee",
+    "Marta Novak",
+    "Chen Wei",
+    "Ravi Patel",
+    "Noor Haddad",
+    "Jonas Berg",
+    "Aisha Khan",
+]
+AREAS = [
+    "invoice PDF",
+    "tariff engine",
+    "meter-read import",
+    "direct debit file",
+    "dunning run",
+    "customer portal login",
+    "payment webhook",
+    "VAT calculation",
+    "migration reconciliation",
+    "monitoring alerts",
+    "CI pipeline",
+    "refund flow",
+    "address validation",
+    "audit log",
+]
+PROBLEMS = [
+    "times out under load",
+    "drops rows with accented names",
+    "rounds VAT incorrectly",
+    "needs a retry with back-off",
+    "fails when the vendor sandbox is down",
+    "must be masked in non-production",
+    "is missing from the nightly report",
+    "double-counts partial payments",
+    "needs a runbook before go-live",
+]
+STATUSES = [
+    ("To Do", "To Do"),
+    ("In Progress", "In Progress"),
+    ("In Review", "In Progress"),
+    ("Blocked", "In Progress"),
+    ("Done", "Done"),
+]
+
+
+def jira_date(value: dt.datetime) -> str:
+    return value.strftime("%d/%b/%y %I:%M %p").replace(" 0", " ")
+
+
+def sentence(rng: random.Random) -> str:
+    return (
+        f"The {rng.choice(AREAS)} {rng.choice(PROBLEMS)}; {rng.choice(PEOPLE)} "
+        f"{rng.choice(['will check', 'has a fix', 'asked the vendor', 'added tests'])} "
+        f"before {rng.choice(['the sprint review', 'dry run 2', 'UAT', 'the load test'])}."
+    )
+
+
+def generate(folder: Path, tickets: int, minutes: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    exports = folder / "tickets"
+    exports.mkdir(parents=True)
+    start = dt.datetime(2026, 1, 5, 9, 0)
+    per_file = 1000
+    for part in range(0, tickets, per_file):
+        with open(
+            exports / f"jira-export-{part // per_file + 1:02d}.csv",
+            "w",
+            newline="",
+            encoding="utf-8",
+        ) as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            for number in range(part + 1, min(part + per_file, tickets) + 1):
+                created = start + dt.timedelta(hours=rng.randint(0, 24 * 300))
+                status, category = rng.choice(STATUSES)
+                is_bug = rng.random() < 0.3
+                description = "\n".join(sentence(rng) for _ in range(rng.randint(1, 9)))
+                writer.writerow(
+                    [
+                        f"{rng.choice(AREAS).capitalize()} {rng.choice(PROBLEMS)}",
+                        f"BEN-{number}",
+                        str(100000 + number),
+                        "Bug" if is_bug else rng.choice(["Story", "Task"]),
+                        status,
+                        "BEN",
+                        rng.choice(["Highest", "High", "Medium", "Low"]),
+                        "Done" if category == "Done" else "",
+                        rng.choice(PEOPLE),
+                        rng.choice(PEOPLE),
+                        jira_date(created),
+                        jira_date(created + dt.timedelta(days=3)),
+                        jira_date(created + dt.timedelta(days=5)) if category == "Done" else "",
+                        jira_date(created + dt.timedelta(days=14)) if rng.random() < 0.5 else "",
+                        rng.choice(["payments", "migration", "ui", "vendor"]),
+                        rng.choice(["", "scope-add"]),
+                        description,
+                        f"BEN Sprint {rng.randint(1, 20)}",
+                        "",
+                        rng.choice(["Sev-1 - Critical", "Sev-2 - Major", "Sev-3 - Minor"])
+                        if is_bug
+                        else "",
+                        category,
+                        f"{jira_date(created + dt.timedelta(days=1))};712020:bench;{sentence(rng)}",
+                    ]
+                )
+    notes = folder / "minutes"
+    notes.mkdir()
+    for week in range(minutes):
+        day = dt.date(2026, 1, 8) + dt.timedelta(weeks=week % 52, days=7 * 52 * (week // 52))
+        due = day + dt.timedelta(days=7)
+        actions = "\n".join(
+            f"- [ ] {rng.choice(PEOPLE)} — {sentence(rng)[:-1].lower()} — due {due}"
+            for _ in range(rng.randint(3, 7))
+        )
+        body = "\n".join(f"- {sentence(rng)}" for _ in range(rng.randint(8, 20)))
+        attendees = ", ".join(rng.sample(PEOPLE, 5))
+        status = rng.choice(["Green", "Amber", "Red"])
+        decision = sentence(rng)
+        (notes / f"{day.isoformat()}-weekly-{week:03d}.md").write_text(
+            f"# Weekly status {week}\n\n**Date:** {day}\n**Attendees:** {attendees}\n\n"
+            f"## Overall status\n\nOverall status: {status}\n\n"
+            f"## Progress\n\n{body}\n\n## Decisions\n\n- {decision}\n\n"
+            f"## Action items\n\n{actions}\n",
+            encoding="utf-8",
+        )
+
+
+def baseline_documents(folder: Path) -> list[object]:
+    """What a LangChain tutorial would do: every CSV row and every file as one Document."""
+    from langchain_core.documents import Document
+
+    documents: list[object] = []
+    for path in sorted(folder.rglob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            for row in reader:
+                text = "\n".join(
+                    f"{name}: {value}" for name, value in zip(header, row, strict=False)
+                )
+                documents.append(Document(page_content=text, metadata={"source": str(path)}))
+    for path in sorted(folder.rglob("*.md")):
+        documents.append(
+            Document(page_content=path.read_text("utf-8"), metadata={"source": str(path)})
+        )
+    return documents
+
+
+def run_baseline(folder: Path, embedder: LocalMiniLMEmbedder, work: Path) -> dict[str, float]:
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    started = time.perf_counter()
+    documents = baseline_documents(folder)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    chunks = splitter.split_documents(documents)  # type: ignore[arg-type]
+    Chroma.from_documents(
+        chunks, embedding=embedder, persist_directory=str(work / "baseline-chroma")
+    )
+    seconds = time.perf_counter() - started
+    return {"documents": len(documents), "chunks": len(chunks), "seconds": seconds}
+
+
+def run_pmassist(folder: Path, assistant: Assistant) -> dict[str, float]:
+    summary = assistant.ingest([folder], "bench")
+    assert summary.ok, summary.failures[:3]
+    return {
+        "documents": len(summary.added) + len(summary.updated) + summary.unchanged,
+        "chunks": summary.chunks_written,
+        "seconds": summary.seconds,
+        "embed_seconds": summary.embed_seconds,
+    }
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; Python {platform.python_version()}, "
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--minutes", type=int, default=120)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "ingest.json")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="pmassist-bench-"))
+    try:
+        record = work / "record"
+        generate(record, args.tickets, args.minutes)
+        embedder = LocalMiniLMEmbedder()
+        embedder.load()
+        embedder.embed_texts(["warm-up"])
+        assistant = Assistant(Settings(_env_file=None, home=work / "home"), embedder=embedder)  # type: ignore[call-arg]
+
+        files = (args.tickets + 999) // 1000
+        print(f"Corpus: {args.tickets} tickets in {files} Jira CSV files, {args.minutes} minutes")
+        print(f"Machine: {machine()}")
+        ours = run_pmassist(record, assistant)
+        print(f"pmassist full ingest: {ours['chunks']:.0f} chunks in {ours['seconds']:.1f} s")
+        baseline = run_baseline(record, embedder, work)
+        print(
+            f"baseline (LangChain): {baseline['chunks']:.0f} chunks in {baseline['seconds']:.1f} s"
+        )
+        again = run_pmassist(record, assistant)
+        print(f"pmassist unchanged re-ingest: {again['seconds']:.2f} s")
+
+        rows = [
+            ("pmassist, full ingest", ours),
+            ("baseline: splitter + LangChain Chroma", baseline),
+        ]
+        print()
+        print("| run | documents | chunks | seconds | chunks/s | documents/s |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, row in rows:
+            print(
+                f"| {name} | {row['documents']:.0f} | {row['chunks']:.0f} | {row['seconds']:.1f} | "
+                f"{row['chunks'] / row['seconds']:.1f} | {row['documents'] / row['seconds']:.1f} |"
+            )
+        print(
+            f"| pmassist, unchanged re-ingest | {again['documents']:.0f} | 0 | "
+            f"{again['seconds']:.2f} | — | — |"
+        )
+        speed = baseline["seconds"] / ours["seconds"]
+        share = again["seconds"] / ours["seconds"]
+        print()
+        print(f"pmassist full ingest vs baseline, wall time: {speed:.2f}x as fast (target >= 1.0)")
+        rate_ratio = (ours["chunks"] / ours["seconds"]) / (baseline["chunks"] / baseline["seconds"])
+        print(f"pmassist chunks/s vs baseline chunks/s: {rate_ratio:.2f}x")
+        print(f"unchanged re-ingest / full ingest: {share:.2%} (target <= 2%)")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "tickets": args.tickets,
+                    "minutes": args.minutes,
+                    "pmassist": ours,
+                    "baseline": baseline,
+                    "reingest": again,
+                    "speedup_wall": speed,
+                    "reingest_share": share,
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
