@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     # Embeddings and tokens
     embeddings: EmbeddingsProvider = "local"
     openai_embedding_model: str = "text-embedding-3-small"
-    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     chunk_tokens: int = Field(
         default=220,
         ge=64,

@@ -48,7 +48,7 @@ class LocalMiniLMEmbedder(Embedder):
 
     model_id = LOCAL_MODEL_ID
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 32) -> None:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
