@@ -197,7 +197,7 @@ def reindex(project: ProjectOption) -> None:
     console.print(f"Re-embedding every chunk of '{project}' with {_service().model_id} …")
     summary = _call(lambda: _service().reindex(project))
     console.print(
-        f"Reindexed {summary.chunks} chunks of '{project}' with {summary.model_id} "
+        f"Reindexed {_count(summary.chunks, 'chunk')} of '{project}' with {summary.model_id} "
         f"in {summary.seconds:.1f} s."
     )
 
@@ -213,7 +213,7 @@ def forget(
         raise typer.Exit(1)
     removed = _call(lambda: _service().forget(project, document_id))
     console.print(
-        f"Erased '{document_id}' ({removed} chunks). If its source file still holds it, the "
+        f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds it, the "
         "next ingest of that file will bring it back."
     )
 
@@ -274,8 +274,9 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
     console.print(table)
     rate = summary.chunks_written / summary.embed_seconds if summary.embed_seconds else 0.0
     details = [
-        f"{summary.files} files ({summary.files_unchanged} unchanged, not re-read)",
-        f"{summary.chunks_written} chunks embedded" + (f" at {rate:.0f}/s" if rate else ""),
+        f"{_count(summary.files, 'file')} ({summary.files_unchanged} unchanged, not re-read)",
+        f"{_count(summary.chunks_written, 'chunk')} embedded"
+        + (f" at {rate:.0f}/s" if rate else ""),
         f"{summary.seconds:.1f} s",
     ]
     if summary.skipped_items:
@@ -304,6 +305,10 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
             )
             failed.add_row(escape(failure.file), escape(where or "—"), escape(failure.reason))
         errors.print(failed)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _first(items: list[Any], count: int) -> list[Any]:

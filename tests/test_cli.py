@@ -97,6 +97,6 @@ def test_forget_and_reindex(record: Path, samples: Path) -> None:
     shutil.copy(samples / "jira-cloud-export.csv", record)
     assert invoke("ingest", str(record), "--project", "payments")[0] == 0
     code, output = invoke("forget", "ticket:PAY-104", "--project", "payments", "--yes")
-    assert code == 0 and "Erased 'ticket:PAY-104' (1 chunks)" in output
+    assert code == 0 and "Erased 'ticket:PAY-104' (1 chunk)" in output
     code, output = invoke("reindex", "--project", "payments")
     assert code == 0 and "Reindexed 4 chunks" in output
