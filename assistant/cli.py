@@ -213,8 +213,8 @@ def forget(
         raise typer.Exit(1)
     removed = _call(lambda: _service().forget(project, document_id))
     console.print(
-        f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds it, the "
-        "next ingest of that file will bring it back."
+        f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds "
+        "it, the next ingest of that file will bring it back."
     )
 
 
