@@ -46,9 +46,10 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(BIN)/pmassist ingest $(SAMPLE_RECORD) --project $(SAMPLE_PROJECT)
-	$(BIN)/pmassist docs --project $(SAMPLE_PROJECT) --limit 12
-	$(BIN)/pmassist search "why did the load test slip" --project $(SAMPLE_PROJECT) -k 4
-	$(BIN)/pmassist search "database vendor" --project $(SAMPLE_PROJECT) --kind decision -k 3
+	$(BIN)/pmassist projects
+	$(BIN)/pmassist search "why did the load test slip" --project $(SAMPLE_PROJECT) -k 3
+	$(BIN)/pmassist search "personal data found in the test environment" --project $(SAMPLE_PROJECT) --kind ticket -k 3
+	$(BIN)/pmassist search "database vendor" --project $(SAMPLE_PROJECT) --kind decision -k 2
 
 test: install-dev
 	$(BIN)/pytest
