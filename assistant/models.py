@@ -48,8 +48,9 @@ class Locator(RecordModel):
     time_end: str | None = None
 
     def label(self) -> str:
-        """A one-line human reference, e.g. `minutes/w46.md › Action items, lines 41–48`."""
-        parts = [self.ticket_key or self.source]
+        """A one-line human reference: `minutes/w46.md › Action items, lines 41–48`, or for a
+        ticket `HBR-48 · tickets/export.csv, row 13`."""
+        parts = [f"{self.ticket_key} · {self.source}" if self.ticket_key else self.source]
         if self.heading:
             parts.append(f" › {self.heading}")
         details: list[str] = []

@@ -20,7 +20,12 @@ from typing import Protocol
 from assistant.embeddings import Embedder
 from assistant.errors import EmbeddingModelMismatchError, InvalidInputError
 from assistant.models import Kind, StatusCategory
-from assistant.store.documents import DocumentStore, DocumentWrite, SourceFileState
+from assistant.store.documents import (
+    DocumentStore,
+    DocumentWrite,
+    SourceFileState,
+    StoredDocumentState,
+)
 from assistant.store.vectors import ProjectIndex, VectorStore
 from ingest.chunking import Chunker
 from ingest.loaders import LOADER_VERSION, load_file
@@ -73,6 +78,14 @@ class IngestSummary:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass
+class _ReadPlan:
+    seen: dict[str, str] = field(default_factory=dict)  # document id -> file it came from
+    writes: list[DocumentWrite] = field(default_factory=list)
+    read_files: dict[str, SourceFileState] = field(default_factory=dict)
+    failed_files: set[str] = field(default_factory=set)
 
 
 class LazyProjectIndex:
@@ -143,73 +156,17 @@ class IngestPipeline:
         summary = IngestSummary(project=project, files=len(files))
         progress.files_found(len(files))
 
-        seen: dict[str, str] = {}
-        writes: list[DocumentWrite] = []
-        read_files: dict[str, SourceFileState] = {}
-        failed_files: set[str] = set()
-        for path, root in files:
-            key = str(path)
-            display = display_path(path, root)
-            fingerprint = _fingerprint(path, signature, display)
-            previous = stored_files.get(key)
-            if (
-                previous is not None
-                and previous.fingerprint == fingerprint
-                and all(doc_id in stored and doc_id not in seen for doc_id in previous.document_ids)
-            ):
-                seen.update(dict.fromkeys(previous.document_ids, display))
-                summary.unchanged += len(previous.document_ids)
-                summary.files_unchanged += 1
-                progress.file_read(display)
-                continue
-
-            result = load_file(SourceFile(path, display), options)
-            summary.failures.extend(result.failures)
-            summary.warnings.extend(result.warnings)
-            summary.skipped_items += result.skipped
-            file_ok = not result.failures
-            document_ids: list[str] = []
-            for loaded in result.documents:
-                document = loaded.document
-                if document.id in seen:
-                    summary.failures.append(
-                        LoadFailure(
-                            display,
-                            f"document id '{document.id}' also comes from {seen[document.id]}; "
-                            "only the first was ingested",
-                        )
-                    )
-                    file_ok = False
-                    continue
-                seen[document.id] = display
-                document_ids.append(document.id)
-                document.content_hash = content_hash(document, loaded.sections)
-                before = stored.get(document.id)
-                if (
-                    before is not None
-                    and before.content_hash == document.content_hash
-                    and before.source_file == key
-                ):
-                    summary.unchanged += 1
-                    continue
-                writes.append(DocumentWrite(document, key, self.chunker.chunk(loaded)))
-                (summary.updated if before is not None else summary.added).append(document.id)
-            if file_ok:
-                read_files[key] = SourceFileState(fingerprint, tuple(document_ids))
-            else:
-                failed_files.add(key)
-            progress.file_read(display)
-
-        self._write(project, writes, index, progress, summary)
+        plan = self._read(files, options, signature, stored, stored_files, summary, progress)
+        self._write(project, plan.writes, index, progress, summary)
 
         # Documents from these paths that this run did not see are gone from the source. A file
         # that failed is left alone: its missing documents may just be the rows that failed.
         gone = [
             doc_id
             for doc_id, state in stored.items()
-            if doc_id not in seen
+            if doc_id not in plan.seen
             and _is_under(state.source_file, roots)
-            and state.source_file not in failed_files
+            and state.source_file not in plan.failed_files
         ]
         vanished_files = [
             path for path in stored_files if _is_under(path, roots) and not Path(path).exists()
@@ -223,10 +180,76 @@ class IngestPipeline:
             summary.removed = gone
         else:
             summary.stale = gone
-        self.store.record_source_files(project, read_files, vanished_files if prune else ())
+        self.store.record_source_files(project, plan.read_files, vanished_files if prune else ())
         self.store.mark_ingested(project)
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _read(
+        self,
+        files: list[tuple[Path, Path]],
+        options: LoaderOptions,
+        signature: str,
+        stored: dict[str, StoredDocumentState],
+        stored_files: dict[str, SourceFileState],
+        summary: IngestSummary,
+        progress: IngestProgress,
+    ) -> _ReadPlan:
+        """Read what changed, decide per document, and chunk what must be written."""
+        plan = _ReadPlan()
+        for path, root in files:
+            key = str(path)
+            display = display_path(path, root)
+            fingerprint = _fingerprint(path, signature, display)
+            previous = stored_files.get(key)
+            if (
+                previous is not None
+                and previous.fingerprint == fingerprint
+                and all(d in stored and d not in plan.seen for d in previous.document_ids)
+            ):
+                plan.seen.update(dict.fromkeys(previous.document_ids, display))
+                summary.unchanged += len(previous.document_ids)
+                summary.files_unchanged += 1
+                progress.file_read(display)
+                continue
+
+            result = load_file(SourceFile(path, display), options)
+            summary.failures.extend(result.failures)
+            summary.warnings.extend(result.warnings)
+            summary.skipped_items += result.skipped
+            file_ok = not result.failures
+            document_ids: list[str] = []
+            for loaded in result.documents:
+                document = loaded.document
+                if document.id in plan.seen:
+                    summary.failures.append(
+                        LoadFailure(
+                            display,
+                            f"document id '{document.id}' also comes from "
+                            f"{plan.seen[document.id]}; only the first was ingested",
+                        )
+                    )
+                    file_ok = False
+                    continue
+                plan.seen[document.id] = display
+                document_ids.append(document.id)
+                document.content_hash = content_hash(document, loaded.sections)
+                before = stored.get(document.id)
+                if (
+                    before is not None
+                    and before.content_hash == document.content_hash
+                    and before.source_file == key
+                ):
+                    summary.unchanged += 1
+                    continue
+                plan.writes.append(DocumentWrite(document, key, self.chunker.chunk(loaded)))
+                (summary.updated if before is not None else summary.added).append(document.id)
+            if file_ok:
+                plan.read_files[key] = SourceFileState(fingerprint, tuple(document_ids))
+            else:
+                plan.failed_files.add(key)
+            progress.file_read(display)
+        return plan
 
     def _write(
         self,

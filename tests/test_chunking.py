@@ -38,7 +38,7 @@ def test_a_ticket_is_one_chunk(samples: Path, counter: TokenCounter) -> None:
     assert "Severity: Sev-1 - Critical" in chunk.text
     assert "Waiting on the acquirer, case ACQ-5521." in chunk.text
     assert "2026-10-12: Still blocked; escalated to their account manager." in chunk.text
-    assert chunk.locator.label() == "PAY-104, row 2"
+    assert chunk.locator.label() == "PAY-104 · jira-cloud-export.csv, row 2"
     assert chunk.metadata["kind"] == "ticket"
     assert chunk.metadata["status_category"] == "in_progress"
     assert chunk.metadata["assignee"] == "Ines Duarte"
@@ -60,7 +60,7 @@ def test_a_long_ticket_splits_on_its_lines(tmp_path: Path, counter: TokenCounter
     chunks = Chunker(counter, 150).chunk(ticket)
     assert len(chunks) >= 3
     assert all(chunk.token_count <= 150 for chunk in chunks)
-    assert {chunk.locator.label() for chunk in chunks} == {"OPS-7, row 2"}
+    assert {chunk.locator.label() for chunk in chunks} == {"OPS-7 · export.csv, row 2"}
     assert all(chunk.text.startswith("OPS-7: Replay") for chunk in chunks)
 
 
