@@ -30,6 +30,7 @@ from rich.text import Text
 from assistant.config import Settings
 from assistant.errors import PmassistError
 from assistant.models import Kind
+from assistant.retrieval import RetrievalFilter
 from assistant.service import Assistant
 from ingest.pipeline import IngestSummary
 
@@ -163,25 +164,30 @@ def search(
     ] = None,
     since: DateOption = None,
     until: DateOption = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Tickets in this status or category: todo, in_progress, done, Blocked…"),
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option(help="Tickets assigned to this person.")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid (default), dense or keyword.")] = "hybrid",
 ) -> None:
     """Search the project record; each hit shows where it comes from."""
+    if mode not in ("hybrid", "dense", "keyword"):
+        _fail(f"--mode must be hybrid, dense or keyword, not '{mode}'.")
+    filters = _filters(kind, since, until, status, assignee)
     hits = _call(
-        lambda: _service().search(
-            text,
-            project,
-            k=k,
-            kinds=kind or (),
-            since=since.date() if since else None,
-            until=until.date() if until else None,
-        )
+        lambda: _service().search(text, project, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
     )
     if not hits:
         console.print("No matching text in the project record.")
         return
-    for hit in hits:
-        heading = Text(f"{hit.rank:>2}. ", style="bold")
-        heading.append(f"[{hit.score:.2f}] ", style="dim")
-        heading.append(hit.kind, style="cyan")
+    for rank, hit in enumerate(hits, start=1):
+        heading = Text(f"{rank:>2}. ", style="bold")
+        if hit.similarity is not None:
+            heading.append(f"[{hit.similarity:.2f}] ", style="dim")
+        heading.append(hit.kind.value, style="cyan")
         heading.append("  " + hit.title)
         if hit.date:
             heading.append(f"  ({hit.date.isoformat()})", style="dim")
@@ -189,6 +195,22 @@ def search(
         console.print(Text("    ↳ " + hit.locator.label(), style="green"))
         body = hit.text.split("\n", 1)[-1].replace("\n", " ")
         console.print(Text("    " + (body[:280] + "…" if len(body) > 280 else body)))
+
+
+def _filters(
+    kinds: list[Kind] | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    statuses: list[str] | None,
+    assignees: list[str] | None,
+) -> RetrievalFilter:
+    return RetrievalFilter(
+        kinds=tuple(kinds or ()),
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        statuses=tuple(statuses or ()),
+        assignees=tuple(assignees or ()),
+    )
 
 
 @app.command()

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.models import StatusCategory
 
 EmbeddingsProvider = Literal["local", "openai"]
+ChatProvider = Literal["auto", "openai", "azure", "none"]
 
 
 class Settings(BaseSettings):
@@ -82,6 +83,47 @@ class Settings(BaseSettings):
     )
     max_retries: int = Field(default=2, ge=0, le=10)
 
+    # Language model
+    llm: ChatProvider = Field(
+        default="auto",
+        description="auto: OpenAI or a compatible server when a key or base URL is set, Azure "
+        "when an Azure endpoint is set, otherwise none (extractive answers).",
+    )
+    chat_model: str = "gpt-4o-mini"
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    azure_openai_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AZURE_OPENAI_ENDPOINT", "azure_openai_endpoint"),
+    )
+    azure_openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AZURE_OPENAI_API_KEY", "azure_openai_api_key"),
+    )
+    azure_openai_api_version: str = Field(
+        default="2024-10-21",
+        validation_alias=AliasChoices("OPENAI_API_VERSION", "azure_openai_api_version"),
+    )
+    azure_deployment: str | None = None
+    structured_output_retries: int = Field(
+        default=2, ge=0, le=5, description="Re-asks after a reply that fails validation."
+    )
+
+    # Budgets and retrieval
+    context_tokens: int = Field(
+        default=6000, ge=500, description="Token budget of the sources sent to the model."
+    )
+    answer_tokens: int = Field(default=700, ge=50, description="Longest answer, in tokens.")
+    question_tokens: int = Field(default=400, ge=10, description="Longest question, in tokens.")
+    retrieval_k: int = Field(default=8, ge=1, le=100)
+    chunks_per_document: int = Field(default=2, ge=1, le=50)
+    relevance_threshold: float = Field(
+        default=0.30,
+        ge=-1,
+        le=1,
+        description="Below this cosine similarity of the best match, the record is taken "
+        "not to cover a question and no model is called.",
+    )
+
     @field_validator("status_map", mode="before")
     @classmethod
     def _lowercase_statuses(cls, value: object) -> object:
@@ -103,3 +145,18 @@ class Settings(BaseSettings):
     @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def keyword_index_path(self) -> Path:
+        return self.home / "bm25"
+
+    @property
+    def chat_provider(self) -> Literal["openai", "azure", "none"]:
+        """The provider `llm=auto` resolves to, from the credentials that are set."""
+        if self.llm != "auto":
+            return self.llm
+        if self.openai_api_key or self.openai_base_url:
+            return "openai"
+        if self.azure_openai_endpoint:
+            return "azure"
+        return "none"

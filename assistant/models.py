@@ -190,6 +190,31 @@ class Chunk(RecordModel):
     metadata: dict[str, MetadataValue] = Field(default_factory=dict)
 
 
+class Evidence(RecordModel):
+    """A retrieved chunk as the answer cites it: `S1`, `S2`, … map to chunk ids and locators."""
+
+    citation: str
+    chunk_id: str
+    document_id: str
+    kind: Kind
+    title: str
+    date: dt.date | None = None
+    locator: Locator
+    text: str
+    score: float = Field(description="Fused rank score; only meaningful within one search.")
+    similarity: float | None = Field(
+        default=None, description="Cosine similarity of the chunk to the question."
+    )
+    keyword_score: float | None = None
+
+
 def chunk_metadata_date(value: dt.date | None) -> int | None:
     """Dates go into the vector store as YYYYMMDD integers so range filters work."""
     return None if value is None else value.year * 10000 + value.month * 100 + value.day
+
+
+def date_from_chunk_metadata(value: object) -> dt.date | None:
+    """The inverse of `chunk_metadata_date`."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return dt.date(value // 10000, value // 100 % 100, value % 100)
+    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +16,11 @@ from assistant.errors import (
     UnknownDocumentError,
     UnknownProjectError,
 )
-from assistant.models import PROJECT_NAME_PATTERN, Document, Kind, Locator
+from assistant.models import PROJECT_NAME_PATTERN, Document, Evidence, Kind
+from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore, ProjectSummary
-from assistant.store.vectors import VectorFilter, VectorStore
+from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
 from ingest.chunking import Chunker
 from ingest.pipeline import (
@@ -32,19 +32,6 @@ from ingest.pipeline import (
 )
 
 MAX_SEARCH_RESULTS = 100
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    rank: int
-    score: float
-    chunk_id: str
-    document_id: str
-    kind: str
-    title: str
-    date: dt.date | None
-    locator: Locator
-    text: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +57,19 @@ class Assistant:
     @cached_property
     def token_counter(self) -> TokenCounter:
         return TokenCounter(self.settings.tokenizer, self.settings.tiktoken_cache_dir)
+
+    @cached_property
+    def keyword_indexes(self) -> KeywordIndexes:
+        return KeywordIndexes(self.documents, self.settings.keyword_index_path)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(
+            self.documents,
+            self.keyword_indexes,
+            lambda project: self.vectors.project_index(project, self.model_id, create=False),
+            self.embedder,
+        )
 
     @property
     def model_id(self) -> str:
@@ -101,7 +101,10 @@ class Assistant:
             status_map=self.settings.status_map,
             jira_browse_url=self.settings.jira_browse_url,
         )
-        return pipeline.run(paths, project, kind=kind, prune=prune, progress=progress)
+        summary = pipeline.run(paths, project, kind=kind, prune=prune, progress=progress)
+        # Keep the keyword index in step now, so the first question after an ingest is fast.
+        self.keyword_indexes.refresh(project)
+        return summary
 
     def forget(self, project: str, document_id: str) -> int:
         """Erase one document: its chunks, vectors and manifest rows. Returns chunks removed."""
@@ -116,6 +119,7 @@ class Assistant:
         if removal is not None:
             index.get().delete(chunk_ids)
             self.documents.clear_vector_write(removal)
+        self.keyword_indexes.refresh(project)
         return len(chunk_ids)
 
     def reindex(self, project: str) -> ReindexSummary:
@@ -152,51 +156,41 @@ class Assistant:
         self.require_project(project)
         return self.documents.documents(project, kind)
 
+    def require_documents(self, project: str) -> None:
+        self.require_project(project)
+        if self.documents.chunk_count(project) == 0:
+            raise InvalidInputError(
+                f"Project '{project}' has no documents yet. Add some with "
+                f"`pmassist ingest PATH --project {project}`."
+            )
+
     def search(
         self,
         query: str,
         project: str,
         *,
         k: int = 8,
-        kinds: Sequence[Kind] = (),
-        since: dt.date | None = None,
-        until: dt.date | None = None,
-    ) -> list[SearchHit]:
-        """Dense retrieval over the project's chunks, with metadata filters."""
+        filters: RetrievalFilter | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> list[Evidence]:
+        """Hybrid (or dense-only, or keyword-only) search with filters; best first."""
         if not query.strip():
             raise InvalidInputError("The search text is empty.")
         if not 1 <= k <= MAX_SEARCH_RESULTS:
             raise InvalidInputError(f"-k must be between 1 and {MAX_SEARCH_RESULTS}.")
-        if since and until and since > until:
-            raise InvalidInputError(f"--since {since} is after --until {until}.")
-        self.require_project(project)
-        index = self.vectors.project_index(project, self.model_id, create=False)
-        if index.count() == 0:
-            return []
-        where = VectorFilter(kinds=tuple(kinds), since=since, until=until).to_where()
-        vector = self.embedder().embed_query(query)
-        hits = index.query(vector, k, where)
-        chunks = self.documents.chunks_by_id(project, [hit.chunk_id for hit in hits])
-        results: list[SearchHit] = []
-        for hit in hits:
-            chunk = chunks.get(hit.chunk_id)
-            if chunk is None:  # a vector whose document was just replaced or forgotten
-                continue
-            date = hit.metadata.get("date")
-            results.append(
-                SearchHit(
-                    rank=len(results) + 1,
-                    score=hit.similarity,
-                    chunk_id=hit.chunk_id,
-                    document_id=chunk.document_id,
-                    kind=str(hit.metadata.get("kind", "")),
-                    title=str(hit.metadata.get("title", "")),
-                    date=_from_metadata_date(date) if isinstance(date, int) else None,
-                    locator=chunk.locator,
-                    text=chunk.text,
-                )
-            )
-        return results
+        filters = filters or RetrievalFilter()
+        if filters.since and filters.until and filters.since > filters.until:
+            raise InvalidInputError(f"--since {filters.since} is after --until {filters.until}.")
+        self.require_documents(project)
+        return self.retriever.retrieve(
+            query,
+            project,
+            k=k,
+            filters=filters,
+            per_document=self.settings.chunks_per_document if mode == "hybrid" else k,
+            relevance_threshold=self.settings.relevance_threshold,
+            mode=mode,
+        ).evidence
 
 
 def validate_project_name(project: str) -> None:
@@ -207,8 +201,4 @@ def validate_project_name(project: str) -> None:
         )
 
 
-def _from_metadata_date(value: int) -> dt.date:
-    return dt.date(value // 10000, value // 100 % 100, value % 100)
-
-
-__all__ = ["Assistant", "PmassistError", "SearchHit"]
+__all__ = ["Assistant", "PmassistError"]

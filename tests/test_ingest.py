@@ -15,6 +15,7 @@ from assistant.errors import (
     UnknownProjectError,
 )
 from assistant.models import Kind
+from assistant.retrieval import RetrievalFilter
 from assistant.service import Assistant
 from assistant.store.vectors import collection_name
 from tests.conftest import CountingEmbedder
@@ -296,10 +297,19 @@ def test_search_filters(assistant: Assistant, record: Path, samples: Path) -> No
 
     fill(record, samples, SAMPLE_FILES)
     assistant.ingest([record], "payments")
-    decisions = assistant.search("payments", "payments", k=20, kinds=[Kind.DECISION])
+    decisions = assistant.search(
+        "payments", "payments", k=20, filters=RetrievalFilter(kinds=(Kind.DECISION,))
+    )
     assert decisions and {hit.kind for hit in decisions} == {"decision"}
-    recent = assistant.search("payments", "payments", k=20, since=dt.date(2026, 10, 10))
+    recent = assistant.search(
+        "payments", "payments", k=20, filters=RetrievalFilter(since=dt.date(2026, 10, 10))
+    )
     assert recent and all(hit.date and hit.date >= dt.date(2026, 10, 10) for hit in recent)
-    assert assistant.search("payments", "payments", k=3, until=dt.date(2026, 1, 1)) == []
+    assert (
+        assistant.search(
+            "payments", "payments", k=3, filters=RetrievalFilter(until=dt.date(2026, 1, 1))
+        )
+        == []
+    )
     with pytest.raises(InvalidInputError, match="empty"):
         assistant.search("  ", "payments")

@@ -11,6 +11,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.models import Kind, Meeting, Ticket
+from assistant.retrieval import RetrievalFilter
 from assistant.service import Assistant
 from ingest.pipeline import IngestSummary
 from tests.conftest import SAMPLE_RECORD
@@ -106,7 +107,10 @@ def test_search_finds_the_obvious_source(
 def test_every_hit_cites_lines_that_hold_its_text(harbor: tuple[Assistant, IngestSummary]) -> None:
     assistant, _ = harbor
     hits = assistant.search(
-        "load test slipped", "harbor", k=20, kinds=[Kind.MINUTES, Kind.DECISION]
+        "load test slipped",
+        "harbor",
+        k=20,
+        filters=RetrievalFilter(kinds=(Kind.MINUTES, Kind.DECISION)),
     )
     checked = 0
     for hit in hits:

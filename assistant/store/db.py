@@ -23,7 +23,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -43,6 +45,9 @@ projects = Table(
     Column("embedding_model", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("last_ingest_at", DateTime, nullable=True),
+    # Bumped by every change to the project's chunks; derived indexes (BM25) record the
+    # generation they were built from and rebuild when it moved.
+    Column("generation", Integer, nullable=False, server_default="0"),
 )
 
 # One row per item of the project record. `document_json` is the whole parsed Document (ticket
@@ -107,15 +112,65 @@ pending_vector_writes = Table(
 )
 
 
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("project", String(63), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+    Index("ix_conversations_project", "project", "updated_at"),
+)
+
+# One row per answered question: what was asked, what was answered with which sources, and the
+# prompt (name, version, hash) and model that produced it.
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(36), nullable=False),
+    Column("project", String(63), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("search_query", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("answer_json", Text, nullable=False),
+    Column("writer", String(200), nullable=False),
+    Column("prompt_name", String(100), nullable=True),
+    Column("prompt_version", String(20), nullable=True),
+    Column("prompt_hash", String(64), nullable=True),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["conversation_id"], ["conversations.id"], ondelete="CASCADE"),
+    Index("ix_answers_conversation", "conversation_id", "id"),
+)
+
+
+# Migration 0001 creates tables from the definitions above as they stand today, so a later
+# migration that adds a column must tolerate finding it already there (a fresh database).
 def _create_project_record_tables(connection: Connection) -> None:
     metadata.create_all(
         connection, tables=[projects, documents, chunks, source_files, pending_vector_writes]
     )
 
 
+def _add_chat_history(connection: Connection) -> None:
+    _add_column_if_missing(connection, "projects", "generation INTEGER NOT NULL DEFAULT 0")
+    metadata.create_all(connection, tables=[conversations, answers])
+
+
+def _add_column_if_missing(connection: Connection, table: str, column_ddl: str) -> None:
+    name = column_ddl.split()[0]
+    if name not in {column["name"] for column in inspect(connection).get_columns(table)}:
+        connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column_ddl}"))
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
+    ("0002_chat_history", _add_chat_history),
 ]
 
 

@@ -89,6 +89,14 @@ class DocumentStore:
                     )
                 )
 
+    def project_generation(self, project: str) -> int:
+        """Changes whenever the project's chunks change (see `projects.generation`)."""
+        with self.engine.connect() as connection:
+            return int(
+                connection.scalar(select(projects.c.generation).where(projects.c.name == project))
+                or 0
+            )
+
     def set_project_model(self, project: str, embedding_model: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(
@@ -263,6 +271,7 @@ class DocumentStore:
             connection.execute(
                 delete(pending_vector_writes).where(pending_vector_writes.c.id == upsert_intent)
             )
+            _bump_generation(connection, project)
             removal = _announce(connection, project, "delete", stale) if stale else None
         return removal, stale
 
@@ -288,6 +297,7 @@ class DocumentStore:
                         source_files.c.project == project, source_files.c.path.in_(list(files))
                     )
                 )
+            _bump_generation(connection, project)
             removal = _announce(connection, project, "delete", chunk_ids) if chunk_ids else None
         return removal, chunk_ids
 
@@ -365,6 +375,14 @@ class DocumentStore:
             connection.execute(
                 delete(pending_vector_writes).where(pending_vector_writes.c.id == intent)
             )
+
+
+def _bump_generation(connection: Connection, project: str) -> None:
+    connection.execute(
+        update(projects)
+        .where(projects.c.name == project)
+        .values(generation=projects.c.generation + 1)
+    )
 
 
 def _announce(connection: Connection, project: str, action: str, chunk_ids: Sequence[str]) -> int:

@@ -6,7 +6,6 @@ downloads) an embedding model of its own. Each collection records the model that
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import EmbeddingModelMismatchError, PmassistError
-from assistant.models import Chunk, Kind, chunk_metadata_date
+from assistant.models import Chunk
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,27 +38,6 @@ class VectorHit:
     def similarity(self) -> float:
         """Cosine similarity from Chroma's cosine distance (1 = same direction)."""
         return 1.0 - self.distance
-
-
-@dataclass(frozen=True)
-class VectorFilter:
-    """Metadata filters applied inside the vector store."""
-
-    kinds: tuple[Kind, ...] = ()
-    since: dt.date | None = None
-    until: dt.date | None = None
-
-    def to_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.kinds:
-            clauses.append({"kind": {"$in": [kind.value for kind in self.kinds]}})
-        if self.since:
-            clauses.append({"date": {"$gte": chunk_metadata_date(self.since)}})
-        if self.until:
-            clauses.append({"date": {"$lte": chunk_metadata_date(self.until)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def collection_name(project: str) -> str:
@@ -162,6 +140,18 @@ class ProjectIndex:
                 documents=[chunk.text for chunk in batch],
                 metadatas=[_vector_metadata(chunk) for chunk in batch],
             )
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The stored vectors of these chunks (for scoring chunks found by keyword search)."""
+        import numpy as np
+
+        if not chunk_ids:
+            return {}
+        result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        return {
+            chunk_id: np.asarray(vector, dtype=np.float32)
+            for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True)
+        }
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
         ids = list(chunk_ids)

@@ -1,0 +1,171 @@
+"""BM25 keyword search over a project's chunks (bm25s), one index per project.
+
+The index is derived data: it is rebuilt from the relational store whenever the project's
+generation (bumped by every chunk change) differs from the one it was built from, and saved under
+`PMASSIST_HOME/bm25/<project>/` so the next process can load it instead of rebuilding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from assistant.store.documents import DocumentStore
+
+log = logging.getLogger("pmassist")
+
+INDEX_FORMAT = 1
+# Metadata kept per chunk so filters can mask the keyword search like Chroma's `where` does.
+FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
+    score: float
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> Any:
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+class KeywordIndex:
+    def __init__(
+        self, retriever: Any, chunk_ids: list[str], metadata: list[dict[str, Any]], generation: int
+    ) -> None:
+        self.retriever = retriever
+        self.chunk_ids = chunk_ids
+        self.metadata = metadata
+        self.generation = generation
+
+    @classmethod
+    def build(cls, store: DocumentStore, project: str, generation: int) -> KeywordIndex:
+        import bm25s
+
+        chunk_ids: list[str] = []
+        texts: list[str] = []
+        metadata: list[dict[str, Any]] = []
+        for batch in store.iter_chunks(project, batch_size=2000):
+            for chunk in batch:
+                chunk_ids.append(chunk.id)
+                texts.append(chunk.text)
+                metadata.append({k: chunk.metadata.get(k) for k in FILTER_FIELDS})
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever, chunk_ids, metadata, generation)
+
+    def search(
+        self, query: str, k: int, allowed: Callable[[dict[str, Any]], bool] | None = None
+    ) -> list[KeywordHit]:
+        if not self.chunk_ids or k <= 0:
+            return []
+        import bm25s
+
+        tokens = bm25s.tokenize(
+            [query], stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False
+        )
+        if not any(tokens):
+            return []
+        mask: NDArray[np.float32] | None = None
+        if allowed is not None:
+            mask = np.array([1.0 if allowed(m) else 0.0 for m in self.metadata], dtype=np.float32)
+            if not mask.any():
+                return []
+        found, scores = self.retriever.retrieve(
+            tokens, k=min(k, len(self.chunk_ids)), show_progress=False, weight_mask=mask
+        )
+        return [
+            KeywordHit(self.chunk_ids[int(index)], float(score))
+            for index, score in zip(found[0], scores[0], strict=True)
+            if score > 0
+        ]
+
+    def save(self, folder: Path) -> None:
+        """Write to a sibling folder, then swap it in, so a reader never sees half an index."""
+        staging = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self.chunk_ids:
+            self.retriever.save(str(staging / "bm25"), show_progress=False)
+        (staging / "chunks.json").write_text(
+            json.dumps(
+                {
+                    "format": INDEX_FORMAT,
+                    "generation": self.generation,
+                    "chunk_ids": self.chunk_ids,
+                    "metadata": self.metadata,
+                }
+            ),
+            encoding="utf-8",
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        import bm25s
+
+        try:
+            data = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
+            if data.get("format") != INDEX_FORMAT:
+                return None
+            retriever = (
+                bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+                if data["chunk_ids"]
+                else bm25s.BM25()
+            )
+        except (OSError, ValueError, KeyError) as error:
+            log.info("Keyword index at %s is unreadable (%s); rebuilding.", folder, error)
+            return None
+        return cls(retriever, data["chunk_ids"], data["metadata"], int(data["generation"]))
+
+
+class KeywordIndexes:
+    """Each project's keyword index, kept in step with its chunks."""
+
+    def __init__(self, store: DocumentStore, folder: Path) -> None:
+        self.store = store
+        self.folder = folder
+        self._cache: dict[str, KeywordIndex] = {}
+        self._lock = threading.Lock()
+
+    def get(self, project: str) -> KeywordIndex:
+        generation = self.store.project_generation(project)
+        with self._lock:
+            cached = self._cache.get(project)
+            if cached is not None and cached.generation == generation:
+                return cached
+            path = self.folder / project
+            index = KeywordIndex.load(path) if path.exists() else None
+            if index is None or index.generation != generation:
+                index = KeywordIndex.build(self.store, project, generation)
+                index.save(path)
+            self._cache[project] = index
+            return index
+
+    def refresh(self, project: str) -> None:
+        """Bring the project's index up to date now (after an ingest) rather than on first use."""
+        self.get(project)
+
+    def drop(self, project: str) -> None:
+        with self._lock:
+            self._cache.pop(project, None)
+            shutil.rmtree(self.folder / project, ignore_errors=True)
