@@ -110,18 +110,25 @@ class Settings(BaseSettings):
 
     # Budgets and retrieval
     context_tokens: int = Field(
-        default=6000, ge=500, description="Token budget of the sources sent to the model."
+        default=6000, ge=500, description="Token budget of a prompt; sources are dropped to fit."
     )
     answer_tokens: int = Field(default=700, ge=50, description="Longest answer, in tokens.")
     question_tokens: int = Field(default=400, ge=10, description="Longest question, in tokens.")
     retrieval_k: int = Field(default=8, ge=1, le=100)
     chunks_per_document: int = Field(default=2, ge=1, le=50)
     relevance_threshold: float = Field(
-        default=0.30,
+        default=0.32,
         ge=-1,
         le=1,
-        description="Below this cosine similarity of the best match, the record is taken "
-        "not to cover a question and no model is called.",
+        description="Below this similarity of the best sentence in the sources, the record is "
+        "taken not to cover a question and no model is called.",
+    )
+    weak_evidence_threshold: float = Field(
+        default=0.60,
+        ge=-1,
+        le=2,
+        description="Below this support (similarity plus 0.35 x the share of the question's "
+        "keywords in the sentence), an offline answer says the record may not answer directly.",
     )
 
     @field_validator("status_map", mode="before")

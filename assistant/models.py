@@ -208,6 +208,63 @@ class Evidence(RecordModel):
     keyword_score: float | None = None
 
 
+class PromptRef(RecordModel):
+    """Which prompt file produced an output: name, version and the hash of its bytes."""
+
+    name: str
+    version: str
+    hash: str
+
+
+class AnswerSentence(RecordModel):
+    """One sentence of an answer with the sources it cites, as checked against the evidence."""
+
+    text: str
+    citations: list[str] = Field(default_factory=list, description="Ids that resolve (S1…).")
+    invalid_citations: list[str] = Field(
+        default_factory=list, description="Ids the writer cited that were not among the sources."
+    )
+    gap: bool = Field(default=False, description="Says what the record does not cover.")
+
+    @property
+    def supported(self) -> bool:
+        return self.gap or bool(self.citations)
+
+
+class Answer(RecordModel):
+    """An answer to a question about a project, with its sources and how it was produced."""
+
+    id: int | None = None
+    conversation_id: str
+    project: str
+    question: str
+    search_query: str
+    coverage: Literal["answered", "weak", "not_covered"] = Field(
+        description="How well the best source matches: 'not_covered' means no model was asked."
+    )
+    writer: str = Field(
+        description="'extractive', 'none', or the model, e.g. 'openai:gpt-4o-mini'."
+    )
+    text: str
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    sources: list[Evidence] = Field(default_factory=list)
+    dropped_sources: list[str] = Field(
+        default_factory=list, description="Sources left out to fit the token budget."
+    )
+    prompt: PromptRef | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    warnings: list[str] = Field(default_factory=list)
+    created_at: dt.datetime
+
+    def cited_sources(self) -> list[Evidence]:
+        cited = {citation for sentence in self.sentences for citation in sentence.citations}
+        return [source for source in self.sources if source.citation in cited]
+
+    def unsupported_sentences(self) -> list[AnswerSentence]:
+        return [sentence for sentence in self.sentences if not sentence.supported]
+
+
 def chunk_metadata_date(value: dt.date | None) -> int | None:
     """Dates go into the vector store as YYYYMMDD integers so range filters work."""
     return None if value is None else value.year * 10000 + value.month * 100 + value.day

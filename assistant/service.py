@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from assistant.answers import AnswerComplete, AnswerEvent, QuestionAnswerer
+from assistant.answers.extracts import ExtractiveWriter
 from assistant.config import Settings
 from assistant.embeddings import Embedder, configured_model_id, embedder_from_settings
 from assistant.errors import (
@@ -16,8 +18,10 @@ from assistant.errors import (
     UnknownDocumentError,
     UnknownProjectError,
 )
-from assistant.models import PROJECT_NAME_PATTERN, Document, Evidence, Kind
+from assistant.llm import LanguageModel, language_model_from_settings
+from assistant.models import PROJECT_NAME_PATTERN, Answer, Document, Evidence, Kind
 from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
+from assistant.store.conversations import ConversationStore
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore, ProjectSummary
 from assistant.store.vectors import VectorStore
@@ -42,13 +46,25 @@ class ReindexSummary:
     seconds: float
 
 
+class _Configured:
+    """Marker: use the language model the settings configure."""
+
+
 class Assistant:
     """Holds the stores and models for one data directory; opens each on first use."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        language_model: LanguageModel | type[_Configured] | None = _Configured,
+    ) -> None:
+        """`language_model` replaces the configured model (tests pass a fake, or None)."""
         self.settings = settings
         self._embedder = embedder
         self.vectors = VectorStore(settings)
+        if language_model is not _Configured:
+            self.__dict__["language_model"] = language_model
 
     @cached_property
     def documents(self) -> DocumentStore:
@@ -70,6 +86,14 @@ class Assistant:
             lambda project: self.vectors.project_index(project, self.model_id, create=False),
             self.embedder,
         )
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.documents.engine)
+
+    @cached_property
+    def language_model(self) -> LanguageModel | None:
+        return language_model_from_settings(self.settings, self.token_counter)
 
     @property
     def model_id(self) -> str:
@@ -187,10 +211,46 @@ class Assistant:
             project,
             k=k,
             filters=filters,
-            per_document=self.settings.chunks_per_document if mode == "hybrid" else k,
-            relevance_threshold=self.settings.relevance_threshold,
+            per_document=self.settings.chunks_per_document if mode == "hybrid" else 1,
             mode=mode,
         ).evidence
+
+    # Questions ---------------------------------------------------------------------------
+
+    def ask_stream(
+        self,
+        question: str,
+        project: str,
+        *,
+        conversation_id: str | None = None,
+        filters: RetrievalFilter | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Answer a question, yielding the sources, the text as it is written, then the answer."""
+        self.require_documents(project)
+        answerer = QuestionAnswerer(
+            settings=self.settings,
+            retriever=self.retriever,
+            conversations=self.conversations,
+            counter=self.token_counter,
+            extractive=ExtractiveWriter(self.embedder()),
+            model=self.language_model,
+        )
+        return answerer.stream(question, project, conversation_id=conversation_id, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        project: str,
+        *,
+        conversation_id: str | None = None,
+        filters: RetrievalFilter | None = None,
+    ) -> Answer:
+        for event in self.ask_stream(
+            question, project, conversation_id=conversation_id, filters=filters
+        ):
+            if isinstance(event, AnswerComplete):
+                return event.answer
+        raise AssertionError("the answer stream ended without an answer")
 
 
 def validate_project_name(project: str) -> None:

@@ -124,8 +124,10 @@ def test_every_hit_cites_lines_that_hold_its_text(harbor: tuple[Assistant, Inges
             if locator.time_start:
                 # A transcript turn joins the cues of one speaker: its words are in the range.
                 said = quoted.split(": ", 1)[1]
+                srt = locator.source.endswith(".srt")
                 cue_text = [
-                    re.sub(r"<[^>]+>", "", line).strip()
+                    # Cue text without voice tags (VTT) or "Speaker:" prefixes (SRT).
+                    re.sub(r"^[A-Z][\w'. -]{1,40}:\s+" if srt else "^$", "", re.sub(r"<[^>]+>", "", line).strip())
                     for i, line in enumerate(window)
                     if line.strip()
                     and "-->" not in line

@@ -9,6 +9,7 @@ short citation id (S1, S2, …) mapped to its chunk and locator.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,26 +19,32 @@ import numpy as np
 from assistant.embeddings import Embedder
 from assistant.models import Evidence, Kind, date_from_chunk_metadata
 from assistant.retrieval.filters import RetrievalFilter
-from assistant.retrieval.keyword import KeywordIndexes
+from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
+from assistant.retrieval.temporal import time_window
 from assistant.store.documents import DocumentStore
 from assistant.store.vectors import ProjectIndex
 
 SearchMode = Literal["hybrid", "dense", "keyword"]
+IDENTIFIER_IN_TEXT = re.compile(rf"\b{IDENTIFIER}\b")
 # The usual RRF constant: damps the difference between the first few ranks of each list.
 RRF_K = 60
 # Each list contributes this many candidates per requested result, before fusion and capping.
 CANDIDATES_PER_RESULT = 5
 MIN_CANDIDATES = 30
+# A document named in the question outranks anything found by either list alone.
+NAMED_WEIGHT = 3.0
+# Key feedback: the keys of the top documents are searched again, at this weight.
+FEEDBACK_DEPTH = 2
+FEEDBACK_WEIGHT = 0.5
+# Documents dated in the period a question names ("week 46", "in October", "now").
+TIME_WEIGHT = 1.0
 
 
 @dataclass
 class Retrieval:
-    """What a search found, and whether the best of it is relevant enough to answer from."""
-
     query: str
     evidence: list[Evidence] = field(default_factory=list)
     best_similarity: float | None = None
-    relevant: bool = False
 
     def by_citation(self) -> dict[str, Evidence]:
         return {item.citation: item for item in self.evidence}
@@ -64,45 +71,69 @@ class Retriever:
         k: int = 8,
         filters: RetrievalFilter | None = None,
         per_document: int = 2,
-        relevance_threshold: float = 0.3,
         mode: SearchMode = "hybrid",
     ) -> Retrieval:
+        """Evidence from the `k` best documents, at most `per_document` chunks from each."""
         filters = filters or RetrievalFilter()
         pool = max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
         index = self.open_index(project)
         query_vector = np.asarray(self.embedder().embed_query(query), dtype=np.float32)
+        allowed = None if filters.empty else filters.matches
 
-        ranked: dict[str, float] = {}
+        scores: dict[str, float] = {}
         similarity: dict[str, float] = {}
         keyword_score: dict[str, float] = {}
-        if mode in ("hybrid", "dense") and index.count():
-            for rank, hit in enumerate(
-                index.query(query_vector.tolist(), pool, filters.to_where())
-            ):
-                ranked[hit.chunk_id] = ranked.get(hit.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-                similarity[hit.chunk_id] = hit.similarity
-        if mode in ("hybrid", "keyword"):
-            allowed = None if filters.empty else filters.matches
-            hits = self.keyword_indexes.get(project).search(query, pool, allowed)
-            for rank, keyword_hit in enumerate(hits):
-                chunk_id = keyword_hit.chunk_id
-                ranked[chunk_id] = ranked.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-                keyword_score[chunk_id] = keyword_hit.score
 
-        order = sorted(ranked, key=lambda chunk_id: ranked[chunk_id], reverse=True)
-        chunks = self.store.chunks_by_id(project, order)
+        def fuse(chunk_ids: list[str], weight: float = 1.0) -> None:
+            for rank, chunk_id in enumerate(chunk_ids):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+
+        if mode in ("hybrid", "dense") and index.count():
+            hits = index.query(query_vector.tolist(), pool, filters.to_where())
+            similarity.update({hit.chunk_id: hit.similarity for hit in hits})
+            fuse([hit.chunk_id for hit in hits])
+        if mode in ("hybrid", "keyword"):
+            keyword_hits = self.keyword_indexes.get(project).search(query, pool, allowed)
+            keyword_score.update({hit.chunk_id: hit.score for hit in keyword_hits})
+            fuse([hit.chunk_id for hit in keyword_hits])
+        if mode == "hybrid":
+            # A question naming a ticket or decision ("HBR-100 status") wants that one first.
+            fuse(self._named_chunks(query, project, filters), NAMED_WEIGHT)
+            # Minutes cite tickets and decisions by key: when one ranks high, the documents
+            # that mention its key are likely about the same thing.
+            keys = _leading_keys(_ranked(scores)[:FEEDBACK_DEPTH])
+            if keys:
+                feedback = self.keyword_indexes.get(project).search(" ".join(keys), pool, allowed)
+                fuse([hit.chunk_id for hit in feedback], FEEDBACK_WEIGHT)
+
+        chunks = self.store.chunks_by_id(project, list(scores))
+        if mode == "hybrid":
+            # "in week 46", "back in October", "now": documents dated in that window move up.
+            window = time_window(query, self.store.latest_document_date(project))
+            if window is not None:
+                fuse(
+                    [
+                        chunk_id
+                        for chunk_id in _ranked(scores)
+                        if chunk_id in chunks
+                        and window.contains(
+                            date_from_chunk_metadata(chunks[chunk_id].metadata.get("date"))
+                        )
+                    ],
+                    TIME_WEIGHT,
+                )
+
         chosen: list[str] = []
         per_doc: dict[str, int] = {}
-        for chunk_id in order:
+        for chunk_id in _ranked(scores):
             chunk = chunks.get(chunk_id)
             if chunk is None:  # replaced or forgotten since the index was read
                 continue
-            if per_doc.get(chunk.document_id, 0) >= per_document:
+            taken = per_doc.get(chunk.document_id, 0)
+            if taken >= per_document or (taken == 0 and len(per_doc) >= k):
                 continue
-            per_doc[chunk.document_id] = per_doc.get(chunk.document_id, 0) + 1
+            per_doc[chunk.document_id] = taken + 1
             chosen.append(chunk_id)
-            if len(chosen) == k:
-                break
 
         # Chunks found only by keywords have no similarity yet; score them against the question
         # so relevance is judged on one scale.
@@ -120,16 +151,35 @@ class Retriever:
                 date=date_from_chunk_metadata(chunks[chunk_id].metadata.get("date")),
                 locator=chunks[chunk_id].locator,
                 text=chunks[chunk_id].text,
-                score=ranked[chunk_id],
+                score=scores[chunk_id],
                 similarity=similarity.get(chunk_id),
                 keyword_score=keyword_score.get(chunk_id),
             )
             for number, chunk_id in enumerate(chosen, start=1)
         ]
         best = max((e.similarity for e in evidence if e.similarity is not None), default=None)
-        return Retrieval(
-            query=query,
-            evidence=evidence,
-            best_similarity=best,
-            relevant=best is not None and best >= relevance_threshold,
-        )
+        return Retrieval(query=query, evidence=evidence, best_similarity=best)
+
+    def _named_chunks(self, query: str, project: str, filters: RetrievalFilter) -> list[str]:
+        names = {match.upper() for match in IDENTIFIER_IN_TEXT.findall(query)}
+        if not names:
+            return []
+        document_ids = [f"{kind}:{name}" for name in names for kind in ("ticket", "decision")]
+        chunks = self.store.chunks_of_documents(project, document_ids)
+        return [chunk.id for chunk in chunks if filters.matches(chunk.metadata)]
+
+
+def _ranked(scores: dict[str, float]) -> list[str]:
+    return sorted(scores, key=lambda chunk_id: scores[chunk_id], reverse=True)
+
+
+def _leading_keys(chunk_ids: list[str]) -> list[str]:
+    """Ticket keys and decision ids of the documents these chunks belong to (ids look like
+    `ticket:HBR-48#<hash>-0`)."""
+    keys: list[str] = []
+    for chunk_id in chunk_ids:
+        kind, _, rest = chunk_id.partition(":")
+        key = rest.split("#", 1)[0]
+        if kind in ("ticket", "decision") and IDENTIFIER_IN_TEXT.fullmatch(key) and key not in keys:
+            keys.append(key)
+    return keys

@@ -23,7 +23,7 @@ from assistant.store.documents import DocumentStore
 
 log = logging.getLogger("pmassist")
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 # Metadata kept per chunk so filters can mask the keyword search like Chroma's `where` does.
 FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
 
@@ -34,16 +34,29 @@ class KeywordHit:
     score: float
 
 
+# Identifiers (HBR-100, CR-3, ADR-0005, PF-CASE-88213) stay one token: split into "hbr" and
+# "100" they would match every ticket and every number.
+IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+"
+TOKEN_PATTERN = rf"(?u)\b{IDENTIFIER}\b|\b\w\w+\b"
+
+
 def _stemmer() -> Any:
     import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str]) -> Any:
+def tokenize(texts: list[str], *, return_ids: bool = True) -> Any:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+    return bm25s.tokenize(
+        texts,
+        stopwords="en",
+        stemmer=_stemmer(),
+        token_pattern=TOKEN_PATTERN,
+        return_ids=return_ids,
+        show_progress=False,
+    )
 
 
 class KeywordIndex:
@@ -77,11 +90,7 @@ class KeywordIndex:
     ) -> list[KeywordHit]:
         if not self.chunk_ids or k <= 0:
             return []
-        import bm25s
-
-        tokens = bm25s.tokenize(
-            [query], stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False
-        )
+        tokens = tokenize([query], return_ids=False)
         if not any(tokens):
             return []
         mask: NDArray[np.float32] | None = None

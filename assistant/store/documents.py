@@ -189,6 +189,14 @@ class DocumentStore:
                 )
             )
 
+    def latest_document_date(self, project: str) -> dt.date | None:
+        """The newest date in the project's record: what "now" means in its questions."""
+        with self.engine.connect() as connection:
+            latest: dt.date | None = connection.scalar(
+                select(func.max(documents.c.date)).where(documents.c.project == project)
+            )
+        return latest
+
     def chunk_count(self, project: str) -> int:
         with self.engine.connect() as connection:
             return int(
@@ -206,6 +214,15 @@ class DocumentStore:
             )
             for rows in result.mappings().partitions(batch_size):
                 yield [_chunk_from_row(row) for row in rows]
+
+    def chunks_of_documents(self, project: str, document_ids: Sequence[str]) -> list[Chunk]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(chunks)
+                .where(chunks.c.project == project, chunks.c.document_id.in_(list(document_ids)))
+                .order_by(chunks.c.document_id, chunks.c.seq)
+            ).mappings()
+            return [_chunk_from_row(row) for row in rows]
 
     def chunks_by_id(self, project: str, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         found: dict[str, Chunk] = {}

@@ -1,0 +1,268 @@
+"""Answering a question about a project: retrieve, then write with the model or extractively.
+
+1. A follow-up is made standalone: with a model through `prompts/rewrite_question.md`
+   (structured output), offline by joining it to the previous question when it leans on it.
+2. Hybrid retrieval. When the best source is below the relevance threshold the answer says the
+   record does not cover the question, and no model is called.
+3. With a model: the sources go in as delimited data within the token budget
+   (`prompts/answer_question.md`), the reply streams, and every citation is checked. Without
+   one: the best sentences of the sources, quoted with their citations.
+4. The complete answer is saved with its conversation, prompt (name, version, hash), model and
+   token counts. An error at any step saves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.answers.citations import read_sentences, render_checked
+from assistant.answers.extracts import ExtractiveWriter
+from assistant.config import Settings
+from assistant.errors import InvalidInputError
+from assistant.llm import (
+    LanguageModel,
+    ModelReply,
+    StructuredOutputError,
+    TokenUsage,
+    ask_structured,
+)
+from assistant.llm.context import pack_evidence
+from assistant.models import Answer, Evidence
+from assistant.prompts import load_prompt
+from assistant.retrieval import RetrievalFilter, Retriever
+from assistant.store.conversations import ConversationStore, Turn, new_conversation_id
+from assistant.store.db import utc_now
+from assistant.tokens import TokenCounter
+
+NOT_COVERED = (
+    "The project record does not cover this question: none of its documents is close enough "
+    "to answer from."
+)
+FOLLOW_UP = re.compile(
+    r"^(?:and|but|also|so|what about|how about)\b"
+    r"|\b(?:it|its|that|this|those|these|they|them|their|he|she|his|her|him)\b",
+    re.IGNORECASE,
+)
+
+
+Coverage = Literal["answered", "weak", "not_covered"]
+
+
+@dataclass(frozen=True)
+class SourcesFound:
+    search_query: str
+    evidence: list[Evidence]
+    coverage: Coverage
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerComplete:
+    answer: Answer
+
+
+AnswerEvent = SourcesFound | AnswerDelta | AnswerComplete
+
+
+class StandaloneQuestion(BaseModel):
+    question: str = Field(min_length=1, description="The question, understandable on its own.")
+
+
+class QuestionAnswerer:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        retriever: Retriever,
+        conversations: ConversationStore,
+        counter: TokenCounter,
+        extractive: ExtractiveWriter,
+        model: LanguageModel | None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.conversations = conversations
+        self.counter = counter
+        self.extractive = extractive
+        self.model = model
+
+    def stream(
+        self,
+        question: str,
+        project: str,
+        *,
+        conversation_id: str | None = None,
+        filters: RetrievalFilter | None = None,
+    ) -> Iterator[AnswerEvent]:
+        question = question.strip()
+        if not question:
+            raise InvalidInputError("The question is empty.")
+        length = self.counter.count(question)
+        if length > self.settings.question_tokens:
+            raise InvalidInputError(
+                f"The question is {length} tokens long; the limit is "
+                f"{self.settings.question_tokens} (PMASSIST_QUESTION_TOKENS). Shorten it."
+            )
+        history: list[Turn] = []
+        if conversation_id:
+            conversation = self.conversations.get(conversation_id)
+            if conversation is None or conversation.project != project:
+                raise InvalidInputError(
+                    f"Project '{project}' has no conversation '{conversation_id}'."
+                )
+            history = self.conversations.history(conversation_id)
+        else:
+            conversation_id = new_conversation_id()
+
+        usage = TokenUsage()
+        warnings: list[str] = []
+        search_query = self._standalone(question, history, usage, warnings)
+        retrieval = self.retriever.retrieve(
+            search_query,
+            project,
+            k=self.settings.retrieval_k,
+            filters=filters,
+            per_document=self.settings.chunks_per_document,
+        )
+        # How well the record covers the question is judged on its best single sentence, not
+        # the best chunk: a chunk on the right topic can still lack the answer.
+        scored = self.extractive.score(search_query, retrieval.evidence)
+        similarity = max((sentence.similarity for sentence in scored), default=-1.0)
+        support = max((sentence.support for sentence in scored), default=-1.0)
+        coverage: Coverage = (
+            "not_covered"
+            if similarity < self.settings.relevance_threshold
+            else "weak"
+            if support < self.settings.weak_evidence_threshold
+            else "answered"
+        )
+        yield SourcesFound(search_query, retrieval.evidence, coverage)
+        answer = Answer(
+            conversation_id=conversation_id,
+            project=project,
+            question=question,
+            search_query=search_query,
+            coverage=coverage,
+            writer="none",
+            text=NOT_COVERED,
+            sources=retrieval.evidence,
+            warnings=warnings,
+            created_at=utc_now(),
+        )
+        if coverage == "not_covered":
+            yield AnswerDelta(NOT_COVERED)
+        elif self.model is None:
+            text, sentences = self.extractive.write(scored, weak=coverage == "weak")
+            yield AnswerDelta(text)
+            answer = answer.model_copy(
+                update={"writer": self.extractive.name, "text": text, "sentences": sentences}
+            )
+        else:
+            answer = yield from self._model_answer(answer, project, search_query, usage)
+        yield AnswerComplete(self.conversations.save(answer))
+
+    def _model_answer(
+        self, answer: Answer, project: str, question: str, usage: TokenUsage
+    ) -> Generator[AnswerEvent, None, Answer]:
+        assert self.model is not None
+        prompt = load_prompt("answer_question")
+        values = {"project": project, "today": dt.date.today().isoformat(), "question": question}
+        empty = prompt.render(sources="", **values)
+        overhead = sum(self.counter.count(str(message.content)) for message in empty)
+        pack = pack_evidence(answer.sources, self.settings.context_tokens, self.counter, overhead)
+        if not pack.included:
+            raise InvalidInputError(
+                f"PMASSIST_CONTEXT_TOKENS ({self.settings.context_tokens}) leaves no room for "
+                "even one source next to the instructions and the question; raise it."
+            )
+        messages = prompt.render(sources=pack.sources, **values)
+        reply: ModelReply | None = None
+        for piece in self.model.stream(messages):
+            if isinstance(piece, str):
+                yield AnswerDelta(piece)
+            else:
+                reply = piece
+        assert reply is not None
+        usage.add(reply.usage)
+        sentences = read_sentences(reply.text, {item.citation for item in pack.included})
+        warnings = list(answer.warnings)
+        unsupported = [s for s in sentences if not s.supported]
+        invalid = sorted({c for s in sentences for c in s.invalid_citations})
+        if invalid:
+            warnings.append(
+                f"The model cited {', '.join(invalid)}, which it was not given; those citations "
+                "were removed."
+            )
+        if unsupported:
+            warnings.append(
+                f"{len(unsupported)} sentence(s) have no valid source and are marked unsupported."
+            )
+        if pack.dropped:
+            warnings.append(
+                f"{len(pack.dropped)} source(s) were left out to fit the token budget "
+                f"(PMASSIST_CONTEXT_TOKENS={self.settings.context_tokens})."
+            )
+        return answer.model_copy(
+            update={
+                "writer": self.model.name,
+                "text": render_checked(sentences),
+                "sentences": sentences,
+                "sources": pack.included,
+                "dropped_sources": [item.citation for item in pack.dropped],
+                "prompt": prompt.ref,
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "warnings": warnings,
+            }
+        )
+
+    def _standalone(
+        self, question: str, history: list[Turn], usage: TokenUsage, warnings: list[str]
+    ) -> str:
+        if not history:
+            return question
+        if self.model is None:
+            return joined_follow_up(question, history)
+        prompt = load_prompt("rewrite_question")
+        transcript = "\n".join(
+            f"User: {turn.question}\nAssistant: {_shorten(turn.answer, 400)}" for turn in history
+        )
+        try:
+            reply = ask_structured(
+                self.model,
+                prompt.render(history=transcript, question=question),
+                StandaloneQuestion,
+                retries=self.settings.structured_output_retries,
+            )
+        except StructuredOutputError as error:
+            usage.input_tokens += error.input_tokens
+            usage.output_tokens += error.output_tokens
+            warnings.append(
+                "The follow-up could not be rewritten into a standalone question "
+                f"({error.attempts} attempts); it was searched joined to the previous question."
+            )
+            return joined_follow_up(question, history)
+        usage.add(reply.usage)
+        return reply.value.question.strip()
+
+
+def joined_follow_up(question: str, history: list[Turn]) -> str:
+    """Offline: a follow-up that leans on the last question ("and who owns it?") is searched
+    together with it."""
+    if history and FOLLOW_UP.search(question):
+        return f"{history[-1].question} {question}"
+    return question
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

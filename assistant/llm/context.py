@@ -1,0 +1,67 @@
+"""The context pack: retrieved evidence rendered as delimited data, fitted to a token budget.
+
+Each source goes in a `<source id="S1" …>` block; text inside a source that looks like a source
+tag is defused so a document cannot close its block and speak as the prompt. When the sources do
+not fit, whole chunks are dropped, lowest-ranked first; a chunk is never cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.models import Evidence
+from assistant.tokens import TokenCounter
+
+
+@dataclass
+class ContextPack:
+    sources: str
+    included: list[Evidence] = field(default_factory=list)
+    dropped: list[Evidence] = field(default_factory=list)
+    prompt_tokens: int = 0
+
+
+def render_source(item: Evidence) -> str:
+    attributes = {
+        "id": item.citation,
+        "kind": item.kind.value,
+        "date": item.date.isoformat() if item.date else "",
+        "where": item.locator.label(),
+    }
+    rendered = " ".join(
+        f'{key}="{_attribute(value)}"' for key, value in attributes.items() if value
+    )
+    return f"<source {rendered}>\n{defuse(item.text)}\n</source>"
+
+
+def defuse(text: str) -> str:
+    """Keep source text from opening or closing a source block."""
+    return text.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+
+
+def pack_evidence(
+    evidence: list[Evidence],
+    budget_tokens: int,
+    counter: TokenCounter,
+    prompt_tokens_without_sources: int,
+    render: Callable[[Evidence], str] = render_source,
+) -> ContextPack:
+    """Keep evidence in rank order while the whole prompt stays within `budget_tokens`."""
+    pack = ContextPack(sources="", prompt_tokens=prompt_tokens_without_sources)
+    blocks: list[str] = []
+    for item in evidence:
+        block = render(item)
+        cost = counter.count(block) + 1
+        if pack.prompt_tokens + cost > budget_tokens:
+            pack.dropped.append(item)
+            continue
+        blocks.append(block)
+        pack.included.append(item)
+        pack.prompt_tokens += cost
+    pack.sources = "\n".join(blocks)
+    return pack
+
+
+def _attribute(value: str) -> str:
+    return value.replace('"', "'").replace("\n", " ").replace("<", "‹").replace(">", "›")

@@ -1,0 +1,42 @@
+"""What can go wrong with a language model, in terms a person can act on."""
+
+from __future__ import annotations
+
+from assistant.errors import PmassistError
+
+
+class ModelError(PmassistError):
+    """The language model could not produce a usable reply. Nothing was saved."""
+
+
+class ModelUnavailableError(ModelError):
+    """The endpoint did not answer: down, too slow, rate-limited or failing, after the retries."""
+
+
+class ModelRequestError(ModelError):
+    """The endpoint refused the request (bad key, unknown model, invalid parameters)."""
+
+
+class ModelOutputError(ModelError):
+    """The reply is unusable: cut off at the length limit, filtered, or refused."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "length", "content_filter" or "refusal"
+
+
+class StructuredOutputError(ModelError):
+    """The model's reply failed validation on every attempt."""
+
+    def __init__(
+        self, schema: str, attempts: int, errors: list[str], input_tokens: int, output_tokens: int
+    ) -> None:
+        super().__init__(
+            f"The model's reply did not match the {schema} format after {attempts} attempts "
+            f"(last problem: {errors[-1] if errors else 'unknown'}). Tokens used: "
+            f"{input_tokens} in, {output_tokens} out."
+        )
+        self.attempts = attempts
+        self.errors = errors
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens

@@ -1,0 +1,243 @@
+"""The chat model: one factory for OpenAI, any OpenAI-compatible server, Azure OpenAI, or none.
+
+`LanguageModel` wraps a LangChain chat model and is the only place that talks to it: it streams
+or invokes, records token usage, stops on `length` / `content_filter` / refusals, and turns the
+openai client's exceptions into pmassist's typed errors. Timeouts and retries are explicit: the
+openai client's own defaults (10 minutes, 2 retries) can block for about half an hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+
+from assistant.config import Settings
+from assistant.errors import PmassistError
+from assistant.llm.errors import (
+    ModelOutputError,
+    ModelRequestError,
+    ModelUnavailableError,
+)
+from assistant.tokens import TokenCounter
+
+
+@dataclass
+class TokenUsage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    # True when the provider did not report usage and the counts are tiktoken's.
+    counted_locally: bool = False
+
+    def add(self, other: TokenUsage) -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.counted_locally = self.counted_locally or other.counted_locally
+
+
+@dataclass
+class ModelReply:
+    text: str
+    finish_reason: str | None
+    usage: TokenUsage = field(default_factory=TokenUsage)
+    message: AIMessage | None = None
+
+
+class LanguageModel:
+    def __init__(
+        self,
+        chat_model: BaseChatModel,
+        name: str,
+        counter: TokenCounter,
+        *,
+        endpoint: str = "",
+        timeout: float = 30.0,
+        max_retries: int = 2,
+    ) -> None:
+        self.chat_model = chat_model
+        self.name = name
+        self.counter = counter
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.max_retries = max_retries
+
+    def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str | ModelReply]:
+        """Text pieces as they arrive, then one ModelReply with the whole text and usage."""
+        gathered: AIMessageChunk | None = None
+        with self._translated_errors():
+            for chunk in self.chat_model.stream(list(messages)):
+                gathered = chunk if gathered is None else gathered + chunk
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield chunk.content
+        text = _text(gathered)
+        finish = (gathered.response_metadata.get("finish_reason") if gathered else None) or None
+        reply = ModelReply(text, finish, self._usage(messages, gathered, text))
+        self._check_finish(reply, gathered)
+        yield reply
+
+    def invoke(self, messages: Sequence[BaseMessage], **kwargs: Any) -> ModelReply:
+        with self._translated_errors():
+            message = self.chat_model.invoke(list(messages), **kwargs)
+        if not isinstance(message, AIMessage):
+            raise ModelRequestError(f"The model returned {type(message).__name__}, not a message.")
+        text = _text(message)
+        reply = ModelReply(
+            text,
+            message.response_metadata.get("finish_reason"),
+            self._usage(messages, message, text),
+            message,
+        )
+        self._check_finish(reply, message)
+        return reply
+
+    def _usage(
+        self, messages: Sequence[BaseMessage], message: AIMessage | None, text: str
+    ) -> TokenUsage:
+        reported = message.usage_metadata if message is not None else None
+        if reported:
+            return TokenUsage(reported["input_tokens"], reported["output_tokens"])
+        prompt = sum(self.counter.count(str(m.content)) for m in messages)
+        return TokenUsage(prompt, self.counter.count(text), counted_locally=True)
+
+    def _check_finish(self, reply: ModelReply, message: AIMessage | None) -> None:
+        refusal = message.additional_kwargs.get("refusal") if message is not None else None
+        if refusal:
+            raise ModelOutputError("refusal", f"The model declined to answer: {refusal}")
+        if reply.finish_reason == "length":
+            raise ModelOutputError(
+                "length",
+                f"The model's reply was cut off at its length limit "
+                f"({reply.usage.output_tokens} tokens); nothing was saved. Ask a narrower "
+                "question or raise PMASSIST_ANSWER_TOKENS.",
+            )
+        if reply.finish_reason == "content_filter":
+            raise ModelOutputError(
+                "content_filter",
+                "The provider's content filter stopped the reply; nothing was saved.",
+            )
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        import openai
+
+        attempts = self.max_retries + 1
+        where = self.endpoint or "the model endpoint"
+        try:
+            yield
+        except PmassistError:
+            raise
+        except openai.LengthFinishReasonError as error:
+            raise ModelOutputError(
+                "length",
+                "The model's reply was cut off at its length limit; nothing was saved. Raise "
+                "PMASSIST_ANSWER_TOKENS or ask a narrower question.",
+            ) from error
+        except openai.ContentFilterFinishReasonError as error:
+            raise ModelOutputError(
+                "content_filter", "The provider's content filter stopped the reply."
+            ) from error
+        except openai.APITimeoutError as error:
+            raise ModelUnavailableError(
+                f"{where} did not answer within {self.timeout:g} s "
+                f"({attempts} attempts); nothing was saved. Check the endpoint or raise "
+                "PMASSIST_REQUEST_TIMEOUT."
+            ) from error
+        except openai.APIConnectionError as error:
+            raise ModelUnavailableError(
+                f"Cannot reach {where} ({attempts} attempts): {error.__cause__ or error}. "
+                "Nothing was saved."
+            ) from error
+        except openai.RateLimitError as error:
+            raise ModelUnavailableError(
+                f"{where} is rate-limiting requests (HTTP 429) and still was after "
+                f"{attempts} attempts; nothing was saved. Try again later."
+            ) from error
+        except openai.InternalServerError as error:
+            raise ModelUnavailableError(
+                f"{where} failed with HTTP {error.status_code} on all {attempts} attempts; "
+                "nothing was saved."
+            ) from error
+        except openai.APIStatusError as error:
+            raise ModelRequestError(
+                f"{where} refused the request (HTTP {error.status_code}): {_api_message(error)}"
+            ) from error
+
+
+def _text(message: AIMessage | None) -> str:
+    if message is None:
+        return ""
+    if isinstance(message.content, str):
+        return message.content
+    return "".join(
+        part.get("text", "") if isinstance(part, dict) else str(part) for part in message.content
+    )
+
+
+def _api_message(error: Any) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+    return str(error)
+
+
+def language_model_from_settings(settings: Settings, counter: TokenCounter) -> LanguageModel | None:
+    """The configured chat model, or None when none is configured (extractive answers)."""
+    provider = settings.chat_provider
+    if provider == "none":
+        return None
+    common: dict[str, Any] = {
+        "timeout": settings.request_timeout,
+        "max_retries": settings.max_retries,
+        "temperature": settings.temperature,
+        "max_completion_tokens": settings.answer_tokens,
+    }
+    if provider == "azure":
+        from langchain_openai import AzureChatOpenAI
+
+        if not settings.azure_openai_endpoint:
+            raise PmassistError("PMASSIST_LLM=azure needs AZURE_OPENAI_ENDPOINT.")
+        deployment = settings.azure_deployment or settings.chat_model
+        azure = AzureChatOpenAI(
+            azure_endpoint=settings.azure_openai_endpoint,
+            azure_deployment=deployment,
+            api_version=settings.azure_openai_api_version,
+            api_key=settings.azure_openai_api_key,
+            **common,
+        )
+        return LanguageModel(
+            azure,
+            f"azure:{deployment}",
+            counter,
+            endpoint=settings.azure_openai_endpoint,
+            timeout=settings.request_timeout,
+            max_retries=settings.max_retries,
+        )
+    from langchain_openai import ChatOpenAI
+
+    if not settings.openai_api_key and not settings.openai_base_url:
+        raise PmassistError(
+            "PMASSIST_LLM=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server."
+        )
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    chat = ChatOpenAI(
+        model=settings.chat_model,
+        # Compatible servers (Ollama, vLLM, LM Studio) accept any key; the client insists on one.
+        api_key=key or "not-needed",
+        base_url=settings.openai_base_url,
+        **common,
+    )
+    compatible = bool(settings.openai_base_url)
+    return LanguageModel(
+        chat,
+        f"{'openai-compatible' if compatible else 'openai'}:{settings.chat_model}",
+        counter,
+        endpoint=settings.openai_base_url or "api.openai.com",
+        timeout=settings.request_timeout,
+        max_retries=settings.max_retries,
+    )

@@ -1,0 +1,1 @@
+"""Prompt files (`*.md`), read with `assistant.prompts.load_prompt`."""
