@@ -21,7 +21,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-dev demo test lint fix bench clean
+.PHONY: install install-dev demo test lint fix bench cassettes clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmassist needs Python >= 3.11")'
@@ -53,6 +53,11 @@ demo: install
 
 test: install-dev
 	$(BIN)/pytest
+
+# Re-record the cassettes that a real endpoint can produce (the error cases stay hand-written).
+cassettes: install-dev
+	@test -n "$$OPENAI_API_KEY" || { echo "make cassettes needs OPENAI_API_KEY"; exit 1; }
+	$(BIN)/pytest -m recordable --record-mode=rewrite
 
 lint: install-dev
 	$(BIN)/ruff check .

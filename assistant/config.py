@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     context_tokens: int = Field(
         default=6000, ge=500, description="Token budget of a prompt; sources are dropped to fit."
     )
-    answer_tokens: int = Field(default=700, ge=50, description="Longest answer, in tokens.")
+    answer_tokens: int = Field(default=700, ge=16, description="Longest answer, in tokens.")
     question_tokens: int = Field(default=400, ge=10, description="Longest question, in tokens.")
     retrieval_k: int = Field(default=8, ge=1, le=100)
     chunks_per_document: int = Field(default=2, ge=1, le=50)

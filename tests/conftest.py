@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+# Read before the environment is cleared: `make cassettes` records with the real key.
+RECORDING_KEY = (
+    os.environ.get("OPENAI_API_KEY") if "--record-mode=rewrite" in " ".join(os.sys.argv) else None
+)
+
 # Settings a developer may have exported must not leak into tests.
 _SETTINGS_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CHROMA_HOST", "CHROMA_PORT", "CHROMA_SSL")
 
@@ -39,6 +46,40 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "block_network"):
         config.option.block_network = True
         config.option.allowed_hosts = "127.0.0.1,localhost,::1"
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    from tests import cassette_format
+
+    # Registered as "yaml" so cassettes keep the .yaml suffix; it replaces vcrpy's own format.
+    vcr.register_serializer("yaml", cassette_format)
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    from tests.cassette_format import REQUEST_HEADERS_TO_DROP, scrub_response
+
+    return {
+        "serializer": "yaml",
+        "filter_headers": REQUEST_HEADERS_TO_DROP,
+        "before_record_response": scrub_response,
+        "decode_compressed_response": True,
+        # Replay only: a request the cassette does not hold fails instead of going out.
+        "record_mode": "none",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _cassettes_fully_played(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A cassette interaction the test never asked for means the code changed what it sends."""
+    if request.node.get_closest_marker("vcr") is None:
+        yield
+        return
+    cassette = request.getfixturevalue("vcr")
+    yield
+    if cassette is not None and request.config.getoption("--record-mode") in (None, "none"):
+        unplayed = len(cassette.data) - sum(cassette.play_counts.values())
+        assert cassette.all_played, f"{unplayed} recorded interaction(s) were never played"
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +147,13 @@ def samples() -> Path:
 def load_path(path: Path, options: LoaderOptions | None = None) -> LoadResult:
     """Run the loaders on one file, shown by its name (as a file ingested on its own is)."""
     return load_file(SourceFile(path, path.name), options or LoaderOptions(project="payments"))
+
+
+@pytest.fixture(scope="session")
+def harbor(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder) -> Any:
+    """The sample project, ingested once per test session (offline: no language model)."""
+    home = tmp_path_factory.mktemp("harbor-home")
+    settings = Settings(_env_file=None, home=home)  # type: ignore[call-arg]
+    assistant = Assistant(settings, embedder=embedder, language_model=None)
+    summary = assistant.ingest([SAMPLE_RECORD], "harbor")
+    return assistant, summary

@@ -8,22 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
-from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.models import Kind, Meeting, Ticket
 from assistant.retrieval import RetrievalFilter
 from assistant.service import Assistant
 from ingest.pipeline import IngestSummary
 from tests.conftest import SAMPLE_RECORD
-
-
-@pytest.fixture(scope="module")
-def harbor(
-    tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder
-) -> tuple[Assistant, IngestSummary]:
-    home = tmp_path_factory.mktemp("harbor-home")
-    assistant = Assistant(Settings(_env_file=None, home=home), embedder=embedder)  # type: ignore[call-arg]
-    return assistant, assistant.ingest([SAMPLE_RECORD], "harbor")
 
 
 def meeting(assistant: Assistant, document_id: str) -> Meeting:
@@ -127,7 +116,11 @@ def test_every_hit_cites_lines_that_hold_its_text(harbor: tuple[Assistant, Inges
                 srt = locator.source.endswith(".srt")
                 cue_text = [
                     # Cue text without voice tags (VTT) or "Speaker:" prefixes (SRT).
-                    re.sub(r"^[A-Z][\w'. -]{1,40}:\s+" if srt else "^$", "", re.sub(r"<[^>]+>", "", line).strip())
+                    re.sub(
+                        r"^[A-Z][\w'. -]{1,40}:\s+" if srt else "^$",
+                        "",
+                        re.sub(r"<[^>]+>", "", line).strip(),
+                    )
                     for i, line in enumerate(window)
                     if line.strip()
                     and "-->" not in line

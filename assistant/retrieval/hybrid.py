@@ -31,6 +31,8 @@ RRF_K = 60
 # Each list contributes this many candidates per requested result, before fusion and capping.
 CANDIDATES_PER_RESULT = 5
 MIN_CANDIDATES = 30
+DENSE_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
 # A document named in the question outranks anything found by either list alone.
 NAMED_WEIGHT = 3.0
 # Key feedback: the keys of the top documents are searched again, at this weight.
@@ -91,11 +93,11 @@ class Retriever:
         if mode in ("hybrid", "dense") and index.count():
             hits = index.query(query_vector.tolist(), pool, filters.to_where())
             similarity.update({hit.chunk_id: hit.similarity for hit in hits})
-            fuse([hit.chunk_id for hit in hits])
+            fuse([hit.chunk_id for hit in hits], DENSE_WEIGHT)
         if mode in ("hybrid", "keyword"):
             keyword_hits = self.keyword_indexes.get(project).search(query, pool, allowed)
             keyword_score.update({hit.chunk_id: hit.score for hit in keyword_hits})
-            fuse([hit.chunk_id for hit in keyword_hits])
+            fuse([hit.chunk_id for hit in keyword_hits], KEYWORD_WEIGHT)
         if mode == "hybrid":
             # A question naming a ticket or decision ("HBR-100 status") wants that one first.
             fuse(self._named_chunks(query, project, filters), NAMED_WEIGHT)

@@ -24,6 +24,10 @@ from assistant.store.documents import DocumentStore
 log = logging.getLogger("pmassist")
 
 INDEX_FORMAT = 2
+# Lucene's BM25 defaults; chunks are short and of similar length, so length normalisation (b)
+# matters little.
+BM25_K1 = 1.2
+BM25_B = 0.75
 # Metadata kept per chunk so filters can mask the keyword search like Chroma's `where` does.
 FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
 
@@ -80,7 +84,7 @@ class KeywordIndex:
                 chunk_ids.append(chunk.id)
                 texts.append(chunk.text)
                 metadata.append({k: chunk.metadata.get(k) for k in FILTER_FIELDS})
-        retriever = bm25s.BM25()
+        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         if texts:
             retriever.index(tokenize(texts), show_progress=False)
         return cls(retriever, chunk_ids, metadata, generation)

@@ -1,0 +1,242 @@
+"""The model path over the real wire: langchain-openai and the openai client against recorded or
+hand-written cassettes (tests/cassettes/test_model_wire/), a deliberately slow local server for
+timeouts, and a closed port for an endpoint that is down.
+
+`make cassettes` re-records the tests marked `recordable` against the real OpenAI API.
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from assistant.config import Settings
+from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.llm import (
+    ModelOutputError,
+    ModelUnavailableError,
+    StructuredOutputError,
+    ask_structured,
+    language_model_from_settings,
+)
+from assistant.prompts import load_prompt
+from assistant.service import Assistant
+from assistant.store.db import answers
+from tests.conftest import RECORDING_KEY, SAMPLES, free_port
+
+QUESTION = "Why is PAY-104 blocked?"
+
+
+@pytest.fixture(scope="module")
+def record_home(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder) -> Path:
+    """A small project, ingested once for the module: the payments samples."""
+    home = tmp_path_factory.mktemp("wire-home")
+    folder = tmp_path_factory.mktemp("wire-record") / "record"
+    folder.mkdir()
+    for name in ("jira-cloud-export.csv", "2026-10-15-payments-weekly.md", "decision-log.csv"):
+        shutil.copy(SAMPLES / name, folder)
+    Assistant(Settings(_env_file=None, home=home), embedder=embedder).ingest([folder], "payments")  # type: ignore[call-arg]
+    return home
+
+
+def model_settings(home: Path, **changes: object) -> Settings:
+    values: dict[str, object] = {
+        "home": home,
+        "openai_api_key": RECORDING_KEY or "sk-test-not-a-real-key",
+        "chat_model": "gpt-4o-mini",
+        "request_timeout": 20.0,
+        "max_retries": 2,
+    }
+    values.update(changes)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def assistant_for(home: Path, embedder: LocalMiniLMEmbedder, **changes: object) -> Assistant:
+    return Assistant(model_settings(home, **changes), embedder=embedder)
+
+
+def saved_answers(assistant: Assistant) -> int:
+    with assistant.documents.engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(answers)) or 0)
+
+
+@pytest.mark.vcr
+@pytest.mark.recordable
+def test_cited_answer_streams_from_openai(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+    assistant = assistant_for(record_home, embedder)
+    events = list(assistant.ask_stream(QUESTION, "payments"))
+    streamed = "".join(e.text for e in events if type(e).__name__ == "AnswerDelta")
+    answer = events[-1].answer  # type: ignore[union-attr]
+
+    assert (
+        len([e for e in events if type(e).__name__ == "AnswerDelta"]) > 1
+    )  # tokens arrive in pieces
+    assert answer.writer == "openai:gpt-4o-mini"
+    assert answer.coverage in ("answered", "weak")
+    assert answer.sentences and all(s.supported for s in answer.sentences)
+    assert all(s.invalid_citations == [] for s in answer.sentences)
+    cited = answer.cited_sources()
+    assert cited and {c.citation for c in cited} <= {s.citation for s in answer.sources}
+    assert all(source.locator.label() for source in cited)
+    assert "[S" in streamed
+    assert answer.prompt is not None and answer.prompt.name == "answer_question"
+    assert answer.prompt.hash == load_prompt("answer_question").hash
+    assert answer.input_tokens and answer.output_tokens
+    assert answer.id is not None and saved_answers(assistant) >= 1
+
+
+@pytest.mark.vcr
+def test_answer_citing_a_source_that_was_not_retrieved(
+    record_home: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    answer = assistant_for(record_home, embedder).ask(QUESTION, "payments")
+    first, second, third = answer.sentences
+    assert first.citations == ["S1"] and first.supported
+    assert second.citations == [] and second.invalid_citations == ["S42"]
+    assert not second.supported
+    assert not third.supported  # no citation at all
+    assert "[unsupported: no source given] The vendor promised a fix for 20 October." in answer.text
+    assert "S42" not in answer.text
+    assert any("S42" in warning for warning in answer.warnings)
+    assert any("2 sentence(s) have no valid source" in warning for warning in answer.warnings)
+
+
+@pytest.mark.vcr
+def test_invalid_json_is_asked_again(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+    from assistant.answers.answering import StandaloneQuestion
+
+    settings = model_settings(record_home)
+    model = language_model_from_settings(settings, Assistant(settings).token_counter)
+    assert model is not None
+    prompt = load_prompt("rewrite_question")
+    reply = ask_structured(
+        model,
+        prompt.render(history="User: Why is PAY-104 blocked?", question="and who waits on it?"),
+        StandaloneQuestion,
+        retries=2,
+    )
+    assert reply.attempts == 2
+    assert reply.value.question == "Why is PAY-104 blocked and who is waiting on the acquirer?"
+    assert (reply.usage.input_tokens, reply.usage.output_tokens) == (231 + 268, 9 + 17)
+
+
+@pytest.mark.vcr
+def test_invalid_json_on_every_attempt_is_a_typed_error(
+    record_home: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    from assistant.answers.answering import StandaloneQuestion
+
+    settings = model_settings(record_home)
+    model = language_model_from_settings(settings, Assistant(settings).token_counter)
+    assert model is not None
+    with pytest.raises(StructuredOutputError) as error:
+        ask_structured(
+            model,
+            load_prompt("rewrite_question").render(history="User: hi", question="and then?"),
+            StandaloneQuestion,
+            retries=2,
+        )
+    assert error.value.attempts == 3
+    assert "not valid JSON" in error.value.errors[0]
+    assert "question: Field required" in error.value.errors[1]
+    assert "at least 1 character" in error.value.errors[2]
+    assert (error.value.input_tokens, error.value.output_tokens) == (231 + 260 + 281, 9 + 8 + 6)
+
+
+@pytest.mark.vcr
+@pytest.mark.recordable
+def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+    assistant = assistant_for(record_home, embedder, answer_tokens=16)
+    before = saved_answers(assistant)
+    with pytest.raises(ModelOutputError, match="cut off at its length limit") as error:
+        assistant.ask(QUESTION, "payments")
+    assert error.value.reason == "length"
+    assert saved_answers(assistant) == before  # nothing half-saved
+
+
+@pytest.mark.vcr
+def test_rate_limited_then_answered(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+    answer = assistant_for(record_home, embedder).ask(QUESTION, "payments")
+    assert answer.writer == "openai:gpt-4o-mini"
+    assert answer.cited_sources()
+
+
+@pytest.mark.vcr
+def test_server_errors_until_retries_run_out(
+    record_home: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    assistant = assistant_for(record_home, embedder)
+    before = saved_answers(assistant)
+    with pytest.raises(ModelUnavailableError, match="failed with HTTP 500 on all 3 attempts"):
+        assistant.ask(QUESTION, "payments")
+    assert saved_answers(assistant) == before
+
+
+@pytest.mark.vcr
+@pytest.mark.recordable
+def test_follow_up_is_rewritten_with_the_history(
+    record_home: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    assistant = assistant_for(record_home, embedder)
+    first = assistant.ask(QUESTION, "payments")
+    follow_up = assistant.ask(
+        "Who is assigned to it?", "payments", conversation_id=first.conversation_id
+    )
+    assert follow_up.conversation_id == first.conversation_id
+    assert "PAY-104" in follow_up.search_query
+    assert follow_up.search_query != follow_up.question
+    history = assistant.conversations.history(first.conversation_id)
+    assert [turn.question for turn in history] == [QUESTION, "Who is assigned to it?"]
+
+
+class _SlowHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        time.sleep(3)
+        self.send_response(500)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_endpoint() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_slow_endpoint_times_out_with_a_clear_error(
+    record_home: Path, embedder: LocalMiniLMEmbedder, slow_endpoint: str
+) -> None:
+    assistant = assistant_for(
+        record_home, embedder, openai_base_url=slow_endpoint, request_timeout=0.5, max_retries=1
+    )
+    before = saved_answers(assistant)
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailableError, match=r"did not answer within 0.5 s \(2 attempts\)"):
+        assistant.ask(QUESTION, "payments")
+    assert time.monotonic() - started < 10
+    assert saved_answers(assistant) == before
+
+
+def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    assistant = assistant_for(record_home, embedder, openai_base_url=down, max_retries=0)
+    with pytest.raises(
+        ModelUnavailableError, match=r"Cannot reach http://127.0.0.1:\d+/v1 \(1 attempts\)"
+    ):
+        assistant.ask(QUESTION, "payments")
