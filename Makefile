@@ -47,9 +47,9 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/pmassist ingest $(SAMPLE_RECORD) --project $(SAMPLE_PROJECT)
 	$(BIN)/pmassist projects
-	$(BIN)/pmassist search "why did the load test slip" --project $(SAMPLE_PROJECT) -k 3
 	$(BIN)/pmassist search "personal data found in the test environment" --project $(SAMPLE_PROJECT) --kind ticket -k 3
-	$(BIN)/pmassist search "database vendor" --project $(SAMPLE_PROJECT) --kind decision -k 2
+	$(BIN)/pmassist ask "Why did the load test slip?" --project $(SAMPLE_PROJECT)
+	$(BIN)/pmassist ask "What did we decide about the database?" --project $(SAMPLE_PROJECT)
 
 test: install-dev
 	$(BIN)/pytest
@@ -70,6 +70,7 @@ fix: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/retrieval.py
 
 clean:
 	rm -rf $(VENV) .pmassist .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -100,3 +100,54 @@ def test_forget_and_reindex(record: Path, samples: Path) -> None:
     assert code == 0 and "Erased 'ticket:PAY-104' (1 chunk)" in output
     code, output = invoke("reindex", "--project", "payments")
     assert code == 0 and "Reindexed 4 chunks" in output
+
+
+def test_ask_prints_a_cited_answer_and_its_sources(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    assert invoke("ingest", str(record), "--project", "payments")[0] == 0
+    code, output = invoke("ask", "Why are card payments timing out?", "--project", "payments")
+    assert code == 0, output
+    assert "Extracts from the project record" in output or "may not answer this directly" in output
+    assert "Sources:" in output
+    assert "PAY-104 · record/jira-cloud-export.csv, row 2" in output
+    assert "conversation " in output and " · extractive" in output
+
+
+def test_ask_about_something_the_record_does_not_cover(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    invoke("ingest", str(record), "--project", "payments")
+    code, output = invoke(
+        "ask", "Best recipe for banana bread with walnuts?", "--project", "payments"
+    )
+    assert code == 0
+    assert "The project record does not cover this question" in output
+    assert "Closest documents (not close enough to answer):" in output
+
+
+def test_ask_with_bad_input_exits_2(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    invoke("ingest", str(record), "--project", "payments")
+    code, output = invoke("ask", "  ", "--project", "payments")
+    assert code == 2 and "The question is empty" in output
+    code, output = invoke("ask", "Why?", "--project", "nowhere")
+    assert code == 2 and "Unknown project 'nowhere'" in output
+
+
+def test_chat_session(record: Path, samples: Path) -> None:
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    invoke("ingest", str(record), "--project", "payments")
+    cli._state.clear()
+    result = runner.invoke(
+        cli.app,
+        ["chat", "--project", "payments"],
+        input="Why is PAY-104 blocked?\nand who is assigned to it?\n/sources\n/new\n/quit\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("conversation ") == 2
+    conversations = {
+        line.split("conversation ")[1].split(" ")[0]
+        for line in result.output.splitlines()
+        if "conversation " in line
+    }
+    assert len(conversations) == 1  # the follow-up continued the same conversation
+    assert "New conversation." in result.output

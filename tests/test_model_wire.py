@@ -240,3 +240,23 @@ def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: LocalMiniLM
         ModelUnavailableError, match=r"Cannot reach http://127.0.0.1:\d+/v1 \(1 attempts\)"
     ):
         assistant.ask(QUESTION, "payments")
+
+
+@pytest.mark.vcr
+@pytest.mark.recordable
+def test_sample_project_questions_through_the_model(
+    harbor: tuple[Assistant, object], embedder: LocalMiniLMEmbedder
+) -> None:
+    offline, _ = harbor
+    assistant = Assistant(model_settings(offline.settings.home), embedder=embedder)
+    for question, expected_document in (
+        ("Why did the load test slip?", None),
+        ("What did we decide about the database vendor?", "decision:ADR-0001"),
+    ):
+        answer = assistant.ask(question, "harbor")
+        assert answer.writer == "openai:gpt-4o-mini" and answer.coverage != "not_covered"
+        assert answer.sentences and not answer.unsupported_sentences()
+        cited = answer.cited_sources()
+        assert cited and all(source.locator.label() for source in cited)
+        if expected_document:
+            assert expected_document in {source.document_id for source in answer.sources}

@@ -180,3 +180,19 @@ def test_hybrid_retrieval_on_the_labelled_questions(harbor: tuple[Assistant, Any
     assert scores["hybrid"].mrr >= 0.75
     assert scores["hybrid"].recall > scores["dense"].recall
     assert scores["hybrid"].recall > scores["keyword"].recall
+
+
+def test_a_keyword_index_built_with_other_parameters_is_rebuilt(
+    payments: Assistant,
+    settings: Settings,
+    counting_embedder: CountingEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.retrieval import keyword
+
+    folder = settings.keyword_index_path / "payments"
+    assert keyword.KeywordIndex.load(folder) is not None
+    monkeypatch.setattr(keyword, "BM25_K1", 0.9)
+    assert keyword.KeywordIndex.load(folder) is None  # parameters differ: not reused
+    fresh = Assistant(settings, embedder=counting_embedder, language_model=None)
+    assert fresh.keyword_indexes.get("payments").retriever.k1 == 0.9

@@ -17,10 +17,10 @@ from typing import Literal
 import numpy as np
 
 from assistant.embeddings import Embedder
-from assistant.models import Evidence, Kind, date_from_chunk_metadata
+from assistant.models import Chunk, Evidence, Kind, date_from_chunk_metadata
 from assistant.retrieval.filters import RetrievalFilter
 from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
-from assistant.retrieval.temporal import time_window
+from assistant.retrieval.temporal import names_a_period, time_window
 from assistant.store.documents import DocumentStore
 from assistant.store.vectors import ProjectIndex
 
@@ -85,31 +85,36 @@ class Retriever:
         scores: dict[str, float] = {}
         similarity: dict[str, float] = {}
         keyword_score: dict[str, float] = {}
+        dates: dict[str, int | None] = {}
 
         def fuse(chunk_ids: list[str], weight: float = 1.0) -> None:
             for rank, chunk_id in enumerate(chunk_ids):
                 scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
 
-        if mode in ("hybrid", "dense") and index.count():
+        keywords = self.keyword_indexes.get(project) if mode != "dense" else None
+        if mode in ("hybrid", "dense"):
             hits = index.query(query_vector.tolist(), pool, filters.to_where())
             similarity.update({hit.chunk_id: hit.similarity for hit in hits})
+            dates.update({hit.chunk_id: hit.metadata.get("date") for hit in hits})
             fuse([hit.chunk_id for hit in hits], DENSE_WEIGHT)
-        if mode in ("hybrid", "keyword"):
-            keyword_hits = self.keyword_indexes.get(project).search(query, pool, allowed)
+        if keywords is not None:
+            keyword_hits = keywords.search(query, pool, allowed)
             keyword_score.update({hit.chunk_id: hit.score for hit in keyword_hits})
+            dates.update({hit.chunk_id: hit.date for hit in keyword_hits})
             fuse([hit.chunk_id for hit in keyword_hits], KEYWORD_WEIGHT)
         if mode == "hybrid":
             # A question naming a ticket or decision ("HBR-100 status") wants that one first.
-            fuse(self._named_chunks(query, project, filters), NAMED_WEIGHT)
+            named = self._named_chunks(query, project, filters)
+            dates.update({chunk.id: chunk.metadata.get("date") for chunk in named})  # type: ignore[misc]
+            fuse([chunk.id for chunk in named], NAMED_WEIGHT)
             # Minutes cite tickets and decisions by key: when one ranks high, the documents
             # that mention its key are likely about the same thing.
             keys = _leading_keys(_ranked(scores)[:FEEDBACK_DEPTH])
-            if keys:
-                feedback = self.keyword_indexes.get(project).search(" ".join(keys), pool, allowed)
+            if keys and keywords is not None:
+                feedback = keywords.search(" ".join(keys), pool, allowed)
+                dates.update({hit.chunk_id: hit.date for hit in feedback})
                 fuse([hit.chunk_id for hit in feedback], FEEDBACK_WEIGHT)
-
-        chunks = self.store.chunks_by_id(project, list(scores))
-        if mode == "hybrid":
+        if mode == "hybrid" and names_a_period(query):
             # "in week 46", "back in October", "now": documents dated in that window move up.
             window = time_window(query, self.store.latest_document_date(project))
             if window is not None:
@@ -117,25 +122,25 @@ class Retriever:
                     [
                         chunk_id
                         for chunk_id in _ranked(scores)
-                        if chunk_id in chunks
-                        and window.contains(
-                            date_from_chunk_metadata(chunks[chunk_id].metadata.get("date"))
-                        )
+                        if window.contains(date_from_chunk_metadata(dates.get(chunk_id)))
                     ],
                     TIME_WEIGHT,
                 )
 
-        chosen: list[str] = []
-        per_doc: dict[str, int] = {}
-        for chunk_id in _ranked(scores):
-            chunk = chunks.get(chunk_id)
-            if chunk is None:  # replaced or forgotten since the index was read
-                continue
-            taken = per_doc.get(chunk.document_id, 0)
-            if taken >= per_document or (taken == 0 and len(per_doc) >= k):
-                continue
-            per_doc[chunk.document_id] = taken + 1
-            chosen.append(chunk_id)
+        # Only the chosen chunks are read from the store (the cap needs just the document id,
+        # which is part of the chunk id). A chunk replaced since the indexes were read is
+        # skipped and the next candidate takes its place.
+        ranked = _ranked(scores)
+        chunks: dict[str, Chunk] = {}
+        gone: set[str] = set()
+        while True:
+            chosen = _choose(ranked, gone, k, per_document)
+            wanted = [chunk_id for chunk_id in chosen if chunk_id not in chunks]
+            chunks.update(self.store.chunks_by_id(project, wanted))
+            vanished = {chunk_id for chunk_id in wanted if chunk_id not in chunks}
+            if not vanished:
+                break
+            gone |= vanished
 
         # Chunks found only by keywords have no similarity yet; score them against the question
         # so relevance is judged on one scale.
@@ -162,13 +167,34 @@ class Retriever:
         best = max((e.similarity for e in evidence if e.similarity is not None), default=None)
         return Retrieval(query=query, evidence=evidence, best_similarity=best)
 
-    def _named_chunks(self, query: str, project: str, filters: RetrievalFilter) -> list[str]:
+    def _named_chunks(self, query: str, project: str, filters: RetrievalFilter) -> list[Chunk]:
         names = {match.upper() for match in IDENTIFIER_IN_TEXT.findall(query)}
         if not names:
             return []
         document_ids = [f"{kind}:{name}" for name in names for kind in ("ticket", "decision")]
         chunks = self.store.chunks_of_documents(project, document_ids)
-        return [chunk.id for chunk in chunks if filters.matches(chunk.metadata)]
+        return [chunk for chunk in chunks if filters.matches(chunk.metadata)]
+
+
+def _choose(ranked: list[str], skip: set[str], k: int, per_document: int) -> list[str]:
+    """The best chunks of the best `k` documents, at most `per_document` of each."""
+    chosen: list[str] = []
+    per_doc: dict[str, int] = {}
+    for chunk_id in ranked:
+        if chunk_id in skip:
+            continue
+        document = document_of(chunk_id)
+        taken = per_doc.get(document, 0)
+        if taken >= per_document or (taken == 0 and len(per_doc) >= k):
+            continue
+        per_doc[document] = taken + 1
+        chosen.append(chunk_id)
+    return chosen
+
+
+def document_of(chunk_id: str) -> str:
+    """Chunk ids are `<document id>#<content hash>-<n>`; document ids may contain '#'."""
+    return chunk_id.rsplit("#", 1)[0]
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:

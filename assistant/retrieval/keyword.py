@@ -36,12 +36,25 @@ FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
 class KeywordHit:
     chunk_id: str
     score: float
+    date: int | None = None
 
 
 # Identifiers (HBR-100, CR-3, ADR-0005, PF-CASE-88213) stay one token: split into "hbr" and
 # "100" they would match every ticket and every number.
 IDENTIFIER = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+"
 TOKEN_PATTERN = rf"(?u)\b{IDENTIFIER}\b|\b\w\w+\b"
+
+
+def _parameters() -> dict[str, Any]:
+    return {"k1": BM25_K1, "b": BM25_B, "tokens": TOKEN_PATTERN}
+
+
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG, which would print through any application handler.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def _stemmer() -> Any:
@@ -51,9 +64,7 @@ def _stemmer() -> Any:
 
 
 def tokenize(texts: list[str], *, return_ids: bool = True) -> Any:
-    import bm25s
-
-    return bm25s.tokenize(
+    return _bm25s().tokenize(
         texts,
         stopwords="en",
         stemmer=_stemmer(),
@@ -74,8 +85,7 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, store: DocumentStore, project: str, generation: int) -> KeywordIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         chunk_ids: list[str] = []
         texts: list[str] = []
         metadata: list[dict[str, Any]] = []
@@ -106,8 +116,8 @@ class KeywordIndex:
             tokens, k=min(k, len(self.chunk_ids)), show_progress=False, weight_mask=mask
         )
         return [
-            KeywordHit(self.chunk_ids[int(index)], float(score))
-            for index, score in zip(found[0], scores[0], strict=True)
+            KeywordHit(self.chunk_ids[int(i)], float(score), self.metadata[int(i)].get("date"))
+            for i, score in zip(found[0], scores[0], strict=True)
             if score > 0
         ]
 
@@ -122,6 +132,7 @@ class KeywordIndex:
             json.dumps(
                 {
                     "format": INDEX_FORMAT,
+                    "parameters": _parameters(),
                     "generation": self.generation,
                     "chunk_ids": self.chunk_ids,
                     "metadata": self.metadata,
@@ -134,12 +145,11 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
-        import bm25s
-
+        bm25s = _bm25s()
         try:
             data = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-            if data.get("format") != INDEX_FORMAT:
-                return None
+            if data.get("format") != INDEX_FORMAT or data.get("parameters") != _parameters():
+                return None  # built by another version or with other settings: rebuild
             retriever = (
                 bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
                 if data["chunk_ids"]

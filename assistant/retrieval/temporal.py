@@ -42,6 +42,11 @@ class TimeWindow:
         return day is not None and self.start <= day <= self.end
 
 
+def names_a_period(question: str) -> bool:
+    """Cheap test, so the reference date is looked up only for questions that need it."""
+    return any(p.search(question) for p in (WEEK, LAST_WEEK, THIS_WEEK, MONTH, NOW))
+
+
 def time_window(question: str, reference: dt.date | None) -> TimeWindow | None:
     """The period a question is about, if it names one."""
     if reference is None:

@@ -67,6 +67,8 @@ documents = Table(
     Column("document_json", Text, nullable=False),
     Column("ingested_at", DateTime, nullable=False),
     ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+    # "now" in a question means the newest date in the record: keep that lookup cheap.
+    Index("ix_documents_project_date", "project", "date"),
 )
 
 chunks = Table(
@@ -167,10 +169,16 @@ def _add_column_if_missing(connection: Connection, table: str, column_ddl: str) 
         connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column_ddl}"))
 
 
+def _index_document_dates(connection: Connection) -> None:
+    for index in documents.indexes:
+        index.create(connection, checkfirst=True)
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
     ("0002_chat_history", _add_chat_history),
+    ("0003_document_date_index", _index_document_dates),
 ]
 
 

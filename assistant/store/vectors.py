@@ -163,6 +163,7 @@ class ProjectIndex:
     ) -> list[VectorHit]:
         if k <= 0:
             return []
+        # An empty collection simply returns no ids (no count() first: it scans the collection).
         result = self.collection.query(
             query_embeddings=[list(embedding)],
             n_results=k,
