@@ -46,10 +46,6 @@ TIME_WEIGHT = 1.0
 class Retrieval:
     query: str
     evidence: list[Evidence] = field(default_factory=list)
-    best_similarity: float | None = None
-
-    def by_citation(self) -> dict[str, Evidence]:
-        return {item.citation: item for item in self.evidence}
 
 
 class Retriever:
@@ -85,7 +81,7 @@ class Retriever:
         scores: dict[str, float] = {}
         similarity: dict[str, float] = {}
         keyword_score: dict[str, float] = {}
-        dates: dict[str, int | None] = {}
+        dates: dict[str, object] = {}  # chunk id -> YYYYMMDD as stored with the chunk
 
         def fuse(chunk_ids: list[str], weight: float = 1.0) -> None:
             for rank, chunk_id in enumerate(chunk_ids):
@@ -105,7 +101,7 @@ class Retriever:
         if mode == "hybrid":
             # A question naming a ticket or decision ("HBR-100 status") wants that one first.
             named = self._named_chunks(query, project, filters)
-            dates.update({chunk.id: chunk.metadata.get("date") for chunk in named})  # type: ignore[misc]
+            dates.update({chunk.id: chunk.metadata.get("date") for chunk in named})
             fuse([chunk.id for chunk in named], NAMED_WEIGHT)
             # Minutes cite tickets and decisions by key: when one ranks high, the documents
             # that mention its key are likely about the same thing.
@@ -164,8 +160,7 @@ class Retriever:
             )
             for number, chunk_id in enumerate(chosen, start=1)
         ]
-        best = max((e.similarity for e in evidence if e.similarity is not None), default=None)
-        return Retrieval(query=query, evidence=evidence, best_similarity=best)
+        return Retrieval(query=query, evidence=evidence)
 
     def _named_chunks(self, query: str, project: str, filters: RetrievalFilter) -> list[Chunk]:
         names = {match.upper() for match in IDENTIFIER_IN_TEXT.findall(query)}
