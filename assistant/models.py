@@ -92,6 +92,37 @@ class MinutesNote(RecordModel):
     line: int | None = None
 
 
+class MilestoneNote(RecordModel):
+    """What one line of minutes states about a milestone: its dates as written on that day."""
+
+    id: str = Field(description="The milestone's short id, e.g. 'M4'.")
+    name: str
+    baseline: dt.date | None = None
+    forecast: dt.date | None = None
+    achieved: dt.date | None = None
+    under_review: bool = False
+    status: str | None = None
+    line: int | None = None
+
+
+class BudgetNote(RecordModel):
+    """A budget line the minutes state, e.g. spend to date of approved, forecast at completion."""
+
+    currency: str
+    spend_to_date: float
+    approved: float
+    forecast_at_completion: float | None = None
+    text: str
+    line: int | None = None
+
+    @property
+    def forecast_variance_percent(self) -> float | None:
+        """Forecast at completion against the approved budget; positive means over."""
+        if self.forecast_at_completion is None or not self.approved:
+            return None
+        return (self.forecast_at_completion - self.approved) / self.approved * 100
+
+
 class Meeting(RecordModel):
     record_type: Literal["meeting"] = "meeting"
     title: str
@@ -103,6 +134,9 @@ class Meeting(RecordModel):
     stated_status: str | None = Field(
         default=None, description="The overall status the minutes state, e.g. 'amber'."
     )
+    stated_status_line: int | None = None
+    milestones: list[MilestoneNote] = Field(default_factory=list)
+    budget: list[BudgetNote] = Field(default_factory=list)
     transcript: bool = False
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from assistant.models import Document, Kind, Locator, Meeting, MinutesNote
+from assistant.models import BudgetNote, Document, Kind, Locator, Meeting, MinutesNote
 from ingest.loaders.action_items import BULLET, parse_action_line, parse_action_table
 from ingest.loaders.base import (
     LoadedDocument,
@@ -34,6 +34,12 @@ from ingest.loaders.markdown import (
     table_rows,
 )
 from ingest.loaders.people import split_people, unique_people
+from ingest.loaders.stated_figures import (
+    budget_from_line,
+    forecast_amount,
+    milestone_from_line,
+    milestone_from_table_row,
+)
 
 _FIELD = r"^\s*(?:[-*]\s*)?\**\s*{names}\s*(?::\s*\**|\**\s*:)\s*(.+?)\s*$"
 DATE_LINE = re.compile(_FIELD.format(names=r"(?:meeting\s+)?date"), re.IGNORECASE)
@@ -100,7 +106,8 @@ def minutes_document(
     meeting = Meeting(title=title, date=date, attendees=attendees)
     for section in sections:
         _read_section(section, meeting, attendees, date)
-    meeting.stated_status = _stated_status(front, lines)
+    meeting.stated_status, meeting.stated_status_line = _stated_status(front, lines)
+    meeting.budget = _budget_notes(lines)
 
     owners = [item.owner for item in meeting.action_items if item.owner]
     document = Document(
@@ -131,7 +138,10 @@ def _read_section(
                 if name not in meeting.attendees:
                     meeting.attendees.append(name)
         return
-    table_lines = {line.number for line, _ in table_rows(section.lines)}
+    rows = table_rows(section.lines)
+    table_lines = {line.number for line, _ in rows}
+    if section.heading and "milestone" in section.heading.lower():
+        _read_milestones(section, rows, table_lines, meeting)
     if role == "actions":
         for row_line, row_item in parse_action_table(
             table_rows(section.lines), attendees, meeting_date
@@ -166,6 +176,49 @@ def _read_section(
             )
         elif role == "concerns" and (entry := _entry_text(text)):
             meeting.concerns.append(MinutesNote(text=entry, line=line.number))
+
+
+def _read_milestones(
+    section: MarkdownSection,
+    rows: list[tuple[SourceLine, list[str]]],
+    table_lines: set[int],
+    meeting: Meeting,
+) -> None:
+    header: list[str] = []
+    for row_line, cells in rows:
+        if cells and cells[0].lower().startswith("milestone"):
+            header = cells
+            continue
+        note = milestone_from_table_row(cells, header, row_line.number) if header else None
+        if note is not None:
+            meeting.milestones.append(note)
+    for line in section.lines:
+        if line.number not in table_lines and (
+            note := milestone_from_line(line.text, line.number, meeting.date and meeting.date.year)
+        ):
+            meeting.milestones.append(note)
+
+
+def _budget_notes(lines: list[SourceLine]) -> list[BudgetNote]:
+    """Budget lines; a forecast on the line after the spend belongs to that spend."""
+    notes: list[BudgetNote] = []
+    for line in lines:
+        if (note := budget_from_line(line.text, line.number)) is not None:
+            notes.append(note)
+        elif (
+            notes
+            and notes[-1].forecast_at_completion is None
+            and notes[-1].line is not None
+            and line.number - notes[-1].line <= 2
+            and (amount := forecast_amount(line.text))
+        ):
+            notes[-1] = notes[-1].model_copy(
+                update={
+                    "forecast_at_completion": amount,
+                    "text": f"{notes[-1].text} {clean_inline(line.text).lstrip('-* ')}",
+                }
+            )
+    return notes
 
 
 def _entry_text(text: str) -> str | None:
@@ -230,16 +283,17 @@ def _attendees(front: dict[str, Any], sections: list[MarkdownSection]) -> list[s
     return []
 
 
-def _stated_status(front: dict[str, Any], lines: list[SourceLine]) -> str | None:
+def _stated_status(front: dict[str, Any], lines: list[SourceLine]) -> tuple[str | None, int | None]:
+    """The stated colour and its line (None for front matter, which has no line in the body)."""
     for key in ("status", "overall_status", "rag"):
         value = str(front.get(key) or "").strip().lower()
         if value in ("green", "amber", "yellow", "red"):
-            return "amber" if value == "yellow" else value
+            return ("amber" if value == "yellow" else value), None
     for line in lines:
         if match := STATED_STATUS.search(line.text):
             colour = match.group(1).lower()
-            return "amber" if colour == "yellow" else colour
-    return None
+            return ("amber" if colour == "yellow" else colour), line.number
+    return None, None
 
 
 def _metadata(file_format: str, meeting: Meeting) -> dict[str, str | int | float | bool]:

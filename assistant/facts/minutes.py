@@ -1,0 +1,234 @@
+"""Facts the minutes and decision logs state: action items, decisions, milestones, budget lines,
+the stated overall status, and concerns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.facts.model import (
+    ActionItemFact,
+    BudgetFact,
+    DecisionFact,
+    MilestoneFact,
+    NoteFact,
+    StatedStatusFact,
+)
+from assistant.facts.period import ReportPeriod
+from assistant.facts.record import RecordSnapshot
+from assistant.models import Document, Meeting, MilestoneNote
+
+DECISION_NEEDED = re.compile(
+    r"\b(?:not (?:yet )?decided|decision (?:needed|required|pending)|to be decided|will decide|"
+    r"needs? a decision|awaiting (?:a )?decision)\b",
+    re.IGNORECASE,
+)
+
+STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
+# An open action nobody has mentioned for this long is reported as not followed up, not listed.
+FOLLOW_UP_DAYS = 21
+
+
+class MinutesFacts:
+    def __init__(self, record: RecordSnapshot, period: ReportPeriod) -> None:
+        self.record = record
+        self.period = period
+        self.meetings = [
+            (document, meeting)
+            for document, meeting in record.meetings()
+            if document.date is not None and document.date <= period.end
+        ]
+        self.in_period = [(d, m) for d, m in self.meetings if period.contains(d.date)]
+        self.not_followed_up = 0
+
+    def action_items(self) -> list[ActionItemFact]:
+        """Each action once, in its latest state: done when any meeting up to the period's end
+        ticked it, overdue when its due date passed before the period ended, else open. Actions
+        done before this period are left out."""
+        latest: dict[str, ActionItemFact] = {}
+        last_mentioned: dict[str, dt.date | None] = {}
+        for document, meeting in self.meetings:
+            for item in meeting.action_items:
+                key = _action_key(item.task)
+                last_mentioned[key] = document.date
+                known = latest.get(key)
+                sources = self.record.cite_line(document.id, item.line)
+                if known is None:
+                    latest[key] = ActionItemFact(
+                        task=item.task,
+                        owner=item.owner,
+                        due=item.due,
+                        state="done" if item.done else "open",
+                        raised_on=document.date,
+                        done_on=document.date if item.done else None,
+                        sources=sources,
+                    )
+                    continue
+                if item.done and known.state != "done":
+                    known.state, known.done_on, known.sources = "done", document.date, sources
+                known.owner = known.owner or item.owner
+                known.due = item.due or known.due
+        result = []
+        self.not_followed_up = 0
+        for key, fact in latest.items():
+            if fact.state == "done":
+                if not self.period.contains(fact.done_on):
+                    continue
+            elif (mentioned := last_mentioned[key]) and (
+                self.period.end - mentioned
+            ).days > FOLLOW_UP_DAYS:
+                self.not_followed_up += 1
+                continue
+            elif fact.due is not None and fact.due < self.period.end:
+                fact.state = "overdue"
+            result.append(fact)
+        order = {"overdue": 0, "open": 1, "done": 2}
+        return sorted(result, key=lambda f: (order[f.state], f.due or dt.date.max, f.task))
+
+    def decisions(self) -> list[DecisionFact]:
+        found: list[DecisionFact] = []
+        for document, decision in self.record.decisions():
+            if self.period.contains(decision.date):
+                found.append(
+                    DecisionFact(
+                        id=decision.id,
+                        text=decision.title,
+                        date=decision.date,
+                        decided_by=decision.deciders,
+                        origin="decision log",
+                        sources=self.record.cite_document(document.id),
+                    )
+                )
+        for document, meeting in self.in_period:
+            for note in meeting.decisions:
+                if DECISION_NEEDED.search(note.text) or STATUS_LINE.match(note.text):
+                    continue
+                found.append(
+                    DecisionFact(
+                        text=note.text,
+                        date=document.date,
+                        origin="minutes",
+                        sources=self.record.cite_line(document.id, note.line),
+                    )
+                )
+        return sorted(found, key=lambda f: (f.date or dt.date.min, f.id or "", f.text))
+
+    def decisions_needed(self) -> list[NoteFact]:
+        found = []
+        for document, meeting in self.in_period:
+            for note in [*meeting.decisions, *meeting.concerns]:
+                if DECISION_NEEDED.search(note.text):
+                    found.append(
+                        NoteFact(
+                            text=note.text,
+                            date=document.date,
+                            sources=self.record.cite_line(document.id, note.line),
+                        )
+                    )
+        return found
+
+    def concerns(self) -> list[NoteFact]:
+        return [
+            NoteFact(
+                text=note.text,
+                date=document.date,
+                sources=self.record.cite_line(document.id, note.line),
+            )
+            for document, meeting in self.in_period
+            for note in meeting.concerns
+            if not DECISION_NEEDED.search(note.text)
+        ]
+
+    def milestones(self) -> list[MilestoneFact]:
+        notes: dict[str, list[tuple[Document, MilestoneNote]]] = {}
+        for document, meeting in self.meetings:
+            for note in meeting.milestones:
+                notes.setdefault(note.id, []).append((document, note))
+        facts = [self._milestone(milestone_id, items) for milestone_id, items in notes.items()]
+        return sorted(facts, key=lambda f: int(f.id[1:]) if f.id[1:].isdigit() else 99)
+
+    def _milestone(
+        self, milestone_id: str, items: list[tuple[Document, MilestoneNote]]
+    ) -> MilestoneFact:
+        baseline = next((n.baseline for _, n in items if n.baseline), None)
+        name = max((n.name for _, n in items), key=len)
+        forecasts: list[dt.date] = []
+        slips = 0
+        slipped_in_period = False
+        slip_days = 0
+        slip_sources: list[str] = []
+        for document, note in items:
+            when = note.forecast
+            if when is None or (forecasts and forecasts[-1] == when):
+                continue
+            previous = forecasts[-1] if forecasts else baseline
+            forecasts.append(when)
+            if previous is not None and when > previous:
+                slips += 1
+                if self.period.contains(document.date):
+                    slipped_in_period = True
+                    slip_days += (when - previous).days
+                    slip_sources = self.record.cite_line(document.id, note.line)
+        last_document, last = items[-1]
+        achieved = next((n.achieved for _, n in reversed(items) if n.achieved), None)
+        current = achieved or (
+            None if last.under_review else (forecasts[-1] if forecasts else baseline)
+        )
+        sources = self.record.cite_line(last_document.id, last.line)
+        return MilestoneFact(
+            id=milestone_id,
+            name=name,
+            baseline=baseline,
+            current=current,
+            achieved=achieved,
+            under_review=last.under_review and not achieved,
+            forecasts=forecasts,
+            slips=slips,
+            slipped_in_period=slipped_in_period,
+            slip_days_in_period=slip_days,
+            stated_on=last_document.date,
+            sources=list(dict.fromkeys(sources + slip_sources)),
+        )
+
+    def budget(self) -> BudgetFact | None:
+        for document, meeting in reversed(self.meetings):
+            if meeting.budget:
+                note = meeting.budget[-1]
+                return BudgetFact(
+                    stated_on=document.date,
+                    currency=note.currency,
+                    spend_to_date=note.spend_to_date,
+                    approved=note.approved,
+                    forecast_at_completion=note.forecast_at_completion,
+                    variance_percent=note.forecast_variance_percent,
+                    text=note.text,
+                    sources=self.record.cite_line(document.id, note.line),
+                )
+        return None
+
+    def stated_status(self) -> StatedStatusFact | None:
+        for document, meeting in reversed(self.in_period):
+            if meeting.stated_status in ("green", "amber", "red"):
+                return StatedStatusFact(
+                    colour=meeting.stated_status,  # type: ignore[arg-type]
+                    stated_on=document.date,
+                    meeting=document.title,
+                    sources=self.record.cite_line(document.id, meeting.stated_status_line),
+                )
+        return None
+
+    def meeting_titles(self) -> list[str]:
+        return [document.title for document, _ in self.in_period]
+
+    def baseline_date(self) -> dt.date | None:
+        """The first meeting of the record: work added after it is scope change."""
+        return self.meetings[0][0].date if self.meetings else None
+
+
+def _action_key(task: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", " ", task.lower()).split()
+    return " ".join(words[:10])
+
+
+def meeting_of(document: Document) -> Meeting | None:
+    return document.record if isinstance(document.record, Meeting) else None
