@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -31,6 +32,7 @@ from assistant.answers import AnswerComplete, AnswerDelta
 from assistant.config import Settings
 from assistant.errors import PmassistError
 from assistant.models import Answer, Kind
+from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.retrieval import RetrievalFilter
 from assistant.service import Assistant
 from ingest.pipeline import IngestSummary
@@ -220,6 +222,48 @@ ConversationOption = Annotated[
         "--conversation", "-c", help="Continue this conversation (id shown after an answer)."
     ),
 ]
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def report(
+    project: ProjectOption,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week, e.g. 2026-W46. Default: last week.")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="md, html or json.")
+    ] = ReportFormat.md,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Draft the weekly status report: facts and status by rules, every line cited."""
+    service = _service()
+    period = _call(lambda: service.report_period(project, week, start, end))
+    draft_id, drafted = _call(lambda: service.draft_report(project, period))
+    renderers = {
+        ReportFormat.md: render_markdown,
+        ReportFormat.html: render_html,
+        ReportFormat.json: render_json,
+    }
+    text = renderers[output_format](drafted)
+    if out is not None:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as error:
+            _fail(f"Cannot write {out}: {error.strerror}.")
+        console.print(
+            f"Draft {draft_id} ({period.label}, {drafted.overall_status.upper()}) written to {out}."
+        )
+    else:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        errors.print(f"Saved as draft {draft_id}.")
 
 
 @app.command()

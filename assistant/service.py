@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,12 +19,21 @@ from assistant.errors import (
     UnknownDocumentError,
     UnknownProjectError,
 )
+from assistant.facts import RecordSnapshot, ReportPeriod
+from assistant.facts.period import (
+    last_complete_week,
+    parse_date_option,
+    period_between,
+    week_period,
+)
 from assistant.llm import LanguageModel, language_model_from_settings
 from assistant.models import PROJECT_NAME_PATTERN, Answer, Document, Evidence, Kind
+from assistant.reports import ReportDrafter, StatusReport
 from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
 from assistant.store.conversations import ConversationStore
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore, ProjectSummary
+from assistant.store.drafts import DraftStore
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
 from ingest.chunking import Chunker
@@ -90,6 +100,10 @@ class Assistant:
     @cached_property
     def conversations(self) -> ConversationStore:
         return ConversationStore(self.documents.engine)
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        return DraftStore(self.documents.engine)
 
     @cached_property
     def language_model(self) -> LanguageModel | None:
@@ -251,6 +265,56 @@ class Assistant:
             if isinstance(event, AnswerComplete):
                 return event.answer
         raise AssertionError("the answer stream ended without an answer")
+
+    # Status reports ----------------------------------------------------------------------
+
+    def report_period(
+        self,
+        project: str,
+        week: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        today: dt.date | None = None,
+    ) -> ReportPeriod:
+        """`--week`, or `--from`/`--to`, or by default the last complete week."""
+        if week and (start or end):
+            raise InvalidInputError("Give either --week or --from/--to, not both.")
+        if week:
+            return week_period(week)
+        if start or end:
+            if not (start and end):
+                raise InvalidInputError("--from and --to go together.")
+            return period_between(
+                parse_date_option(start, "--from"), parse_date_option(end, "--to")
+            )
+        self.require_project(project)
+        newest = self.documents.latest_document_date(project)
+        return last_complete_week(today or dt.date.today(), newest)
+
+    def draft_report(self, project: str, period: ReportPeriod) -> tuple[int, StatusReport]:
+        """Draft the status report for the period and save it as a draft; returns its id.
+
+        The draft is saved only once complete: a model failure raises before anything is stored.
+        """
+        self.require_documents(project)
+        record = RecordSnapshot.load(self.documents, project)
+        drafter = ReportDrafter(
+            self.settings,
+            self.token_counter,
+            self.language_model,
+            retrieve=lambda query, period: (
+                self.retriever.retrieve(
+                    query,
+                    project,
+                    k=8,
+                    filters=RetrievalFilter(since=period.start, until=period.end),
+                    per_document=self.settings.chunks_per_document,
+                ).evidence
+            ),
+        )
+        previous = self.drafts.previous_report(project, period.start)
+        report = drafter.draft(record, period, previous)
+        return self.drafts.save_report(report), report
 
 
 def validate_project_name(project: str) -> None:

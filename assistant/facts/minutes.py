@@ -20,10 +20,11 @@ from assistant.models import Document, Meeting, MilestoneNote
 
 DECISION_NEEDED = re.compile(
     r"\b(?:not (?:yet )?decided|decision (?:needed|required|pending)|to be decided|will decide|"
-    r"needs? a decision|awaiting (?:a )?decision)\b",
+    r"needs? a decision|awaiting (?:a )?decision|to decide)\b",
     re.IGNORECASE,
 )
 
+DECISION_ID = re.compile(r"\b(?:DL|ADR|DEC|D)-\d+\b")
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 # An open action nobody has mentioned for this long is reported as not followed up, not listed.
 FOLLOW_UP_DAYS = 21
@@ -55,7 +56,7 @@ class MinutesFacts:
                 sources = self.record.cite_line(document.id, item.line)
                 if known is None:
                     latest[key] = ActionItemFact(
-                        task=item.task,
+                        task=_first_sentence(item.task),
                         owner=item.owner,
                         due=item.due,
                         state="done" if item.done else "open",
@@ -96,13 +97,16 @@ class MinutesFacts:
                         date=decision.date,
                         decided_by=decision.deciders,
                         origin="decision log",
-                        sources=self.record.cite_document(document.id),
+                        sources=self.record.cite_mentioning(document.id, decision.deciders),
                     )
                 )
+        logged = {fact.id for fact in found if fact.id}
         for document, meeting in self.in_period:
             for note in meeting.decisions:
                 if DECISION_NEEDED.search(note.text) or STATUS_LINE.match(note.text):
                     continue
+                if set(DECISION_ID.findall(note.text)) & logged:
+                    continue  # the decision log has it, with its id and deciders
                 found.append(
                     DecisionFact(
                         text=note.text,
@@ -150,7 +154,8 @@ class MinutesFacts:
     def _milestone(
         self, milestone_id: str, items: list[tuple[Document, MilestoneNote]]
     ) -> MilestoneFact:
-        baseline = next((n.baseline for _, n in items if n.baseline), None)
+        baseline_note = next(((d, n) for d, n in items if n.baseline), None)
+        baseline = baseline_note[1].baseline if baseline_note else None
         name = max((n.name for _, n in items), key=len)
         forecasts: list[dt.date] = []
         slips = 0
@@ -175,6 +180,8 @@ class MinutesFacts:
             None if last.under_review else (forecasts[-1] if forecasts else baseline)
         )
         sources = self.record.cite_line(last_document.id, last.line)
+        if baseline_note is not None and last.baseline is None:
+            sources += self.record.cite_line(baseline_note[0].id, baseline_note[1].line)
         return MilestoneFact(
             id=milestone_id,
             name=name,
@@ -210,7 +217,7 @@ class MinutesFacts:
         for document, meeting in reversed(self.in_period):
             if meeting.stated_status in ("green", "amber", "red"):
                 return StatedStatusFact(
-                    colour=meeting.stated_status,  # type: ignore[arg-type]
+                    colour=meeting.stated_status,
                     stated_on=document.date,
                     meeting=document.title,
                     sources=self.record.cite_line(document.id, meeting.stated_status_line),
@@ -223,6 +230,12 @@ class MinutesFacts:
     def baseline_date(self) -> dt.date | None:
         """The first meeting of the record: work added after it is scope change."""
         return self.meetings[0][0].date if self.meetings else None
+
+
+def _first_sentence(text: str) -> str:
+    """Transcripts note an action inside a longer utterance: keep its first sentence."""
+    first = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+    return first.rstrip(" .")
 
 
 def _action_key(task: str) -> str:

@@ -53,6 +53,14 @@ class RecordSnapshot:
                     return [chunk.id]
         return self.cite_document(document_id)
 
+    def cite_mentioning(self, document_id: str, words: list[str]) -> list[str]:
+        """The chunk of a document that mentions most of `words` (e.g. an ADR's deciders)."""
+        chunks = self.chunks_by_document.get(document_id, [])
+        if not chunks or not words:
+            return self.cite_document(document_id)
+        best = max(chunks, key=lambda chunk: sum(word in chunk.text for word in words))
+        return [best.id]
+
     def newest_date(self) -> dt.date | None:
         dates = [d.date for d in self.documents if d.date is not None]
         return max(dates) if dates else None

@@ -186,20 +186,24 @@ def _urgent(ticket: TicketFact) -> bool:
 
 def _budget_text(facts: PeriodFacts) -> str:
     budget = facts.budget
-    assert budget is not None and budget.forecast_at_completion is not None
+    assert budget is not None
+    assert budget.forecast_at_completion is not None
     return (
         f"Forecast at completion {money(budget.currency, budget.forecast_at_completion)} is "
-        f"{budget.variance_percent:.0f}% over the approved "
-        f"{money(budget.currency, budget.approved)} (stated {budget.stated_on})."
+        f"{budget.variance_percent:.0f}% over the {money('', budget.approved)} approved "
+        f"(stated {budget.stated_on})."
     )
 
 
 def money(currency: str, amount: float) -> str:
+    """`USD 468k` as minutes write it; without a currency for the second amount of a pair
+    (`USD 468k of 600k approved`)."""
+    prefix = f"{currency} " if currency else ""
     if amount >= 1_000_000 and amount % 10_000 == 0:
-        return f"{currency} {amount / 1_000_000:g}m"
+        return f"{prefix}{amount / 1_000_000:g}m"
     if amount >= 1_000 and amount % 1_000 == 0:
-        return f"{currency} {amount / 1_000:g}k"
-    return f"{currency} {amount:,.0f}"
+        return f"{prefix}{amount / 1_000:g}k"
+    return f"{prefix}{amount:,.0f}"
 
 
 def _days(days: int) -> str:

@@ -150,6 +150,32 @@ answers = Table(
 )
 
 
+# Drafts for the PM to review: status reports now, risk suggestions later. The body is the whole
+# typed draft as JSON; the columns are what lists and filters need.
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(63), nullable=False),
+    Column("kind", String(30), nullable=False),  # "status_report"
+    Column("period_label", String(40), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("status", String(20), nullable=False),  # "draft"
+    Column("overall_status", String(10), nullable=True),
+    Column("body_json", Text, nullable=False),
+    Column("writer", String(200), nullable=False),
+    Column("prompt_name", String(100), nullable=True),
+    Column("prompt_version", String(20), nullable=True),
+    Column("prompt_hash", String(64), nullable=True),
+    Column("input_tokens", Integer, nullable=True),
+    Column("output_tokens", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+    Index("ix_drafts_project_period", "project", "kind", "period_end"),
+)
+
+
 # Migration 0001 creates tables from the definitions above as they stand today, so a later
 # migration that adds a column must tolerate finding it already there (a fresh database).
 def _create_project_record_tables(connection: Connection) -> None:
@@ -174,11 +200,16 @@ def _index_document_dates(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _add_drafts(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[drafts])
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
     ("0002_chat_history", _add_chat_history),
     ("0003_document_date_index", _index_document_dates),
+    ("0004_drafts", _add_drafts),
 ]
 
 

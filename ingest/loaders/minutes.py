@@ -194,7 +194,9 @@ def _read_milestones(
             meeting.milestones.append(note)
     for line in section.lines:
         if line.number not in table_lines and (
-            note := milestone_from_line(line.text, line.number, meeting.date and meeting.date.year)
+            note := milestone_from_line(
+                line.text, line.number, meeting.date.year if meeting.date else None
+            )
         ):
             meeting.milestones.append(note)
 

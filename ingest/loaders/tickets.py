@@ -157,7 +157,12 @@ def _ticket_lines(ticket: Ticket) -> list[SourceLine]:
     lines = [
         joined(
             ticket.type or "Ticket",
-            f"Status: {ticket.status or ticket.status_category.value}",
+            f"Status: {ticket.status or ticket.status_category.value}"
+            + (
+                f" since {day(ticket.status_category_changed)}"
+                if day(ticket.status_category_changed) and ticket.status_category.value != "done"
+                else ""
+            ),
             ticket.priority and f"Priority: {ticket.priority}",
             ticket.severity and f"Severity: {ticket.severity}",
             ticket.resolution and f"Resolution: {ticket.resolution}",

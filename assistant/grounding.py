@@ -1,0 +1,123 @@
+"""Grounding checks shared by reports, answers and the evals.
+
+A statement is grounded when every citation resolves to a source it was given, and every ticket
+key, person, date and amount it mentions appears in at least one of the sources it cites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from assistant.models import Evidence
+from ingest.loaders.dates import find_date
+
+TICKET_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
+AMOUNT = re.compile(
+    r"(?:(?P<currency>USD|EUR|GBP|CHF|\$|€|£)\s?(?P<number>\d[\d,]*(?:\.\d+)?)\s?(?P<unit>[kKmM]\b)?)"
+    r"|(?P<percent>\d+(?:\.\d+)?)\s?%"
+)
+
+
+@dataclass(frozen=True)
+class Mentions:
+    ticket_keys: frozenset[str]
+    people: frozenset[str]
+    dates: frozenset[dt.date]
+    amounts: frozenset[str]
+
+
+def mentions(text: str, known_people: Collection[str], year: int | None = None) -> Mentions:
+    """Ticket keys, known people, dates and amounts (money and percentages) in `text`."""
+    return Mentions(
+        ticket_keys=frozenset(TICKET_KEY.findall(text)),
+        people=frozenset(name for name in known_people if _has_name(text, name)),
+        dates=frozenset(_dates(text, year)),
+        amounts=frozenset(_amounts(text)),
+    )
+
+
+def grounding_problems(
+    text: str,
+    citations: Collection[str],
+    sources: Mapping[str, Evidence],
+    known_people: Collection[str],
+    year: int | None = None,
+) -> list[str]:
+    """Why a statement is not grounded in the sources it cites; empty when it is."""
+    problems = [f"cites {c}, which is not among the sources" for c in citations if c not in sources]
+    cited = [sources[c] for c in citations if c in sources]
+    claimed = mentions(text, known_people, year)
+    if not cited:
+        if claimed.ticket_keys or claimed.people or claimed.dates or claimed.amounts:
+            problems.append("states facts without a source")
+        return problems
+    found = [_source_mentions(source, known_people, year) for source in cited]
+    source_text = " ".join(_searchable(source) for source in cited)
+    for key in sorted(claimed.ticket_keys):
+        if not any(key in f.ticket_keys for f in found):
+            problems.append(f"ticket {key} is not in the cited sources")
+    for person in sorted(claimed.people):
+        if not _has_name(source_text, person, surname_ok=True):
+            problems.append(f"{person} is not in the cited sources")
+    for day in sorted(claimed.dates):
+        if not any(day in f.dates for f in found):
+            problems.append(f"date {day.isoformat()} is not in the cited sources")
+    for amount in sorted(claimed.amounts):
+        if not any(amount in f.amounts for f in found):
+            problems.append(f"amount {amount} is not in the cited sources")
+    return problems
+
+
+def _source_mentions(source: Evidence, known_people: Collection[str], year: int | None) -> Mentions:
+    """What a source mentions; its relative dates ("by tomorrow") count from the source's date."""
+    text = _searchable(source)
+    base = mentions(text, known_people, source.date.year if source.date else year)
+    if source.date is None:
+        return base
+    relative = _dates(text, None, reference=source.date)
+    return Mentions(base.ticket_keys, base.people, base.dates | frozenset(relative), base.amounts)
+
+
+def _searchable(source: Evidence) -> str:
+    """The chunk text, plus the ticket key its locator names (a ticket chunk is its fields)."""
+    key = source.locator.ticket_key or ""
+    return f"{key} {source.title}\n{source.text}"
+
+
+def _has_name(text: str, name: str, surname_ok: bool = False) -> bool:
+    if re.search(rf"\b{re.escape(name)}\b", text):
+        return True
+    # Sources often name people by first name ("Tom escalated") or surname alone.
+    parts = name.split()
+    return (
+        surname_ok
+        and len(parts) > 1
+        and any(re.search(rf"\b{re.escape(part)}\b", text) for part in (parts[0], parts[-1]))
+    )
+
+
+def _dates(text: str, year: int | None, reference: dt.date | None = None) -> list[dt.date]:
+    found: list[dt.date] = []
+    offset = 0
+    while located := find_date(text[offset:], year, reference):
+        day, (_, end) = located
+        found.append(day)
+        offset += end
+    return found
+
+
+def _amounts(text: str) -> list[str]:
+    """Amounts normalised so `USD 468k`, `$468,000` and `USD 468,000` compare equal."""
+    found = []
+    for match in AMOUNT.finditer(text):
+        if match.group("percent") is not None:
+            found.append(f"{float(match.group('percent')):g}%")
+            continue
+        currency = {"$": "USD", "€": "EUR", "£": "GBP"}.get(match.group("currency"))
+        value = float(match.group("number").replace(",", ""))
+        value *= {"k": 1_000, "m": 1_000_000}.get((match.group("unit") or "").lower(), 1)
+        found.append(f"{currency or match.group('currency')} {value:,.0f}")
+    return found

@@ -1,0 +1,171 @@
+"""Drafting a status report: facts -> status rules -> cited sections -> summary -> checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from assistant.config import Settings
+from assistant.facts import PeriodFacts, RecordSnapshot, ReportPeriod, period_facts
+from assistant.grounding import grounding_problems
+from assistant.llm import LanguageModel
+from assistant.models import Evidence
+from assistant.reports.building import ReportSections, offline_summary
+from assistant.reports.delta import report_delta
+from assistant.reports.model_writer import write_summary
+from assistant.reports.schema import ReportLine, StatusReport
+from assistant.reports.sources import SourceBook
+from assistant.reports.status_rules import overall_status
+from assistant.store.db import utc_now
+from assistant.tokens import TokenCounter
+
+# Retrieved beside the facts so the model can phrase them with the record's own words.
+EVIDENCE_QUERY = "progress, blockers, slipped dates, risks, decisions and escalations this week"
+EVIDENCE_K = 8
+
+Retrieve = Callable[[str, ReportPeriod], list[Evidence]]
+
+
+class ReportDrafter:
+    def __init__(
+        self,
+        settings: Settings,
+        counter: TokenCounter,
+        model: LanguageModel | None,
+        retrieve: Retrieve | None = None,
+    ) -> None:
+        self.settings = settings
+        self.counter = counter
+        self.model = model
+        self.retrieve = retrieve
+
+    def draft(
+        self,
+        record: RecordSnapshot,
+        period: ReportPeriod,
+        previous: StatusReport | None = None,
+    ) -> StatusReport:
+        facts = period_facts(record, period)
+        report, sections, book = self._compose(record, facts)
+        if previous is not None:
+            report.delta = report_delta(
+                report, previous, f"the saved report for {previous.period.label}"
+            )
+        elif facts.record_ends is None or period.start > facts.record_ends:
+            report.delta = None
+        else:
+            earlier, _, _ = self._compose(record, period_facts(record, period.previous()))
+            report.delta = report_delta(
+                report, earlier, f"the record as of the end of {period.previous().label}"
+            )
+        if self.model is not None:
+            self._write_with_model(report, sections, book, record.project)
+        self._check(report, book)
+        return report
+
+    def _compose(
+        self, record: RecordSnapshot, facts: PeriodFacts
+    ) -> tuple[StatusReport, dict[str, list[ReportLine]], SourceBook]:
+        book = SourceBook(record)
+        builder = ReportSections(facts, book)
+        colour, fired = overall_status(facts)
+        reasons = builder.status_reasons(colour, fired)
+        sections: dict[str, list[ReportLine]] = {
+            "Overall status reasons": list(reasons),
+            "accomplishments": builder.accomplishments(),
+            "in_progress": builder.in_progress(),
+            "next_period": builder.next_period(),
+            "milestones": list(builder.milestones()),
+            "blockers": builder.blockers(),
+            "decisions": builder.decisions(),
+            "risks": builder.risks(),
+            "asks": builder.asks(),
+        }
+        budget = builder.budget()
+        report = StatusReport(
+            project=record.project,
+            period=facts.period,
+            overall_status=colour,
+            status_reasons=reasons,
+            executive_summary=offline_summary(facts, colour, reasons, sections, budget),
+            accomplishments=sections["accomplishments"],
+            in_progress=sections["in_progress"],
+            next_period=sections["next_period"],
+            milestones=builder.milestones(),
+            blockers=sections["blockers"],
+            decisions=sections["decisions"],
+            risks=sections["risks"],
+            asks=sections["asks"],
+            metrics=facts.kpis,
+            budget=budget,
+            writer="offline",
+            created_at=utc_now(),
+        )
+        if not facts.has_activity:
+            report.warnings.append(f"No activity is recorded for {facts.period.label}.")
+        if facts.record_ends and facts.period.end > facts.record_ends:
+            report.warnings.append(
+                f"The record ends on {facts.record_ends}; anything later is not known to this "
+                "report."
+            )
+        report.sources = book.evidence
+        if budget is not None:
+            sections["budget"] = [budget]
+        return report, sections, book
+
+    def _write_with_model(
+        self,
+        report: StatusReport,
+        sections: dict[str, list[ReportLine]],
+        book: SourceBook,
+        project: str,
+    ) -> None:
+        assert self.model is not None
+        cited = list(book.evidence)
+        if self.retrieve is not None:
+            book.add_evidence(self.retrieve(EVIDENCE_QUERY, report.period))
+        summary = write_summary(
+            self.model,
+            self.counter,
+            project=project,
+            period=report.period.label,
+            colour=report.overall_status,
+            sections={k.replace("_", " ").capitalize(): v for k, v in sections.items()},
+            evidence=cited + book.evidence[len(cited) :],
+            sources_by_id=book.by_citation(),
+            known_people=book.known_people(),
+            year=report.period.end.year,
+            budget_tokens=self.settings.context_tokens,
+            retries=self.settings.structured_output_retries,
+        )
+        report.writer = self.model.name
+        report.prompt = summary.prompt
+        report.input_tokens = summary.input_tokens
+        report.output_tokens = summary.output_tokens
+        report.needs_checking = summary.needs_checking
+        if summary.accepted:
+            report.executive_summary = summary.accepted
+        else:
+            report.warnings.append(
+                "No sentence of the model's summary passed the grounding checks; the summary "
+                "shown is composed from the facts."
+            )
+        if summary.dropped_sources:
+            report.warnings.append(
+                f"{len(summary.dropped_sources)} sources left out of the prompt to fit "
+                f"{self.settings.context_tokens} tokens."
+            )
+        report.sources = book.evidence
+
+    def _check(self, report: StatusReport, book: SourceBook) -> None:
+        """Flag any line whose citations do not resolve or do not hold what it names."""
+        sources = book.by_citation()
+        people = book.known_people()
+        for line in report.lines():
+            line.flags = grounding_problems(
+                line.text, line.citations, sources, people, report.period.end.year
+            )
+
+
+def default_clock() -> dt.date:
+    return dt.date.today()

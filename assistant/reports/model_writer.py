@@ -1,0 +1,115 @@
+"""The executive summary written by a language model from the report's facts and sources.
+
+The model sees the cited lines the code composed (facts) and the source texts, packed within the
+token budget; it returns sentences with citations as JSON. Each sentence is then checked: one
+that cites a missing source, or names a ticket, person, date or amount its sources do not
+contain, goes to "needs checking" and is never shown as fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from assistant.answers.citations import CITATION_GROUP
+from assistant.grounding import grounding_problems
+from assistant.llm import LanguageModel
+from assistant.llm.context import pack_evidence
+from assistant.llm.structured import ask_structured
+from assistant.models import Evidence, PromptRef
+from assistant.prompts import load_prompt
+from assistant.reports.schema import ReportLine, StatusColour
+from assistant.tokens import TokenCounter
+
+PROMPT_NAME = "write_status_report"
+
+
+class SummarySentence(BaseModel):
+    text: str = Field(min_length=1)
+    citations: list[str]
+
+
+class ReportSummaryReply(BaseModel):
+    summary: list[SummarySentence] = Field(min_length=1, max_length=12)
+
+
+@dataclass
+class ModelSummary:
+    accepted: list[ReportLine]
+    needs_checking: list[ReportLine]
+    prompt: PromptRef
+    input_tokens: int
+    output_tokens: int
+    prompt_tokens: int
+    dropped_sources: list[str] = field(default_factory=list)
+
+
+def facts_text(sections: dict[str, list[ReportLine]]) -> str:
+    """The computed lines, by section, each with its citations, as the model reads them."""
+    blocks = []
+    for title, lines in sections.items():
+        if not lines:
+            continue
+        rendered = "\n".join(
+            f"- {line.text} {''.join(f'[{c}]' for c in line.citations)}".rstrip() for line in lines
+        )
+        blocks.append(f"{title}:\n{rendered}")
+    return "\n\n".join(blocks) or "(no facts recorded for this period)"
+
+
+def write_summary(
+    model: LanguageModel,
+    counter: TokenCounter,
+    *,
+    project: str,
+    period: str,
+    colour: StatusColour,
+    sections: dict[str, list[ReportLine]],
+    evidence: list[Evidence],
+    sources_by_id: dict[str, Evidence],
+    known_people: set[str],
+    year: int,
+    budget_tokens: int,
+    retries: int,
+) -> ModelSummary:
+    prompt = load_prompt(PROMPT_NAME)
+    facts = facts_text(sections)
+    values = {
+        "project": project,
+        "period": period,
+        "overall_status": colour.capitalize(),
+        "facts": facts,
+    }
+    skeleton = prompt.render(**values, sources="")
+    fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
+    pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
+    messages = prompt.render(**values, sources=pack.sources or "(none)")
+    reply = ask_structured(model, messages, ReportSummaryReply, retries=retries)
+
+    accepted: list[ReportLine] = []
+    needs_checking: list[ReportLine] = []
+    for sentence in reply.value.summary:
+        text = _without_citation_marks(sentence.text)
+        citations = list(dict.fromkeys(sentence.citations))
+        problems = grounding_problems(text, citations, sources_by_id, known_people, year)
+        if not citations:
+            problems.insert(0, "no citation")
+        line = ReportLine(
+            text=text, citations=[c for c in citations if c in sources_by_id], flags=problems
+        )
+        (needs_checking if problems else accepted).append(line)
+    return ModelSummary(
+        accepted=accepted,
+        needs_checking=needs_checking,
+        prompt=prompt.ref,
+        input_tokens=reply.usage.input_tokens,
+        output_tokens=reply.usage.output_tokens,
+        prompt_tokens=pack.prompt_tokens,
+        dropped_sources=[item.citation for item in pack.dropped],
+    )
+
+
+def _without_citation_marks(text: str) -> str:
+    cleaned = CITATION_GROUP.sub("", text)
+    return " ".join(cleaned.split()).replace(" .", ".").strip()
