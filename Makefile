@@ -10,6 +10,8 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?=
 SAMPLE_RECORD := evals/fixtures/harbor/record
 SAMPLE_PROJECT := harbor
+# The sample record's latest complete week.
+SAMPLE_WEEK := 2026-W46
 
 # Air-gapped machines: tiktoken reads its vocabulary from TIKTOKEN_CACHE_DIR. A `tiktoken` folder
 # in the `shared` directory next to this checkout is used when present.
@@ -50,6 +52,8 @@ demo: install
 	$(BIN)/pmassist search "personal data found in the test environment" --project $(SAMPLE_PROJECT) --kind ticket -k 3
 	$(BIN)/pmassist ask "Why did the load test slip?" --project $(SAMPLE_PROJECT)
 	$(BIN)/pmassist ask "What did we decide about the database?" --project $(SAMPLE_PROJECT)
+	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK) --format html --out $(SAMPLE_PROJECT)-$(SAMPLE_WEEK).html
+	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 
 test: install-dev
 	$(BIN)/pytest
@@ -71,6 +75,7 @@ fix: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) .pmassist .pytest_cache .mypy_cache .ruff_cache *.egg-info

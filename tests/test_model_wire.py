@@ -13,12 +13,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.facts.period import week_period
 from assistant.llm import (
     ModelOutputError,
     ModelUnavailableError,
@@ -260,3 +262,34 @@ def test_sample_project_questions_through_the_model(
         assert cited and all(source.locator.label() for source in cited)
         if expected_document:
             assert expected_document in {source.document_id for source in answer.sources}
+
+
+@pytest.mark.vcr
+def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbedder) -> None:
+    """The status report's summary over the wire: grounded sentences are kept; one citing a
+    source that does not exist and one naming a ticket that does not exist are flagged and kept
+    out of the summary. Hand-written cassette."""
+    offline, _ = harbor
+    assistant = assistant_for(offline.settings.home, embedder)
+    before = len(assistant.drafts.list("harbor"))
+
+    draft_id, report = assistant.draft_report("harbor", week_period("2026-W46"))
+
+    assert report.writer == "openai:gpt-4o-mini"
+    assert report.overall_status == "amber"
+    assert (report.input_tokens, report.output_tokens) == (5210, 190)
+    assert len(report.executive_summary) == 3
+    assert all(not line.flags and line.citations for line in report.executive_summary)
+    flagged = {line.text: line.flags for line in report.needs_checking}
+    assert flagged == {
+        "Payflow has promised to lift the sandbox limit by 2026-11-20.": [
+            "cites S98, which is not among the sources",
+            "states facts without a source",
+        ],
+        "The refund simulator HBR-998 is complete.": ["ticket HBR-998 is not in the cited sources"],
+    }
+    saved = assistant.drafts.report(draft_id)
+    assert saved is not None
+    assert saved.prompt is not None
+    assert saved.prompt.name == "write_status_report"
+    assert len(assistant.drafts.list("harbor")) == before + 1

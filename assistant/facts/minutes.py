@@ -90,14 +90,16 @@ class MinutesFacts:
         found: list[DecisionFact] = []
         for document, decision in self.record.decisions():
             if self.period.contains(decision.date):
+                sources = self.record.cite_mentioning(document.id, decision.deciders)
                 found.append(
                     DecisionFact(
                         id=decision.id,
                         text=decision.title,
                         date=decision.date,
-                        decided_by=decision.deciders,
+                        # Only deciders the cited text names: an ADR's front matter is not a chunk.
+                        decided_by=self.record.named_in(sources, decision.deciders),
                         origin="decision log",
-                        sources=self.record.cite_mentioning(document.id, decision.deciders),
+                        sources=sources,
                     )
                 )
         logged = {fact.id for fact in found if fact.id}

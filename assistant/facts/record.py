@@ -61,6 +61,15 @@ class RecordSnapshot:
         best = max(chunks, key=lambda chunk: sum(word in chunk.text for word in words))
         return [best.id]
 
+    def named_in(self, chunk_ids: list[str], names: list[str]) -> list[str]:
+        texts = [
+            chunk.text
+            for chunks in self.chunks_by_document.values()
+            for chunk in chunks
+            if chunk.id in chunk_ids
+        ]
+        return [name for name in names if any(name in text for text in texts)]
+
     def newest_date(self) -> dt.date | None:
         dates = [d.date for d in self.documents if d.date is not None]
         return max(dates) if dates else None
