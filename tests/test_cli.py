@@ -151,3 +151,38 @@ def test_chat_session(record: Path, samples: Path) -> None:
     }
     assert len(conversations) == 1  # the follow-up continued the same conversation
     assert "New conversation." in result.output
+
+
+def test_report_command_writes_and_refuses_bad_periods(
+    record: Path, samples: Path, tmp_path: Path
+) -> None:
+    for name in ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv"):
+        shutil.copy(samples / name, record)
+    assert invoke("ingest", str(record), "--project", "payments")[0] == 0
+
+    out = tmp_path / "w42.html"
+    code, output = invoke(
+        "report", "--project", "payments", "--week", "2026-W42", "--format", "html", "--out",
+        str(out),
+    )  # fmt: skip
+    assert code == 0, output
+    assert "Draft 1 (2026-W42," in output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert "status report 2026-W42" in page
+
+    code, output = invoke(
+        "report", "--project", "payments", "--from", "2026-10-12", "--to", "2026-10-18"
+    )
+    assert code == 0, output
+    assert "# payments: status report 2026-W42" in output
+
+    code, output = invoke("report", "--project", "payments", "--week", "2026-42")
+    assert code == 2
+    assert "Invalid week '2026-42'" in output
+    code, output = invoke("report", "--project", "payments", "--from", "2026-10-12")
+    assert code == 2
+    assert "--from and --to go together" in output
+    code, output = invoke("report", "--project", "nope", "--week", "2026-W42")
+    assert code == 2
+    assert "Unknown project 'nope'" in output
