@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from assistant.models import Evidence
-from ingest.loaders.dates import find_date
+from ingest.loaders.dates import find_all_dates
 
 TICKET_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
 AMOUNT = re.compile(
@@ -34,7 +34,7 @@ def mentions(text: str, known_people: Collection[str], year: int | None = None) 
     return Mentions(
         ticket_keys=frozenset(TICKET_KEY.findall(text)),
         people=frozenset(name for name in known_people if _has_name(text, name)),
-        dates=frozenset(_dates(text, year)),
+        dates=frozenset(when for when, _ in find_all_dates(text, year)),
         amounts=frozenset(_amounts(text)),
     )
 
@@ -77,7 +77,7 @@ def _source_mentions(source: Evidence, known_people: Collection[str], year: int 
     base = mentions(text, known_people, source.date.year if source.date else year)
     if source.date is None:
         return base
-    relative = _dates(text, None, reference=source.date)
+    relative = [when for when, _ in find_all_dates(text, None, source.date)]
     return Mentions(base.ticket_keys, base.people, base.dates | frozenset(relative), base.amounts)
 
 
@@ -97,16 +97,6 @@ def _has_name(text: str, name: str, surname_ok: bool = False) -> bool:
         and len(parts) > 1
         and any(re.search(rf"\b{re.escape(part)}\b", text) for part in (parts[0], parts[-1]))
     )
-
-
-def _dates(text: str, year: int | None, reference: dt.date | None = None) -> list[dt.date]:
-    found: list[dt.date] = []
-    offset = 0
-    while located := find_date(text[offset:], year, reference):
-        day, (_, end) = located
-        found.append(day)
-        offset += end
-    return found
 
 
 def _amounts(text: str) -> list[str]:

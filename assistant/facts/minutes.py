@@ -16,7 +16,7 @@ from assistant.facts.model import (
 )
 from assistant.facts.period import ReportPeriod
 from assistant.facts.record import RecordSnapshot
-from assistant.models import Document, Meeting, MilestoneNote
+from assistant.models import Document, MilestoneNote
 
 DECISION_NEEDED = re.compile(
     r"\b(?:not (?:yet )?decided|decision (?:needed|required|pending)|to be decided|will decide|"
@@ -243,7 +243,3 @@ def _first_sentence(text: str) -> str:
 def _action_key(task: str) -> str:
     words = re.sub(r"[^a-z0-9]+", " ", task.lower()).split()
     return " ".join(words[:10])
-
-
-def meeting_of(document: Document) -> Meeting | None:
-    return document.record if isinstance(document.record, Meeting) else None

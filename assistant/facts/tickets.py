@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 
 from assistant.facts.model import DeliveryKpis, TicketFact, WeekFlow
 from assistant.facts.period import ReportPeriod, period_between
@@ -239,8 +240,7 @@ class TicketFacts:
     def _all(self) -> list[TicketFact]:
         return [self.fact(d, t) for d, t in self.tickets]
 
-    def _select(self, keep: object) -> list[TicketFact]:
-        assert callable(keep)
+    def _select(self, keep: Callable[[Ticket], bool]) -> list[TicketFact]:
         facts = [self.fact(d, t) for d, t in self.tickets if keep(t)]
         return sorted(facts, key=lambda f: (_priority_rank(f), _key_order(f.key)))
 

@@ -268,4 +268,5 @@ def _is_ask(action: ActionItemFact) -> bool:
 
 
 def _lower_first(text: str) -> str:
+    # "M4 …" and "HBR-48 …" keep their capitals; "Forecast …" becomes "forecast …".
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from assistant.config import Settings
@@ -70,12 +69,13 @@ class ReportDrafter:
         builder = ReportSections(facts, book)
         colour, fired = overall_status(facts)
         reasons = builder.status_reasons(colour, fired)
+        milestones = builder.milestones()
         sections: dict[str, list[ReportLine]] = {
             "Overall status reasons": list(reasons),
             "accomplishments": builder.accomplishments(),
             "in_progress": builder.in_progress(),
             "next_period": builder.next_period(),
-            "milestones": list(builder.milestones()),
+            "milestones": list(milestones),
             "blockers": builder.blockers(),
             "decisions": builder.decisions(),
             "risks": builder.risks(),
@@ -91,7 +91,7 @@ class ReportDrafter:
             accomplishments=sections["accomplishments"],
             in_progress=sections["in_progress"],
             next_period=sections["next_period"],
-            milestones=builder.milestones(),
+            milestones=milestones,
             blockers=sections["blockers"],
             decisions=sections["decisions"],
             risks=sections["risks"],
@@ -165,7 +165,3 @@ class ReportDrafter:
             line.flags = grounding_problems(
                 line.text, line.citations, sources, people, report.period.end.year
             )
-
-
-def default_clock() -> dt.date:
-    return dt.date.today()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import desc, select
@@ -21,7 +22,7 @@ class DraftSummary:
     status: str
     overall_status: str | None
     writer: str
-    created_at: object
+    created_at: dt.datetime
 
 
 class DraftStore:

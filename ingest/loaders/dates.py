@@ -96,6 +96,19 @@ def _relative(word: str, reference: dt.date) -> dt.date:
     return reference + dt.timedelta(days=ahead)
 
 
+def find_all_dates(
+    text: str, year: int | None = None, reference: dt.date | None = None
+) -> list[tuple[dt.date, int]]:
+    """Every date written in `text`, with the offset where it starts."""
+    found: list[tuple[dt.date, int]] = []
+    offset = 0
+    while located := find_date(text[offset:], year, reference):
+        when, (start, end) = located
+        found.append((when, offset + start))
+        offset += end
+    return found
+
+
 def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
     """A date written on its own (surrounding words are ignored); None when there is none."""
     found = find_date(text.strip(), default_year)

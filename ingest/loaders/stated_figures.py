@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from assistant.models import BudgetNote, MilestoneNote
-from ingest.loaders.dates import find_date
+from ingest.loaders.dates import find_all_dates
 from ingest.loaders.markdown import clean_inline
 
 MILESTONE_ID = re.compile(r"^\s*(?:[-*+]\s*)?\**\s*(M\d{1,2})\b(?![–-]M?\d)", re.IGNORECASE)
@@ -81,7 +81,7 @@ def milestone_from_line(text: str, line: int, year: int | None = None) -> Milest
         return None
     rest = re.split(r"\bM\d{1,2}\b|\.\s+(?=[A-Z])", rest, maxsplit=1)[0]
     baseline = forecast = achieved = None
-    for index, (when, start) in enumerate(_dates_in(rest, year)):
+    for index, (when, start) in enumerate(find_all_dates(rest, year)):
         before = rest[max(0, start - 30) : start].lower()
         if re.search(r"achieved|done|completed", before):
             achieved = when
@@ -108,17 +108,6 @@ def milestone_from_line(text: str, line: int, year: int | None = None) -> Milest
         status=None,
         line=line,
     )
-
-
-def _dates_in(text: str, year: int | None) -> list[tuple[dt.date, int]]:
-    """Every date written in `text` with its offset; day-month dates take the meeting's year."""
-    found: list[tuple[dt.date, int]] = []
-    offset = 0
-    while located := find_date(text[offset:], year):
-        when, (start, end) = located
-        found.append((when, offset + start))
-        offset += end
-    return found
 
 
 def budget_from_line(text: str, line: int) -> BudgetNote | None:
