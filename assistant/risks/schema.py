@@ -1,0 +1,183 @@
+"""Risk-register entries and the proposals pmassist makes for them (PMBOK / ISO 31000 fields).
+
+A proposal is what a writer (the offline rules or a model) suggests from the record's signals;
+an entry is what the register holds once a proposal is stored, with its id, status and history.
+Likelihood and impact are 1-5; the score is their product and is always computed by code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, computed_field, field_validator
+
+from assistant.models import Locator, PromptRef, RecordModel
+
+RiskCategory = Literal[
+    "schedule",
+    "budget",
+    "resource",
+    "scope",
+    "technical",
+    "vendor/external",
+    "compliance/security",
+    "quality",
+]
+CATEGORIES: tuple[str, ...] = RiskCategory.__args__  # type: ignore[attr-defined]
+ResponseStrategy = Literal["avoid", "mitigate", "transfer", "accept", "escalate"]
+RESPONSES: tuple[str, ...] = ResponseStrategy.__args__  # type: ignore[attr-defined]
+RiskStatus = Literal["proposed", "open", "mitigating", "closed", "rejected"]
+STATUSES: tuple[str, ...] = RiskStatus.__args__  # type: ignore[attr-defined]
+Confidence = Literal["low", "medium", "high"]
+Trend = Literal["new", "persistent", "escalated", "reduced"]
+
+# Fields a PM may change by editing an entry (status changes go through accept/reject/move).
+EDITABLE_FIELDS = (
+    "title",
+    "cause",
+    "event",
+    "effect",
+    "category",
+    "likelihood",
+    "impact",
+    "proximity_date",
+    "owner",
+    "response",
+    "mitigation",
+    "trigger",
+)
+
+
+class RiskEvidence(RecordModel):
+    """A piece of the record a risk rests on, kept with the entry so it stays readable."""
+
+    chunk_id: str
+    document_id: str
+    locator: Locator
+    excerpt: str = Field(description="The words of the source that show the signal.")
+    date: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        return self.locator.label()
+
+
+class RiskFields(RecordModel):
+    """The assessable content of a risk, shared by proposals and register entries."""
+
+    title: str = Field(min_length=3, max_length=160)
+    cause: str = Field(min_length=3, description="Why it could happen (the condition now).")
+    event: str = Field(min_length=3, description="What could happen.")
+    effect: str = Field(min_length=3, description="What it would do to the project.")
+    category: RiskCategory
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    proximity_date: dt.date | None = Field(
+        default=None, description="When the risk would hit, if the record says."
+    )
+    owner: str | None = None
+    response: ResponseStrategy
+    mitigation: list[str] = Field(default_factory=list, max_length=6)
+    trigger: str = Field(min_length=3, description="The early-warning sign to watch.")
+
+    @field_validator("title", "cause", "event", "effect", "trigger")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def description(self) -> str:
+        """Cause -> event -> effect, as one reads it in a register."""
+        return f"{self.cause} → {self.event} → {self.effect}"
+
+
+class RiskProposal(RiskFields):
+    """A suggested register entry, with its evidence and what in it is inferred."""
+
+    signal_key: str = Field(description="The signal it comes from, e.g. 'vendor:payflow'.")
+    evidence: list[RiskEvidence] = Field(min_length=1)
+    inferred: dict[str, str] = Field(
+        default_factory=dict,
+        description="Field -> why it is an inference rather than a stated fact.",
+    )
+    confidence: Confidence
+    proposed_by: str = Field(description="'offline' or the model, e.g. 'openai:gpt-4o-mini'.")
+
+
+class RiskChange(RecordModel):
+    """One row of an entry's history: who changed what, when and why."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    changes: dict[str, list[object]] = Field(
+        default_factory=dict, description="Field -> [before, after]."
+    )
+    reason: str | None = None
+
+
+class RiskEntry(RiskFields):
+    """An entry of the project's risk register."""
+
+    id: str = Field(pattern=r"^R-\d{3,}$")
+    project: str
+    status: RiskStatus
+    signal_key: str
+    evidence: list[RiskEvidence] = Field(default_factory=list)
+    inferred: dict[str, str] = Field(default_factory=dict)
+    confidence: Confidence = "medium"
+    proposed_by: str
+    trend: Trend = "new"
+    signal_score: int | None = Field(
+        default=None, description="The score the latest signal suggested (PM scores stay)."
+    )
+    last_seen: dt.date | None = Field(default=None, description="End of the latest period seen.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    history: list[RiskChange] = Field(default_factory=list)
+
+
+class DroppedProposal(RecordModel):
+    """A proposal that failed validation: never stored, always explained."""
+
+    signal_key: str
+    title: str
+    reasons: list[str]
+
+
+class SuggestionOutcome(RecordModel):
+    """What happened to one proposal of a suggestion run."""
+
+    risk_id: str
+    action: Literal["proposed", "updated", "linked", "reproposed"]
+    trend: Trend
+    title: str
+    score: int
+    category: RiskCategory
+
+
+class RiskSuggestionRun(RecordModel):
+    """One `risks suggest`: the signals found, what was proposed, linked, dropped, held back."""
+
+    project: str
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date
+    writer: str
+    prompt: PromptRef | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    signals: list[str] = Field(default_factory=list, description="Signal keys found.")
+    outcomes: list[SuggestionOutcome] = Field(default_factory=list)
+    dropped: list[DroppedProposal] = Field(default_factory=list)
+    suppressed: list[str] = Field(
+        default_factory=list, description="Rejected entries seen again without new evidence."
+    )
+    warnings: list[str] = Field(default_factory=list)
+    created_at: dt.datetime
