@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Re-asks after a reply that fails validation."
     )
 
+    # People
+    user: str | None = Field(
+        default=None,
+        description="Name recorded in the risk history for changes made from this machine; "
+        "default: the login name.",
+    )
+
     # Budgets and retrieval
     context_tokens: int = Field(
         default=6000, ge=500, description="Token budget of a prompt; sources are dropped to fit."

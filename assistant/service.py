@@ -30,10 +30,20 @@ from assistant.llm import LanguageModel, language_model_from_settings
 from assistant.models import PROJECT_NAME_PATTERN, Answer, Document, Evidence, Kind
 from assistant.reports import ReportDrafter, StatusReport
 from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
+from assistant.risks.export import register_csv, register_xlsx
+from assistant.risks.heatmap import heat_map_svg, plotted
+from assistant.risks.schema import (
+    EDITABLE_FIELDS,
+    STATUSES,
+    RiskEntry,
+    RiskSuggestionRun,
+)
+from assistant.risks.suggesting import RiskSuggester
 from assistant.store.conversations import ConversationStore
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore, ProjectSummary
 from assistant.store.drafts import DraftStore
+from assistant.store.risks import RiskRegister
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
 from ingest.chunking import Chunker
@@ -106,6 +116,10 @@ class Assistant:
         return DraftStore(self.documents.engine)
 
     @cached_property
+    def risk_register(self) -> RiskRegister:
+        return RiskRegister(self.documents.engine)
+
+    @cached_property
     def language_model(self) -> LanguageModel | None:
         return language_model_from_settings(self.settings, self.token_counter)
 
@@ -157,6 +171,8 @@ class Assistant:
         if removal is not None:
             index.get().delete(chunk_ids)
             self.documents.clear_vector_write(removal)
+        # Erasure reaches the register too: its evidence quotes the document's words.
+        self.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
         self.keyword_indexes.refresh(project)
         return len(chunk_ids)
 
@@ -313,8 +329,136 @@ class Assistant:
             ),
         )
         previous = self.drafts.previous_report(project, period.start)
-        report = drafter.draft(record, period, previous)
+        register = self.risk_register.entries(project, ("proposed", "open", "mitigating"))
+        report = drafter.draft(record, period, previous, register)
         return self.drafts.save_report(report), report
+
+    # Risks -------------------------------------------------------------------------------
+
+    def suggest_risks(self, project: str, period: ReportPeriod) -> tuple[int, RiskSuggestionRun]:
+        """Find the period's early-warning signals and propose register entries for review.
+
+        Nothing a PM decided changes: new proposals are added as `proposed`, matches link to
+        their entries. The run is saved as a draft with what was dropped and why.
+        """
+        self.require_documents(project)
+        record = RecordSnapshot.load(self.documents, project)
+        suggester = RiskSuggester(
+            self.settings,
+            self.token_counter,
+            self.language_model,
+            self.risk_register,
+            embed=lambda texts: self.embedder().embed_texts(texts),
+            retrieve=lambda query, since, until, k: (
+                self.retriever.retrieve(
+                    query,
+                    project,
+                    k=k,
+                    filters=RetrievalFilter(since=since, until=until),
+                    per_document=1,
+                ).evidence
+            ),
+        )
+        run = suggester.suggest(record, period)
+        return self.drafts.save_risk_suggestions(run), run
+
+    def risks(self, project: str, status: Sequence[str] | None = None) -> list[RiskEntry]:
+        self.require_project(project)
+        unknown = [s for s in status or () if s not in STATUSES]
+        if unknown:
+            raise InvalidInputError(
+                f"Unknown status {', '.join(unknown)}: use {', '.join(STATUSES)}."
+            )
+        return self.risk_register.entries(project, status or None)
+
+    def risk(self, project: str, risk_id: str) -> RiskEntry:
+        self.require_project(project)
+        return self.risk_register.entry(project, risk_id)
+
+    def accept_risk(
+        self, project: str, risk_id: str, actor: str, note: str | None = None
+    ) -> RiskEntry:
+        """A PM accepts a proposal: it becomes an open entry of the register."""
+        self.require_project(project)
+        entry = self.risk_register.entry(project, risk_id)
+        if entry.status != "proposed":
+            raise InvalidInputError(f"{entry.id} is {entry.status}; only proposals are accepted.")
+        return self.risk_register.change(
+            project,
+            risk_id,
+            actor=actor,
+            action="accepted",
+            updates={"status": "open"},
+            reason=note,
+        )
+
+    def reject_risk(self, project: str, risk_id: str, actor: str, reason: str) -> RiskEntry:
+        self.require_project(project)
+        entry = self.risk_register.entry(project, risk_id)
+        if entry.status != "proposed":
+            raise InvalidInputError(
+                f"{entry.id} is {entry.status}; only proposals are rejected (close an open risk "
+                "instead)."
+            )
+        return self.risk_register.change(
+            project,
+            risk_id,
+            actor=actor,
+            action="rejected",
+            updates={"status": "rejected"},
+            reason=reason,
+        )
+
+    def edit_risk(
+        self,
+        project: str,
+        risk_id: str,
+        actor: str,
+        changes: dict[str, object],
+        reason: str | None = None,
+    ) -> RiskEntry:
+        """Change fields of an entry (and optionally its status); each value is validated."""
+        self.require_project(project)
+        updates = parse_risk_changes(changes)
+        action = "status changed" if set(updates) == {"status"} else "edited"
+        return self.risk_register.change(
+            project, risk_id, actor=actor, action=action, updates=updates, reason=reason
+        )
+
+    def export_risks(self, project: str, output_format: str) -> bytes:
+        entries = self.risks(project)
+        if output_format == "csv":
+            return register_csv(entries)
+        if output_format == "xlsx":
+            return register_xlsx(entries, project)
+        raise InvalidInputError(f"Unknown export format {output_format!r}: use csv or xlsx.")
+
+    def risk_heat_map(self, project: str) -> str:
+        return heat_map_svg(plotted(self.risks(project)), f"Risk heat map — {project}")
+
+
+def parse_risk_changes(changes: dict[str, object]) -> dict[str, object]:
+    """Field values as a person types them ("4", "2026-11-30", "a; b"); an unknown field is an
+    error. The register validates the values themselves (`RiskRegister.change`)."""
+    unknown = [name for name in changes if name not in (*EDITABLE_FIELDS, "status")]
+    if unknown:
+        raise InvalidInputError(
+            f"Cannot edit {', '.join(unknown)}: editable fields are "
+            f"{', '.join((*EDITABLE_FIELDS, 'status'))}."
+        )
+    updates: dict[str, object] = {}
+    for name, value in changes.items():
+        if name == "status":
+            if value not in STATUSES:
+                raise InvalidInputError(f"status: '{value}' is not one of {', '.join(STATUSES)}.")
+            updates[name] = value
+        elif name == "mitigation" and isinstance(value, str):
+            updates[name] = [step.strip() for step in value.split(";") if step.strip()]
+        elif name in ("owner", "proximity_date") and value in ("", "-", None):
+            updates[name] = None
+        else:
+            updates[name] = value
+    return updates
 
 
 def validate_project_name(project: str) -> None:

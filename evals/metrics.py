@@ -47,3 +47,60 @@ def score_retrieval(runs: Sequence[tuple[Sequence[str], Sequence[str]]], k: int)
     recalls = [recall_at_k(retrieved, relevant, k) for retrieved, relevant in runs]
     ranks = [reciprocal_rank(retrieved, relevant) for retrieved, relevant in runs]
     return RetrievalScore(len(runs), sum(recalls) / len(runs), sum(ranks) / len(runs))
+
+
+@dataclass(frozen=True)
+class ExpectedRisk:
+    """A labelled risk: proposed when a proposal of its category names one of its terms."""
+
+    id: str
+    category: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskScore:
+    proposals: int
+    expected: int
+    matched: dict[str, str]  # expected risk id -> the title of the proposal that matched it
+    unmatched_proposals: list[str]
+    noise_found: list[str]
+
+    @property
+    def recall(self) -> float:
+        return len(self.matched) / self.expected if self.expected else 1.0
+
+    @property
+    def precision(self) -> float:
+        """A proposal counts when it is the first to match a labelled risk; a second proposal
+        for the same risk is a duplicate and counts against precision."""
+        return len(self.matched) / self.proposals if self.proposals else 1.0
+
+
+def risk_scores(
+    proposals: Sequence[tuple[str, str]],
+    expected: Sequence[ExpectedRisk],
+    noise: Sequence[str] = (),
+) -> RiskScore:
+    """`proposals` are (category, text) pairs, text being the proposal's title, cause, event and
+    effect. Matching is greedy in proposal order, one proposal per labelled risk."""
+    matched: dict[str, str] = {}
+    unmatched: list[str] = []
+    for category, text in proposals:
+        lowered = text.lower()
+        hit = next(
+            (
+                risk
+                for risk in expected
+                if risk.id not in matched
+                and risk.category == category
+                and any(term.lower() in lowered for term in risk.terms)
+            ),
+            None,
+        )
+        if hit is None:
+            unmatched.append(text.split(". ")[0])
+        else:
+            matched[hit.id] = text.split(". ")[0]
+    found = [n for n in noise if any(n.lower() in text.lower() for _, text in proposals)]
+    return RiskScore(len(proposals), len(expected), matched, unmatched, found)

@@ -8,9 +8,16 @@ otherwise by `offline_summary` below from the same lines.
 from __future__ import annotations
 
 from assistant.facts.model import ActionItemFact, MilestoneFact, PeriodFacts, TicketFact
-from assistant.reports.schema import MilestoneLine, ReportLine, StatusColour, StatusReason
+from assistant.reports.schema import (
+    MilestoneLine,
+    ReportLine,
+    RiskLine,
+    StatusColour,
+    StatusReason,
+)
 from assistant.reports.sources import SourceBook
 from assistant.reports.status_rules import FiredRule, money
+from assistant.risks.schema import RiskEntry
 
 LIST_LIMIT = 8
 
@@ -144,6 +151,25 @@ class ReportSections:
 
     def risks(self) -> list[ReportLine]:
         return [self.line(note.text, note.sources) for note in self.facts.concerns]
+
+    def risk_lines(self, entries: list[RiskEntry]) -> list[RiskLine]:
+        """Register entries, highest score first, each cited to the evidence it rests on."""
+        ordered = sorted(entries, key=lambda e: (-e.score, e.id))
+        return [
+            RiskLine(
+                text=f"{entry.id} {entry.title.rstrip('. ')}: score {entry.score} (likelihood "
+                f"{entry.likelihood} × impact {entry.impact}), {entry.status}.",
+                citations=self.book.cite([item.chunk_id for item in entry.evidence]),
+                risk_id=entry.id,
+                status=entry.status,
+                category=entry.category,
+                likelihood=entry.likelihood,
+                impact=entry.impact,
+                score=entry.score,
+                owner=entry.owner,
+            )
+            for entry in ordered
+        ]
 
     def asks(self) -> list[ReportLine]:
         lines = [self.line(note.text, note.sources) for note in self.facts.decisions_needed]

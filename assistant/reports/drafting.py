@@ -12,9 +12,10 @@ from assistant.models import Evidence
 from assistant.reports.building import ReportSections, offline_summary
 from assistant.reports.delta import report_delta
 from assistant.reports.model_writer import write_summary
-from assistant.reports.schema import ReportLine, StatusReport
+from assistant.reports.schema import ReportLine, RiskLine, StatusReport
 from assistant.reports.sources import SourceBook
 from assistant.reports.status_rules import overall_status
+from assistant.risks.schema import RiskEntry
 from assistant.store.db import utc_now
 from assistant.tokens import TokenCounter
 
@@ -43,9 +44,11 @@ class ReportDrafter:
         record: RecordSnapshot,
         period: ReportPeriod,
         previous: StatusReport | None = None,
+        register: list[RiskEntry] | None = None,
     ) -> StatusReport:
+        """`register`: the risk register's current entries (accepted and suggested)."""
         facts = period_facts(record, period)
-        report, sections, book = self._compose(record, facts)
+        report, sections, book = self._compose(record, facts, register or [])
         if previous is not None:
             report.delta = report_delta(
                 report, previous, f"the saved report for {previous.period.label}"
@@ -53,7 +56,7 @@ class ReportDrafter:
         elif facts.record_ends is None or period.start > facts.record_ends:
             report.delta = None
         else:
-            earlier, _, _ = self._compose(record, period_facts(record, period.previous()))
+            earlier, _, _ = self._compose(record, period_facts(record, period.previous()), [])
             report.delta = report_delta(
                 report, earlier, f"the record as of the end of {period.previous().label}"
             )
@@ -63,7 +66,7 @@ class ReportDrafter:
         return report
 
     def _compose(
-        self, record: RecordSnapshot, facts: PeriodFacts
+        self, record: RecordSnapshot, facts: PeriodFacts, register: list[RiskEntry]
     ) -> tuple[StatusReport, dict[str, list[ReportLine]], SourceBook]:
         book = SourceBook(record)
         builder = ReportSections(facts, book)
@@ -79,6 +82,12 @@ class ReportDrafter:
             "blockers": builder.blockers(),
             "decisions": builder.decisions(),
             "risks": builder.risks(),
+            "risk register": list(
+                builder.risk_lines([e for e in register if e.status in ("open", "mitigating")])
+            ),
+            "suggested risks (not yet reviewed)": list(
+                builder.risk_lines([e for e in register if e.status == "proposed"])
+            ),
             "asks": builder.asks(),
         }
         budget = builder.budget()
@@ -95,6 +104,14 @@ class ReportDrafter:
             blockers=sections["blockers"],
             decisions=sections["decisions"],
             risks=sections["risks"],
+            risk_register=[
+                line for line in sections["risk register"] if isinstance(line, RiskLine)
+            ],
+            suggested_risks=[
+                line
+                for line in sections["suggested risks (not yet reviewed)"]
+                if isinstance(line, RiskLine)
+            ],
             asks=sections["asks"],
             metrics=facts.kpis,
             budget=budget,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from html import escape
 
 from assistant.reports.schema import ReportLine, StatusReport
+from assistant.risks.heatmap import heat_map_svg
 
 SECTIONS = (
     ("Accomplishments", "accomplishments"),
@@ -19,6 +20,8 @@ SECTIONS = (
     ("Blockers and issues", "blockers"),
     ("Decisions", "decisions"),
     ("Risks and concerns", "risks"),
+    ("Risk register", "risk_register"),
+    ("Suggested risks (not yet reviewed)", "suggested_risks"),
     ("Asks and escalations", "asks"),
 )
 COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
@@ -143,6 +146,12 @@ def render_html(report: StatusReport) -> str:
     for title, name in SECTIONS:
         parts.append(f"<h2>{escape(title)}</h2>")
         parts.append(_html_list(list(getattr(report, name))))
+        if name == "suggested_risks" and (report.risk_register or report.suggested_risks):
+            plotted = [
+                (line.risk_id, line.status, line.likelihood, line.impact)
+                for line in [*report.risk_register, *report.suggested_risks]
+            ]
+            parts.append(heat_map_svg(plotted))
     parts.append("<h2>Budget</h2>")
     parts.append(_html_list([report.budget] if report.budget else []))
     parts.append("<h2>Metrics</h2>")

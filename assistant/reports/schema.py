@@ -39,6 +39,18 @@ class MilestoneLine(ReportLine):
     slips: int = 0
 
 
+class RiskLine(ReportLine):
+    """An entry of the risk register as the report shows it, cited to its evidence."""
+
+    risk_id: str
+    status: str
+    category: str
+    likelihood: int
+    impact: int
+    score: int
+    owner: str | None = None
+
+
 class ReportDelta(RecordModel):
     """What changed since the previous report."""
 
@@ -64,6 +76,12 @@ class StatusReport(RecordModel):
     blockers: list[ReportLine] = Field(default_factory=list)
     decisions: list[ReportLine] = Field(default_factory=list)
     risks: list[ReportLine] = Field(default_factory=list)
+    risk_register: list[RiskLine] = Field(
+        default_factory=list, description="Open and mitigating entries, highest score first."
+    )
+    suggested_risks: list[RiskLine] = Field(
+        default_factory=list, description="Proposals waiting for the PM's review."
+    )
     asks: list[ReportLine] = Field(default_factory=list)
     metrics: DeliveryKpis
     budget: ReportLine | None = None
@@ -91,6 +109,8 @@ class StatusReport(RecordModel):
             self.blockers,
             self.decisions,
             self.risks,
+            self.risk_register,
+            self.suggested_risks,
             self.asks,
         ):
             found.extend(section)

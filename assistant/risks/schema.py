@@ -8,9 +8,9 @@ Likelihood and impact are 1-5; the score is their product and is always computed
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, computed_field, field_validator
+from pydantic import Field, computed_field, field_validator, model_validator
 
 from assistant.models import Locator, PromptRef, RecordModel
 
@@ -81,6 +81,14 @@ class RiskFields(RecordModel):
     mitigation: list[str] = Field(default_factory=list, max_length=6)
     trigger: str = Field(min_length=3, description="The early-warning sign to watch.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _score_is_derived(cls, values: Any) -> Any:
+        # The score is written out with the entry but always recomputed on the way in.
+        if isinstance(values, dict):
+            values = {key: value for key, value in values.items() if key != "score"}
+        return values
+
     @field_validator("title", "cause", "event", "effect", "trigger")
     @classmethod
     def _one_line(cls, value: str) -> str:
@@ -138,6 +146,9 @@ class RiskEntry(RiskFields):
         default=None, description="The score the latest signal suggested (PM scores stay)."
     )
     last_seen: dt.date | None = Field(default=None, description="End of the latest period seen.")
+    edited: bool = Field(
+        default=False, description="A person changed its fields: suggestion runs no longer do."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     history: list[RiskChange] = Field(default_factory=list)
@@ -181,3 +192,25 @@ class RiskSuggestionRun(RecordModel):
     )
     warnings: list[str] = Field(default_factory=list)
     created_at: dt.datetime
+
+
+class ProposalDraft(RecordModel):
+    """What a writer returns for one signal, before validation: loosely typed on purpose, so a
+    bad value (a likelihood of 7, an unknown category) is caught and explained per proposal."""
+
+    signal: str = Field(description="The key of the signal it answers.")
+    title: str
+    cause: str
+    event: str
+    effect: str
+    category: str
+    likelihood: int
+    impact: int
+    proximity_date: str | None = None
+    owner: str | None = None
+    response: str
+    mitigation: list[str]
+    trigger: str
+    citations: list[str]
+    confidence: str
+    inferred: dict[str, str] = Field(default_factory=dict)

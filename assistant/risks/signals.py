@@ -87,6 +87,7 @@ REOPENED = re.compile(r"\breopen(?:ed|s)?\b", re.IGNORECASE)
 WAITING_ON = re.compile(
     r"\b(?:waiting|wait|blocked)\s+(?:on|for)\s+([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)?)"
 )
+DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 
 # Category of a free-text concern, first match wins: specific words before general ones.
@@ -121,12 +122,72 @@ CATEGORY_WORDS: list[tuple[RiskCategory, re.Pattern[str]]] = [
     ),
 ]
 
-STOPWORDS = set(
-    "the and for with from that this are was were has have had not but all any its into "
-    "our their they them will would should could can may might due now still than then "
-    "there here what when who why how about after before over under until since also only "
-    "one two per week weeks day days next last new high medium low".split()
-)
+STOPWORDS = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "that",
+    "this",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "not",
+    "but",
+    "all",
+    "any",
+    "its",
+    "into",
+    "our",
+    "their",
+    "they",
+    "them",
+    "will",
+    "would",
+    "should",
+    "could",
+    "can",
+    "may",
+    "might",
+    "due",
+    "now",
+    "still",
+    "than",
+    "then",
+    "there",
+    "here",
+    "what",
+    "when",
+    "who",
+    "why",
+    "how",
+    "about",
+    "after",
+    "before",
+    "over",
+    "under",
+    "until",
+    "since",
+    "also",
+    "only",
+    "one",
+    "two",
+    "per",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "next",
+    "last",
+    "new",
+    "high",
+    "medium",
+    "low",
+}
 
 
 @dataclass
@@ -137,6 +198,7 @@ class SignalEvidence:
     document_id: str
     excerpt: str
     date: dt.date | None = None
+    text: str = field(default="", repr=False)  # the whole chunk, for writers that need more
 
 
 @dataclass
@@ -186,6 +248,8 @@ class RiskSignal:
         self.notes.extend(n for n in other.notes if n not in self.notes)
         if self.proximity is None:
             self.proximity = other.proximity
+        if "decider" in other.details:
+            self.details.setdefault("decider", other.details["decider"])
         if self.owner is None and other.owner is not None:
             self.owner = other.owner
             self.owner_basis = f"{other.owner_basis} ({other.kind.replace('_', ' ')})"
@@ -286,7 +350,7 @@ class SignalDetector:
         return list(signals.values())
 
     def key_person_dependencies(self) -> list[RiskSignal]:
-        """"Only X knows", a key person's leave, or critical work concentrated on one person."""
+        """ "Only X knows", a key person's leave, or critical work concentrated on one person."""
         signals: dict[str, RiskSignal] = {}
         since = self.period.end - dt.timedelta(days=LOOKBACK_DAYS)
 
@@ -303,6 +367,7 @@ class SignalDetector:
             )
 
         leave: dict[str, list[_Line]] = {}
+        leave_starts: dict[str, dt.date] = {}
         phrased: list[_Line] = []
         for line in self._minutes_lines(since):
             for match in ONLY_PERSON.finditer(line.text):
@@ -319,6 +384,9 @@ class SignalDetector:
                 named = self._people_in(line.text[max(0, match.start() - 40) : match.start()])
                 if named:
                     leave.setdefault(named[-1], []).append(line)
+                    starts = self._upcoming_dates(line.text[match.end() :], line.document.date)
+                    if starts:
+                        leave_starts.setdefault(named[-1], starts[0])
 
         critical = self._open_work_by_person()
         total = sum(len(items) for items in critical.values())
@@ -346,9 +414,9 @@ class SignalDetector:
             for line in leave.get(person, []):
                 self._cite_line(signal, line, "leave")
                 signal.details["leave"] = 1
-                upcoming = self._upcoming_dates(line.text, line.document.date)
-                if upcoming and signal.proximity is None:
-                    signal.proximity = upcoming[0]
+            if person in leave_starts:
+                signal.proximity = leave_starts[person]
+                signal.details["leave_from"] = leave_starts[person].isoformat()
         return [s for s in signals.values() if s.evidence]
 
     def milestone_slips(self) -> list[RiskSignal]:
@@ -383,10 +451,12 @@ class SignalDetector:
             owners = [
                 t
                 for t in self._open_tickets()
-                if re.search(rf"\b{re.escape(milestone.id)}\b", f"{t[1].summary} {t[1].description}")
+                if re.search(
+                    rf"\b{re.escape(milestone.id)}\b", f"{t[1].summary} {t[1].description}"
+                )
             ]
             if owners:
-                document, ticket = min(owners, key=lambda pair: _priority_order(pair[1].priority))
+                _, ticket = min(owners, key=lambda pair: _priority_order(pair[1].priority))
                 signal.owner = ticket.assignee
                 signal.owner_basis = f"assignee of {ticket.key}, which names {milestone.id}"
             signals.append(signal)
@@ -473,14 +543,15 @@ class SignalDetector:
                 if fact.due and (signal.proximity is None or fact.due < signal.proximity):
                     signal.proximity = fact.due
         for action in self.facts.action_items:
-            if action.state != "done" and COMPLIANCE_TERMS.search(action.task):
-                if action.owner is None or action.state == "overdue":
-                    signal.actions.append(action)
-                    for chunk_id in action.sources:
-                        self._cite_chunk(signal, chunk_id, action.task)
+            needs_follow_up = action.owner is None or action.state == "overdue"
+            if action.state != "done" and needs_follow_up and COMPLIANCE_TERMS.search(action.task):
+                signal.actions.append(action)
+                for chunk_id in action.sources:
+                    self._cite_chunk(signal, chunk_id, action.task)
         for line in self._minutes_lines(self.period.start):
-            if COMPLIANCE_TERMS.search(line.text) and FINDING_TERMS.search(line.text):
-                self._cite_line(signal, line, COMPLIANCE_TERMS.search(line.text).group(0))
+            term = COMPLIANCE_TERMS.search(line.text)
+            if term and FINDING_TERMS.search(line.text):
+                self._cite_line(signal, line, term.group(0))
                 signal.notes.append(line.text)
         if not signal.evidence:
             return []
@@ -623,7 +694,7 @@ class SignalDetector:
         seen: set[str] = set()
         signals = []
         for note in [*self.facts.concerns, *self.facts.decisions_needed]:
-            if _words_key(note.text) in seen:
+            if _words_key(note.text) in seen or _only_no_change(note.text):
                 continue
             seen.add(_words_key(note.text))
             signals.append(self._concern_signal(note.text, note.sources, note.date))
@@ -689,9 +760,7 @@ class SignalDetector:
             subjects={vendor.lower()},
         )
 
-    def _concern_signal(
-        self, text: str, sources: list[str], date: dt.date | None
-    ) -> RiskSignal:
+    def _concern_signal(self, text: str, sources: list[str], date: dt.date | None) -> RiskSignal:
         signal = RiskSignal(
             key=f"concern:{_slug(text)[:60]}",
             kind="stated_concern",
@@ -704,16 +773,20 @@ class SignalDetector:
         for chunk_id in sources:
             self._cite_chunk(signal, chunk_id, text)
         upcoming = self._upcoming_dates(text, date)
-        signal.proximity = upcoming[0] if upcoming else None
+        signal.proximity = min(upcoming) if upcoming else None
+        decider = DECIDER.search(text)
         named = self._people_in(text)
-        if named:
+        if decider and (person := self._person(decider.group(1))):
+            signal.owner, signal.owner_basis = person, "named as the one to decide"
+            signal.details["decider"] = person
+        elif named:
             signal.owner, signal.owner_basis = named[0], "named in the concern"
         return signal
 
     def _upcoming_dates(self, text: str, written_on: dt.date | None) -> list[dt.date]:
-        """Dates a line names that fall on or after the period's start, soonest first."""
+        """Dates a text names that fall on or after the period's start, in the order written."""
         year = written_on.year if written_on else self.period.end.year
-        return sorted(day for day, _ in find_all_dates(text, year) if day >= self.period.start)
+        return [day for day, _ in find_all_dates(text, year) if day >= self.period.start]
 
     def _subjects(self, text: str) -> set[str]:
         found = set(TICKET_KEY.findall(text))
@@ -782,7 +855,9 @@ class SignalDetector:
         )
         return known if known is not None else self._ticket_facts.fact(document, ticket)
 
-    def _cite_ticket(self, signal: RiskSignal, ticket: TicketFact, words: str | None = None) -> None:
+    def _cite_ticket(
+        self, signal: RiskSignal, ticket: TicketFact, words: str | None = None
+    ) -> None:
         document = self._ticket_documents.get(ticket.key)
         if document is None:
             return
@@ -792,29 +867,37 @@ class SignalDetector:
             wanted = _content_words(words)
             chosen = max(
                 chunks,
-                key=lambda c: (words.lower() in c.text.lower(), len(wanted & _content_words(c.text))),
+                key=lambda c: (
+                    words.lower() in c.text.lower(),
+                    len(wanted & _content_words(c.text)),
+                ),
             )
         if chosen is None:
             return
         excerpt = _excerpt(chosen.text, words) if words else f"{ticket.key}: {ticket.summary}"
-        signal.add_evidence(SignalEvidence(chosen.id, document.id, excerpt, document.date))
+        signal.add_evidence(
+            SignalEvidence(chosen.id, document.id, excerpt, document.date, chosen.text)
+        )
         if chosen is not chunks[0]:
             # The ticket's first chunk holds its key, status, assignee and dates.
             first = chunks[0]
-            signal.add_evidence(
-                SignalEvidence(first.id, document.id, f"{ticket.key}: {ticket.summary}", None)
-            )
+            summary = f"{ticket.key}: {ticket.summary}"
+            signal.add_evidence(SignalEvidence(first.id, document.id, summary, None, first.text))
 
     def _cite_chunk(self, signal: RiskSignal, chunk_id: str, words: str) -> None:
         if found := self._chunks.get(chunk_id):
             document, chunk = found
             excerpt = _excerpt(chunk.text, words)
-            signal.add_evidence(SignalEvidence(chunk.id, document.id, excerpt, document.date))
+            signal.add_evidence(
+                SignalEvidence(chunk.id, document.id, excerpt, document.date, chunk.text)
+            )
 
     def _cite_line(self, signal: RiskSignal, line: _Line, words: str | None = None) -> None:
         excerpt = _sentence(line.text, words) if words else line.text
         signal.add_evidence(
-            SignalEvidence(line.chunk.id, line.document.id, excerpt, line.document.date)
+            SignalEvidence(
+                line.chunk.id, line.document.id, excerpt, line.document.date, line.chunk.text
+            )
         )
 
     def _minutes_lines(self, since: dt.date) -> Iterator[_Line]:
@@ -860,6 +943,14 @@ def _same_concern(first: RiskSignal, second: RiskSignal) -> bool:
     one, two = _content_words(" ".join(first.texts)), _content_words(" ".join(second.texts))
     shared = one & two
     return len(shared) >= 2 and len(shared) / max(1, min(len(one), len(two))) >= 0.5
+
+
+def _only_no_change(text: str) -> bool:
+    """'R-001 (Payflow) unchanged. R-002 unchanged.': a status line that reports no change."""
+    if not re.search(r"\b(?:unchanged|no change)\b", text, re.IGNORECASE):
+        return False
+    rest = re.sub(r"\b(?:R-\d+|unchanged|no change)\b|\([^)]*\)", " ", text, flags=re.IGNORECASE)
+    return len(_content_words(rest)) <= 3
 
 
 def _content_words(text: str) -> set[str]:

@@ -176,6 +176,41 @@ drafts = Table(
 )
 
 
+# The risk register: one row per entry (R-001, …) with the whole entry as JSON and the columns
+# lists and filters need. Its history is append-only: rows are added, never changed or removed
+# (enforced by triggers on SQLite, see migration 0005).
+risks = Table(
+    "risks",
+    metadata,
+    Column("project", String(63), primary_key=True),
+    Column("id", String(12), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("category", String(30), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("signal_key", String(200), nullable=False),
+    Column("entry_json", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
+    Index("ix_risks_project_status", "project", "status"),
+)
+
+risk_history = Table(
+    "risk_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(63), nullable=False),
+    Column("risk_id", String(12), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("changes_json", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_risk_history_entry", "project", "risk_id", "id"),
+)
+
+
 # Migration 0001 creates tables from the definitions above as they stand today, so a later
 # migration that adds a column must tolerate finding it already there (a fresh database).
 def _create_project_record_tables(connection: Connection) -> None:
@@ -204,12 +239,26 @@ def _add_drafts(connection: Connection) -> None:
     metadata.create_all(connection, tables=[drafts])
 
 
+def _add_risk_register(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[risks, risk_history])
+    if connection.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER IF NOT EXISTS risk_history_no_{verb.lower()} "
+                    f"BEFORE {verb} ON risk_history "
+                    "BEGIN SELECT RAISE(ABORT, 'the risk history is append-only'); END"
+                )
+            )
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
     ("0002_chat_history", _add_chat_history),
     ("0003_document_date_index", _index_document_dates),
     ("0004_drafts", _add_drafts),
+    ("0005_risk_register", _add_risk_register),
 ]
 
 

@@ -9,9 +9,11 @@ from sqlalchemy import desc, select
 from sqlalchemy.engine import Engine
 
 from assistant.reports.schema import StatusReport
+from assistant.risks.schema import RiskSuggestionRun
 from assistant.store.db import drafts
 
 STATUS_REPORT = "status_report"
+RISK_SUGGESTIONS = "risk_suggestions"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,33 @@ class DraftStore:
                     input_tokens=report.input_tokens,
                     output_tokens=report.output_tokens,
                     created_at=report.created_at,
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def save_risk_suggestions(self, run: RiskSuggestionRun) -> int:
+        """A suggestion run is kept as a draft beside the reports: what was proposed, linked,
+        dropped (with reasons) and held back, by which writer and prompt."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                drafts.insert().values(
+                    project=run.project,
+                    kind=RISK_SUGGESTIONS,
+                    period_label=run.period_label,
+                    period_start=run.period_start,
+                    period_end=run.period_end,
+                    status="draft",
+                    overall_status=None,
+                    body_json=run.model_dump_json(),
+                    writer=run.writer,
+                    prompt_name=run.prompt.name if run.prompt else None,
+                    prompt_version=run.prompt.version if run.prompt else None,
+                    prompt_hash=run.prompt.hash if run.prompt else None,
+                    input_tokens=run.input_tokens,
+                    output_tokens=run.output_tokens,
+                    created_at=run.created_at,
                 )
             )
             key = result.inserted_primary_key

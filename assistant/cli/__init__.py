@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import (
@@ -29,31 +27,44 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.answers import AnswerComplete, AnswerDelta
-from assistant.config import Settings
+from assistant.cli.common import (
+    DateOption,
+    KindOption,
+    ProjectOption,
+    _call,
+    _fail,
+    _service,
+    _state,
+    console,
+    errors,
+)
 from assistant.errors import PmassistError
 from assistant.models import Answer, Kind
 from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.retrieval import RetrievalFilter
-from assistant.service import Assistant
 from ingest.pipeline import IngestSummary
 
 app = typer.Typer(
     name="pmassist",
     help="Reporting and risk assistant for IT project managers: ingest the project record, "
-    "search it with citations.",
+    "ask about it with citations, draft the weekly status report, review risk suggestions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
 
-ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name.")]
-KindOption = Annotated[Kind | None, typer.Option("--kind", help="minutes, ticket or decision.")]
-DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
-T = TypeVar("T")
 
-_state: dict[str, Assistant] = {}
+# `_state` is re-exported: tests reset the service between invocations.
+__all__ = ["_state", "app"]
+
+
+def _add_subcommands() -> None:
+    from assistant.cli.risks import risks_app
+
+    app.add_typer(risks_app, name="risks")
+
+
+_add_subcommands()
 
 
 @app.callback()
@@ -66,30 +77,6 @@ def main(
         handlers=[RichHandler(console=errors, show_time=False, show_path=False)],
         force=True,
     )
-
-
-def _service() -> Assistant:
-    """The service for this invocation, built from the settings on first use."""
-    if "assistant" not in _state:
-        try:
-            settings = Settings()
-        except ValidationError as error:
-            fields = ", ".join(str(e["loc"][0]).upper() for e in error.errors() if e.get("loc"))
-            _fail(f"Invalid setting ({fields}): {error.errors()[0]['msg']}. See .env.example.")
-        _state["assistant"] = Assistant(settings)
-    return _state["assistant"]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[bold red]Error:[/] {escape(message)}")
-    raise typer.Exit(code)
-
-
-def _call(action: Callable[[], T]) -> T:
-    try:
-        return action()
-    except PmassistError as error:
-        _fail(str(error))
 
 
 @app.command()

@@ -1,0 +1,122 @@
+"""Risk proposals written by a language model from the signals and their sources.
+
+The model sees each signal (its key, kind, category and the facts code found, with citations)
+and the source texts packed within the token budget; it returns proposals as JSON. Nothing it
+writes is trusted: every proposal goes through `validation.validate_proposal` like the offline
+writer's, and what the model assesses (scores, response, owner, actions) is marked inferred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, Field
+
+from assistant.llm import LanguageModel
+from assistant.llm.context import pack_evidence
+from assistant.llm.structured import ask_structured
+from assistant.models import Evidence, PromptRef
+from assistant.prompts import load_prompt
+from assistant.risks.schema import CATEGORIES, RESPONSES, ProposalDraft
+from assistant.risks.signals import RiskSignal
+from assistant.tokens import TokenCounter
+
+PROMPT_NAME = "propose_risks"
+MODEL_INFERENCE = "the model's assessment, not stated in the record"
+INFERRED_BY_MODEL = (
+    "event",
+    "effect",
+    "likelihood",
+    "impact",
+    "owner",
+    "response",
+    "mitigation",
+    "trigger",
+    "proximity_date",
+)
+
+
+class ModelRiskProposal(BaseModel):
+    # Loosely typed on purpose: a value out of range is dropped per proposal with its reason,
+    # rather than failing the whole reply.
+    signal: str
+    title: str
+    cause: str
+    event: str
+    effect: str
+    category: str = Field(description="One of the categories in the instructions.")
+    likelihood: int
+    impact: int
+    proximity_date: str | None
+    owner: str | None
+    response: str
+    mitigation: list[str]
+    trigger: str
+    citations: list[str]
+    confidence: str
+
+
+class RiskProposalsReply(BaseModel):
+    proposals: list[ModelRiskProposal] = Field(max_length=30)
+
+
+@dataclass
+class ModelProposals:
+    drafts: list[ProposalDraft]
+    prompt: PromptRef
+    input_tokens: int
+    output_tokens: int
+    given_sources: list[str] = field(default_factory=list)  # what the model could cite
+    dropped_sources: list[str] = field(default_factory=list)
+
+
+def signals_text(signals: list[RiskSignal], citations: dict[str, list[str]]) -> str:
+    blocks = []
+    for signal in signals:
+        cited = "".join(f"[{c}]" for c in citations.get(signal.key, []))
+        facts = "\n".join(f"- {fact}" for fact in signal.facts[:10]) or "- (see the sources)"
+        blocks.append(
+            f'<signal key="{signal.key}" kind="{signal.kind}" category="{signal.category}">\n'
+            f"{facts}\nSources: {cited or '(none)'}\n</signal>"
+        )
+    return "\n".join(blocks)
+
+
+def propose_with_model(
+    model: LanguageModel,
+    counter: TokenCounter,
+    *,
+    project: str,
+    period: str,
+    signals: list[RiskSignal],
+    citations: dict[str, list[str]],
+    evidence: list[Evidence],
+    budget_tokens: int,
+    retries: int,
+) -> ModelProposals:
+    prompt = load_prompt(PROMPT_NAME)
+    values = {
+        "project": project,
+        "period": period,
+        "categories": ", ".join(CATEGORIES),
+        "responses": ", ".join(RESPONSES),
+        "signals": signals_text(signals, citations),
+    }
+    skeleton = prompt.render(**values, sources="")
+    fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
+    pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
+    messages = prompt.render(**values, sources=pack.sources or "(none)")
+    reply = ask_structured(model, messages, RiskProposalsReply, retries=retries)
+    drafts = []
+    for item in reply.value.proposals:
+        draft = ProposalDraft.model_validate(item.model_dump())
+        draft.inferred = dict.fromkeys(INFERRED_BY_MODEL, MODEL_INFERENCE)
+        drafts.append(draft)
+    return ModelProposals(
+        drafts=drafts,
+        prompt=prompt.ref,
+        input_tokens=reply.usage.input_tokens,
+        output_tokens=reply.usage.output_tokens,
+        given_sources=[item.citation for item in pack.included],
+        dropped_sources=[item.citation for item in pack.dropped],
+    )

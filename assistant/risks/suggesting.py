@@ -1,0 +1,156 @@
+"""Suggesting risks: facts -> signals -> proposals (model or offline) -> checks -> register.
+
+A suggestion run never changes what a PM decided: it adds `proposed` entries, refreshes entries
+nobody has reviewed yet, and links to reviewed ones (see `matching`). Everything it writes goes to
+the register in one transaction, after every proposal has been checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from assistant.config import Settings
+from assistant.facts import RecordSnapshot, ReportPeriod, period_facts
+from assistant.llm import LanguageModel
+from assistant.models import Evidence
+from assistant.reports.sources import SourceBook
+from assistant.risks.matching import Embed, plan_register_changes
+from assistant.risks.model_writer import propose_with_model
+from assistant.risks.offline_writer import write_offline
+from assistant.risks.schema import (
+    DroppedProposal,
+    ProposalDraft,
+    RiskProposal,
+    RiskSuggestionRun,
+)
+from assistant.risks.signals import LOOKBACK_DAYS, MAX_EVIDENCE, RiskSignal, SignalDetector
+from assistant.risks.validation import validate_proposal
+from assistant.store.db import utc_now
+from assistant.store.risks import RiskRegister
+from assistant.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+
+# Retrieved per signal beside its own evidence, so the model reads the record's wider words.
+EVIDENCE_PER_SIGNAL = 3
+
+Retrieve = Callable[[str, dt.date, dt.date, int], list[Evidence]]
+
+
+class RiskSuggester:
+    def __init__(
+        self,
+        settings: Settings,
+        counter: TokenCounter,
+        model: LanguageModel | None,
+        register: RiskRegister,
+        embed: Embed,
+        retrieve: Retrieve | None = None,
+    ) -> None:
+        self.settings = settings
+        self.counter = counter
+        self.model = model
+        self.register = register
+        self.embed = embed
+        self.retrieve = retrieve
+
+    def suggest(self, record: RecordSnapshot, period: ReportPeriod) -> RiskSuggestionRun:
+        facts = period_facts(record, period)
+        signals = SignalDetector(facts, record).detect()
+        book = SourceBook(record)
+        citations = {
+            signal.key: book.cite([e.chunk_id for e in signal.evidence[:MAX_EVIDENCE]])
+            for signal in signals
+        }
+        writer = self.model.name if self.model is not None else "offline"
+        run = RiskSuggestionRun(
+            project=record.project,
+            period_label=period.label,
+            period_start=period.start,
+            period_end=period.end,
+            writer=writer,
+            signals=[signal.key for signal in signals],
+            created_at=utc_now(),
+        )
+        if self.model is not None:
+            drafts, sources = self._write_with_model(run, signals, citations, book, period)
+        else:
+            drafts = [write_offline(signal, citations[signal.key]) for signal in signals]
+            sources = book.by_citation()
+
+        by_key = {signal.key: signal for signal in signals}
+        people = book.known_people()
+        proposals: list[RiskProposal] = []
+        for draft in drafts:
+            checked = validate_proposal(
+                draft,
+                signals=by_key,
+                sources=sources,
+                known_people=people,
+                year=period.end.year,
+                proposed_by=writer,
+            )
+            if isinstance(checked, DroppedProposal):
+                run.dropped.append(checked)
+            else:
+                proposals.append(checked)
+        answered = {p.signal_key for p in proposals} | {d.signal_key for d in run.dropped}
+        for signal in signals:
+            if signal.key not in answered:
+                run.warnings.append(f"No proposal was written for the signal {signal.key}.")
+
+        now = utc_now()
+        plan = plan_register_changes(
+            proposals,
+            self.register.entries(record.project),
+            embed=self.embed,
+            new_ids=lambda count: self.register.next_ids(record.project, count),
+            project=record.project,
+            seen_on=period.end,
+            actor=f"pmassist ({writer})",
+            now=now,
+        )
+        self.register.write(record.project, plan.changes)
+        run.outcomes = plan.outcomes
+        run.suppressed = plan.suppressed
+        return run
+
+    def _write_with_model(
+        self,
+        run: RiskSuggestionRun,
+        signals: list[RiskSignal],
+        citations: dict[str, list[str]],
+        book: SourceBook,
+        period: ReportPeriod,
+    ) -> tuple[list[ProposalDraft], dict[str, Evidence]]:
+        assert self.model is not None
+        if self.retrieve is not None:
+            since = period.end - dt.timedelta(days=LOOKBACK_DAYS)
+            for signal in signals:
+                query = signal.facts[0] if signal.facts else signal.key
+                found = self.retrieve(query, since, period.end, EVIDENCE_PER_SIGNAL)
+                book.add_evidence(found)
+        written = propose_with_model(
+            self.model,
+            self.counter,
+            project=run.project,
+            period=period.label,
+            signals=signals,
+            citations=citations,
+            evidence=book.evidence,
+            budget_tokens=self.settings.context_tokens,
+            retries=self.settings.structured_output_retries,
+        )
+        run.prompt = written.prompt
+        run.input_tokens = written.input_tokens
+        run.output_tokens = written.output_tokens
+        if written.dropped_sources:
+            run.warnings.append(
+                f"{len(written.dropped_sources)} sources left out of the prompt to fit "
+                f"{self.settings.context_tokens} tokens."
+            )
+        given = set(written.given_sources)
+        sources = {c: e for c, e in book.by_citation().items() if c in given}
+        return written.drafts, sources
