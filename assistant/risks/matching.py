@@ -103,6 +103,10 @@ def _join(
 ) -> None:
     trend = _trend(proposal.score, entry.score)
     new_evidence = _new_evidence(entry, proposal)
+    if entry.status != "rejected" and entry.last_seen == seen_on and not new_evidence:
+        # The same period again with nothing new: nothing to write.
+        plan.outcomes.append(_outcome(entry, "unchanged", entry.trend))
+        return
     if entry.status == "rejected":
         if not new_evidence:
             plan.suppressed.append(entry.id)
@@ -142,6 +146,7 @@ def _join(
         )
     changed = apply_fields(entry, updates)
     if not changed:
+        plan.outcomes.append(_outcome(entry, "unchanged", entry.trend))
         return
     entry.updated_at = now
     plan.changes.append(

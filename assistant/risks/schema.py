@@ -166,7 +166,7 @@ class SuggestionOutcome(RecordModel):
     """What happened to one proposal of a suggestion run."""
 
     risk_id: str
-    action: Literal["proposed", "updated", "linked", "reproposed"]
+    action: Literal["proposed", "updated", "linked", "reproposed", "unchanged"]
     trend: Trend
     title: str
     score: int

@@ -996,8 +996,12 @@ def _slug(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"^\s*(?:[-*+]|\d+[.)]|\|)\s*", "", text)
-    text = text.replace("**", "").replace("|", " ").strip()
+    """A line of a chunk as plain words: no bullet, no bold marks; table cells kept apart."""
+    text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text)
+    text = text.replace("**", "").strip()
+    if text.startswith("|"):
+        cells = [cell.strip() for cell in text.strip("|").split("|")]
+        text = " | ".join(cell for cell in cells if cell)
     return re.sub(r"\s+", " ", text)
 
 
