@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,13 @@ def harbor(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedd
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     summary = assistant.ingest([SAMPLE_RECORD], "harbor")
     return assistant, summary
+
+
+def copy_database(source: Assistant, target: Path) -> str:
+    """A consistent copy of a project's SQLite database (the backup API, so WAL content is
+    included), as a URL for `PMASSIST_DATABASE_URL`. Tests that change the register work on a
+    copy of the sample project's database; its vectors are shared and only read."""
+    url = source.settings.sqlalchemy_url
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return f"sqlite:///{target.as_posix()}"

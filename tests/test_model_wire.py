@@ -31,7 +31,7 @@ from assistant.llm import (
 from assistant.prompts import load_prompt
 from assistant.service import Assistant
 from assistant.store.db import answers
-from tests.conftest import RECORDING_KEY, SAMPLES, free_port
+from tests.conftest import RECORDING_KEY, SAMPLES, copy_database, free_port
 
 QUESTION = "Why is PAY-104 blocked?"
 
@@ -293,3 +293,40 @@ def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbe
     assert saved.prompt is not None
     assert saved.prompt.name == "write_status_report"
     assert len(assistant.drafts.list("harbor")) == before + 1
+
+
+@pytest.mark.vcr
+def test_risk_proposals_through_the_model(
+    harbor: Any, embedder: LocalMiniLMEmbedder, tmp_path: Path
+) -> None:
+    """Risk proposals over the wire (hand-written cassette): the grounded proposal is stored as
+    a proposal; one with a likelihood of 7 (and a made-up threshold) and one citing a source it
+    was not given are dropped with their reasons, and nothing of them is stored."""
+    offline, _ = harbor
+    settings = model_settings(
+        offline.settings.home, database_url=copy_database(offline, tmp_path / "register.db")
+    )
+    assistant = Assistant(settings, embedder=embedder)
+
+    draft_id, run = assistant.suggest_risks("harbor", week_period("2026-W46"))
+
+    assert run.writer == "openai:gpt-4o-mini"
+    assert run.prompt is not None and run.prompt.name == "propose_risks"
+    assert (run.input_tokens, run.output_tokens) == (5900, 420)
+    entries = assistant.risks("harbor")
+    assert [(e.id, e.title, e.status, e.score) for e in entries] == [
+        ("R-001", "M4 load test keeps slipping", "proposed", 20)
+    ]
+    assert entries[0].evidence[0].label.startswith("record/minutes/2026-11-12-weekly-status.md")
+    assert entries[0].inferred["likelihood"] == "the model's assessment, not stated in the record"
+    assert {d.title: d.reasons for d in run.dropped} == {
+        # A threshold the model made up is a number nobody stated: dropped too.
+        "Budget overrun": [
+            "likelihood 7 is outside 1-5",
+            "trigger: amount USD 660,000 is not in the cited sources",
+        ],
+        "Payflow will not lift the sandbox limit": ["cites S98, which is not among the sources"],
+    }
+    assert assistant.risk("harbor", "R-001").history[0].actor == "pmassist (openai:gpt-4o-mini)"
+    saved = assistant.drafts.list("harbor")
+    assert saved[0].id == draft_id

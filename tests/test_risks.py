@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import shutil
-import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -36,20 +35,11 @@ from assistant.service import Assistant
 from assistant.store.risks import UnknownRiskError
 from assistant.tokens import TokenCounter
 from evals.metrics import ExpectedRisk, risk_scores
-from tests.conftest import SAMPLE_RECORD
+from tests.conftest import SAMPLE_RECORD, copy_database
 
 LABELS = yaml.safe_load((SAMPLE_RECORD.parent / "risks.yaml").read_text(encoding="utf-8"))
 W46 = week_period("2026-W46")
 PM = "Priya Raman"
-
-
-def copy_database(source: Assistant, target: Path) -> str:
-    """A consistent copy of the sample project's SQLite database (the backup API, so WAL
-    content is included)."""
-    url = source.settings.sqlalchemy_url
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target.as_posix()}"
 
 
 def own_copy(harbor: Any, tmp_path: Path, model: LanguageModel | None = None) -> Assistant:

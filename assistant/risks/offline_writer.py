@@ -442,7 +442,12 @@ def _clause(text: str, words: str) -> str:
 
 
 def _title_from(text: str) -> str:
-    """A short title from a line of the record: its first clause, without bracketed detail."""
+    """A short title from a line of the record: its first clause, without bracketed detail; for
+    a table row (`M6 Go-live | 2026-12-14 | At risk`) its first and last cells."""
+    if " | " in text:
+        cells = [cell.strip() for cell in text.split(" | ") if cell.strip()]
+        text = f"{cells[0]}: {cells[-1]}" if len(cells) > 1 else cells[0]
+        return text[:120]
     text = re.sub(r"\s*\([^)]*\)", "", text)
     first = re.split(r"[;:.]\s+|\s+[—–]\s+", text, maxsplit=1)[0].strip(" .")
     return (first[:1].upper() + first[1:])[:120] if first else text[:120]

@@ -73,6 +73,8 @@ ONLY_PERSON = re.compile(
     r"\bonly (?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:knows|has worked|can|understands)\b"
     r"|\b(?P<name2>[A-Z][a-z]+(?: [A-Z][a-z]+)?) is the (?:only|single)\b"
 )
+# "certificates expire on 20 November", "the licence expires 2026-12-31"
+EXPIRY = re.compile(r"\bexpir(?:e|es|y|ing|ed)\b", re.IGNORECASE)
 KEY_PERSON_PHRASES = re.compile(r"\b(?:single point of failure|key[- ]person)\b", re.IGNORECASE)
 LEAVE = re.compile(r"\b(?:on (?:annual |parental |sick )?leave|annual leave|holiday|vacation)\b")
 VENDOR_TERMS = re.compile(
@@ -88,6 +90,7 @@ WAITING_ON = re.compile(
     r"\b(?:waiting|wait|blocked)\s+(?:on|for)\s+([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)?)"
 )
 DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
+MILESTONE_ID = re.compile(r"M\d{1,2}")
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 
 # Category of a free-text concern, first match wins: specific words before general ones.
@@ -690,7 +693,8 @@ class SignalDetector:
         return signals
 
     def stated_concerns(self) -> list[RiskSignal]:
-        """Items of the minutes' risk sections, and lines that voice a concern."""
+        """Items of the minutes' risk sections, lines that voice a concern, and lines that say
+        something expires on a date."""
         seen: set[str] = set()
         signals = []
         for note in [*self.facts.concerns, *self.facts.decisions_needed]:
@@ -700,7 +704,8 @@ class SignalDetector:
             signals.append(self._concern_signal(note.text, note.sources, note.date))
         for line in self._minutes_lines(self.period.start):
             text = line.text
-            if not CONCERN_PHRASES.search(text) or _words_key(text) in seen:
+            expires = EXPIRY.search(text) and self._upcoming_dates(text, line.document.date)
+            if not (CONCERN_PHRASES.search(text) or expires) or _words_key(text) in seen:
                 continue
             if STATUS_LINE.match(text):
                 continue  # the stated status is read by the status rules, not here
@@ -717,6 +722,9 @@ class SignalDetector:
             target = _best_overlap(signal, specific)
             if target is None and by_category[signal.category] == 1:
                 target = next(s for s in specific if s.category == signal.category)
+                named = {s for s in signal.subjects if MILESTONE_ID.fullmatch(s)}
+                if target.milestone is not None and named and target.milestone.id not in named:
+                    target = None  # a line about M6 is not about M4, whatever its category
             if target is not None:
                 target.absorb(signal)
                 continue
