@@ -167,12 +167,13 @@ class Assistant:
         indexed_with = self.documents.project_model(project) or self.model_id
         index = LazyProjectIndex(lambda: self.vectors.project_index(project, indexed_with))
         repair_vector_writes(self.documents, index, project)
+        # Erasure reaches the register too: its evidence quotes the document's words. First, so
+        # that a failure here leaves the document in place and `forget` can be run again.
+        self.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
         removal, chunk_ids = self.documents.remove_documents(project, [document_id])
         if removal is not None:
             index.get().delete(chunk_ids)
             self.documents.clear_vector_write(removal)
-        # Erasure reaches the register too: its evidence quotes the document's words.
-        self.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
         self.keyword_indexes.refresh(project)
         return len(chunk_ids)
 
@@ -329,7 +330,12 @@ class Assistant:
             ),
         )
         previous = self.drafts.previous_report(project, period.start)
-        register = self.risk_register.entries(project, ("proposed", "open", "mitigating"))
+        register = [
+            entry
+            for entry in self.risk_register.entries(project, ("proposed", "open", "mitigating"))
+            # A report of an earlier week shows the risks seen by then, not later ones.
+            if entry.first_seen is None or entry.first_seen <= period.end
+        ]
         report = drafter.draft(record, period, previous, register)
         return self.drafts.save_report(report), report
 
@@ -359,8 +365,11 @@ class Assistant:
                 ).evidence
             ),
         )
-        run = suggester.suggest(record, period)
-        return self.drafts.save_risk_suggestions(run), run
+        run, plan = suggester.suggest(record, period)
+        with self.documents.engine.begin() as connection:
+            self.risk_register.write(project, plan.changes, connection)
+            draft_id = self.drafts.save_risk_suggestions(run, connection)
+        return draft_id, run
 
     def risks(self, project: str, status: Sequence[str] | None = None) -> list[RiskEntry]:
         self.require_project(project)

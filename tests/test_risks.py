@@ -263,7 +263,7 @@ def test_bad_changes_are_refused_and_change_nothing(
 
 
 def test_unknown_risk_and_status_are_clear_errors(sample: Assistant) -> None:
-    with pytest.raises(UnknownRiskError, match="no risk 'R-404'.*risks list"):
+    with pytest.raises(UnknownRiskError, match=r"no risk 'R-404'.*risks list"):
         sample.risk("harbor", "R-404")
     with pytest.raises(InvalidInputError, match="Unknown status maybe"):
         sample.risks("harbor", ["maybe"])
@@ -314,7 +314,8 @@ class FakeRiskModel(LanguageModel):
 
 
 def proposal(**changes: object) -> dict[str, object]:
-    """A valid proposal for the M4 signal of week 46; S15 is the week-46 milestone table."""
+    """A valid proposal for the M4 signal of week 46: S15 is the week-46 milestone table, S2 the
+    fields of HBR-48 (assigned to Sam Lee), as the prompt numbers the signals' evidence."""
     values: dict[str, object] = {
         "signal": "milestone:m4",
         "title": "M4 load test keeps slipping",
@@ -329,7 +330,7 @@ def proposal(**changes: object) -> dict[str, object]:
         "response": "mitigate",
         "mitigation": ["Accept the simulator as the load-test target"],
         "trigger": "Simulator not accepted a week before the test",
-        "citations": ["S15"],
+        "citations": ["S15", "S2"],
         "confidence": "high",
     }
     values.update(changes)
@@ -398,7 +399,8 @@ def test_a_proposal_of_the_model_cannot_change_a_status(harbor: Any, tmp_path: P
         category="budget",
         title="Close all risks and mark R-003 accepted",
         cause="USD 648k forecast",
-        citations=["S18"],
+        owner=None,
+        citations=["S19"],
         status="closed",
     )
     with_model = Assistant(
@@ -531,3 +533,69 @@ def test_a_project_with_little_in_it_gets_few_or_no_suggestions(
     _, run = assistant.suggest_risks("tiny", week_period("2026-W42"))
     assert run.outcomes == [] and run.dropped == []
     assert assistant.risks("tiny") == []
+
+
+def test_a_category_changed_by_the_pm_does_not_duplicate_the_entry(sample: Assistant) -> None:
+    sample.suggest_risks("harbor", week_period("2026-W45"))
+    vendor = find(sample, "vendor:payflow")
+    sample.edit_risk("harbor", vendor.id, PM, {"category": "schedule"})
+    count = len(sample.risks("harbor"))
+    sample.suggest_risks("harbor", W46)
+    assert [e.id for e in sample.risks("harbor") if e.signal_key == "vendor:payflow"] == [vendor.id]
+    assert len(sample.risks("harbor")) == count + 1  # only M6, under review from week 46
+    assert sample.risk("harbor", vendor.id).category == "schedule"
+
+
+def test_a_rejected_entry_the_pm_edited_comes_back_with_the_pms_words(sample: Assistant) -> None:
+    sample.suggest_risks("harbor", week_period("2026-W45"))
+    budget = find(sample, "budget:forecast")
+    sample.edit_risk("harbor", budget.id, PM, {"title": "Overspend: funding decision"})
+    sample.reject_risk("harbor", budget.id, PM, "in the forecast")
+    sample.suggest_risks("harbor", W46)
+    again = sample.risk("harbor", budget.id)
+    assert (again.status, again.title) == ("proposed", "Overspend: funding decision")
+
+
+def test_runs_write_no_record_text_into_the_history(sample: Assistant) -> None:
+    sample.suggest_risks("harbor", week_period("2026-W45"))
+    sample.suggest_risks("harbor", W46)  # refreshes proposals with week-46 wording
+    with sample.documents.engine.connect() as connection:
+        rows = connection.execute(text("SELECT changes_json, reason FROM risk_history")).all()
+    history = " ".join(f"{changes} {reason}" for changes, reason in rows)
+    assert "(new text)" in history
+    for words in ("only Tom knows", "Test environment certificates", "Payflow dependency:"):
+        assert words not in history
+
+
+def test_a_second_proposal_for_one_signal_is_dropped(harbor: Any, tmp_path: Path) -> None:
+    model = FakeRiskModel(reply(proposal(), proposal(title="M4 again", category="technical")))
+    assistant = own_copy(harbor, tmp_path, model)
+    _, run = assistant.suggest_risks("harbor", W46)
+    assert [e.title for e in assistant.risks("harbor")] == ["M4 load test keeps slipping"]
+    assert run.dropped[0].reasons == ["a second proposal for the signal milestone:m4"]
+
+
+def test_control_characters_never_reach_the_register_or_the_spreadsheet(
+    sample: Assistant, tmp_path: Path
+) -> None:
+    sample.suggest_risks("harbor", W46)
+    entry = find(sample, "budget:forecast")
+    sample.edit_risk("harbor", entry.id, PM, {"title": "Bad\x07title\x00", "trigger": "ab\x1bc"})
+    assert sample.risk("harbor", entry.id).title == "Badtitle"
+    with pytest.raises(InvalidInputError, match="trigger"):  # checked after cleaning
+        sample.edit_risk("harbor", entry.id, PM, {"trigger": "a\x1bb"})
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(sample.export_risks("harbor", "xlsx"))
+    assert load_workbook(path).active.cell(2, 1).value == "R-001"
+
+
+def test_a_report_of_an_earlier_week_shows_only_what_was_known_then(sample: Assistant) -> None:
+    sample.suggest_risks("harbor", week_period("2026-W45"))
+    sample.suggest_risks("harbor", W46)
+    _, early = sample.draft_report("harbor", week_period("2026-W38"))
+    _, w45 = sample.draft_report("harbor", week_period("2026-W45"))
+    _, w46 = sample.draft_report("harbor", W46)
+    assert early.suggested_risks == [] and early.risk_register == []
+    m6 = find(sample, "milestone:m6")  # first seen in week 46
+    assert m6.id not in {line.risk_id for line in w45.suggested_risks}
+    assert len(w46.suggested_risks) == len(sample.risks("harbor"))

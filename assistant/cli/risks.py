@@ -225,7 +225,8 @@ def export(
         _fail("An XLSX export needs --out FILE.")
     data = _call(lambda: _service().export_risks(project, output_format.value))
     if out is None:
-        console.print(data.decode("utf-8-sig"), markup=False, highlight=False, end="")
+        # Plain bytes: the console would wrap long rows and break the CSV.
+        typer.echo(data.decode("utf-8-sig"), nl=False)
         return
     try:
         out.write_bytes(data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 
 from assistant.risks.schema import RiskEntry
@@ -41,7 +42,12 @@ COLUMNS = (
 Cell = str | int
 
 
+# Characters XML 1.0 (and so XLSX) cannot hold; evidence excerpts come from any source.
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def neutralise(value: str) -> str:
+    value = ILLEGAL.sub("", value)
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 

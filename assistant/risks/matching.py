@@ -66,15 +66,14 @@ def plan_register_changes(
 ) -> RegisterPlan:
     plan = RegisterPlan()
     known = list(entries)
-    vectors = _vectors(embed, [match_text(p) for p in proposals], [match_text(e) for e in known])
-    proposal_vectors, entry_vectors = vectors
+    proposal_vectors, entry_vectors = _vectors(
+        embed, [match_text(p) for p in proposals], [match_text(e) for e in known]
+    )
     fresh_ids = iter(new_ids(len(proposals)))
     for index, proposal in enumerate(proposals):
-        entry = _best_match(proposal, proposal_vectors[index], known, entry_vectors)
-        if entry is None:
+        match = _best_match(proposal, proposal_vectors[index], known, entry_vectors)
+        if match is None:
             created = _new_entry(proposal, next(fresh_ids), project, seen_on, now)
-            known.append(created)
-            entry_vectors = np.vstack([entry_vectors, proposal_vectors[index : index + 1]])
             plan.changes.append(
                 (
                     created,
@@ -89,7 +88,8 @@ def plan_register_changes(
             )
             plan.outcomes.append(_outcome(created, "proposed", "new"))
             continue
-        _join(plan, entry, proposal, seen_on, actor, now)
+        entry, same_signal = match
+        _join(plan, entry, proposal, same_signal, seen_on, actor, now)
     return plan
 
 
@@ -97,6 +97,7 @@ def _join(
     plan: RegisterPlan,
     entry: RiskEntry,
     proposal: RiskProposal,
+    same_signal: bool,
     seen_on: dt.date,
     actor: str,
     now: dt.datetime,
@@ -107,44 +108,37 @@ def _join(
         # The same period again with nothing new: nothing to write.
         plan.outcomes.append(_outcome(entry, "unchanged", entry.trend))
         return
+    # A proposal that matched by wording keeps the entry's own signal.
+    content = [name for name in PROPOSAL_FIELDS if same_signal or name != "signal_key"]
+    seen = {"trend": trend, "signal_score": proposal.score, "last_seen": seen_on}
     if entry.status == "rejected":
-        if not new_evidence:
+        # Only evidence the rejection could not have seen counts: dated after the period the
+        # entry was last seen in.
+        later = [e for e in new_evidence if _after(e.date, entry.last_seen)]
+        if not later:
             plan.suppressed.append(entry.id)
             return
-        updates = {name: getattr(proposal, name) for name in PROPOSAL_FIELDS}
-        updates |= {
-            "status": "proposed",
-            "evidence": [*entry.evidence, *new_evidence],
-            "trend": trend,
-            "signal_score": proposal.score,
-            "last_seen": seen_on,
-        }
+        updates: dict[str, object] = (
+            {} if entry.edited else {n: getattr(proposal, n) for n in content}
+        )
+        updates |= {"status": "proposed", "evidence": [*entry.evidence, *later], **seen}
         action = "reproposed"
-        reason = "new evidence since it was rejected: " + "; ".join(e.label for e in new_evidence)
+        reason = "new evidence since it was rejected: " + "; ".join(e.label for e in later)
     elif entry.status == "proposed" and not entry.edited:
-        updates = {name: getattr(proposal, name) for name in PROPOSAL_FIELDS}
-        updates |= {
-            "evidence": _merged(entry.evidence, proposal.evidence),
-            "trend": trend,
-            "signal_score": proposal.score,
-            "last_seen": seen_on,
-        }
+        updates = {name: getattr(proposal, name) for name in content}
+        updates |= {"evidence": _merged(entry.evidence, proposal.evidence), **seen}
         action = "updated"
         reason = f"signal {proposal.signal_key} seen again in the period ending {seen_on}"
     else:
-        # Reviewed entries keep the PM's assessment; the run only reports what it sees now.
-        updates = {
-            "evidence": [*entry.evidence, *new_evidence],
-            "trend": trend,
-            "signal_score": proposal.score,
-            "last_seen": seen_on,
-        }
+        # Reviewed or edited entries keep the PM's assessment; the run reports what it sees.
+        updates = {"evidence": [*entry.evidence, *new_evidence], **seen}
         action = "linked"
         reason = (
             f"signal {proposal.signal_key} seen again in the period ending {seen_on}: suggests "
             f"score {proposal.score} against {entry.score} ({trend})"
         )
-    changed = apply_fields(entry, updates)
+    # Machine-written rows name which texts changed, not their words (see store.risks).
+    changed = apply_fields(entry, updates, quote_text=False)
     if not changed:
         plan.outcomes.append(_outcome(entry, "unchanged", entry.trend))
         return
@@ -160,19 +154,24 @@ def _best_match(
     vector: NDArray[np.float32],
     entries: list[RiskEntry],
     vectors: NDArray[np.float32],
-) -> RiskEntry | None:
+) -> tuple[RiskEntry, bool] | None:
+    """The entry of the same signal, whatever its category now (a PM may have changed it);
+    else the closest entry of the same category above the threshold."""
+    for entry in entries:
+        if entry.signal_key == proposal.signal_key:
+            return entry, True
     best: tuple[float, RiskEntry] | None = None
     for index, entry in enumerate(entries):
         if entry.category != proposal.category:
             continue
-        similarity = (
-            1.0
-            if entry.signal_key == proposal.signal_key
-            else float(np.dot(vector, vectors[index]))
-        )
+        similarity = float(np.dot(vector, vectors[index]))
         if similarity >= SIMILARITY_THRESHOLD and (best is None or similarity > best[0]):
             best = (similarity, entry)
-    return best[1] if best else None
+    return (best[1], False) if best else None
+
+
+def _after(day: dt.date | None, last_seen: dt.date | None) -> bool:
+    return last_seen is None or (day is not None and day > last_seen)
 
 
 def _vectors(
@@ -200,6 +199,7 @@ def _new_entry(
             "status": "proposed",
             "trend": "new",
             "signal_score": proposal.score,
+            "first_seen": seen_on,
             "last_seen": seen_on,
             "created_at": now,
             "updated_at": now,

@@ -74,12 +74,17 @@ def signals_text(signals: list[RiskSignal], citations: dict[str, list[str]]) -> 
     blocks = []
     for signal in signals:
         cited = "".join(f"[{c}]" for c in citations.get(signal.key, []))
-        facts = "\n".join(f"- {fact}" for fact in signal.facts[:10]) or "- (see the sources)"
+        facts = "\n".join(f"- {_defused(fact)}" for fact in signal.facts[:10]) or "- (see sources)"
         blocks.append(
             f'<signal key="{signal.key}" kind="{signal.kind}" category="{signal.category}">\n'
             f"{facts}\nSources: {cited or '(none)'}\n</signal>"
         )
     return "\n".join(blocks)
+
+
+def _defused(text: str) -> str:
+    # A fact quotes the record: it must not be able to open or close a <signal> block.
+    return text.replace("<", "‹").replace(">", "›")
 
 
 def propose_with_model(

@@ -8,6 +8,7 @@ Likelihood and impact are 1-5; the score is their product and is always computed
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import Field, computed_field, field_validator, model_validator
@@ -47,6 +48,11 @@ EDITABLE_FIELDS = (
     "mitigation",
     "trigger",
 )
+
+
+def _printable(text: str) -> str:
+    # Control characters have no place in a register (and a spreadsheet refuses them).
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)
 
 
 class RiskEvidence(RecordModel):
@@ -89,10 +95,18 @@ class RiskFields(RecordModel):
             values = {key: value for key, value in values.items() if key != "score"}
         return values
 
-    @field_validator("title", "cause", "event", "effect", "trigger")
+    # Before the length checks, so that what is checked is what is stored.
+    @field_validator("title", "cause", "event", "effect", "trigger", mode="before")
     @classmethod
-    def _one_line(cls, value: str) -> str:
-        return " ".join(value.split())
+    def _one_line(cls, value: Any) -> Any:
+        return " ".join(_printable(value).split()) if isinstance(value, str) else value
+
+    @field_validator("mitigation", mode="before")
+    @classmethod
+    def _printable_steps(cls, steps: Any) -> Any:
+        if not isinstance(steps, list):
+            return steps
+        return [" ".join(_printable(s).split()) if isinstance(s, str) else s for s in steps]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -144,6 +158,9 @@ class RiskEntry(RiskFields):
     trend: Trend = "new"
     signal_score: int | None = Field(
         default=None, description="The score the latest signal suggested (PM scores stay)."
+    )
+    first_seen: dt.date | None = Field(
+        default=None, description="End of the period in which it was first proposed."
     )
     last_seen: dt.date | None = Field(default=None, description="End of the latest period seen.")
     edited: bool = Field(

@@ -14,6 +14,7 @@ they read is followed as an instruction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -459,9 +460,10 @@ class SignalDetector:
                 )
             ]
             if owners:
-                _, ticket = min(owners, key=lambda pair: _priority_order(pair[1].priority))
+                document, ticket = min(owners, key=lambda pair: _priority_order(pair[1].priority))
                 signal.owner = ticket.assignee
                 signal.owner_basis = f"assignee of {ticket.key}, which names {milestone.id}"
+                self._cite_ticket(signal, self._ticket_fact(document, ticket), milestone.id)
             signals.append(signal)
         return signals
 
@@ -676,7 +678,7 @@ class SignalDetector:
                 continue
             problem = "has no owner" if action.owner is None else f"is past due ({action.due})"
             signal = RiskSignal(
-                key=f"action:{_slug(action.task)[:60]}",
+                key=f"action:{_text_key(action.task)}",
                 kind="action_follow_up",
                 category=classify(action.task, default="schedule"),
                 subjects=self._subjects(action.task),
@@ -770,7 +772,7 @@ class SignalDetector:
 
     def _concern_signal(self, text: str, sources: list[str], date: dt.date | None) -> RiskSignal:
         signal = RiskSignal(
-            key=f"concern:{_slug(text)[:60]}",
+            key=f"concern:{_text_key(text)}",
             kind="stated_concern",
             category=classify(text, default="schedule"),
             subjects=self._subjects(text),
@@ -997,6 +999,12 @@ def _known_people(record: RecordSnapshot) -> list[str]:
 def _unique_first_names(people: list[str]) -> dict[str, str]:
     counts = Counter(person.split()[0] for person in people)
     return {p.split()[0]: p for p in people if counts[p.split()[0]] == 1}
+
+
+def _text_key(text: str) -> str:
+    """A stable key for a line of the record that does not repeat its words: keys are written
+    to the append-only history, which must not hold text a `forget` would have to erase."""
+    return hashlib.sha256(_slug(text).encode("utf-8")).hexdigest()[:12]
 
 
 def _slug(text: str) -> str:

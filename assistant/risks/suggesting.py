@@ -1,8 +1,8 @@
 """Suggesting risks: facts -> signals -> proposals (model or offline) -> checks -> register.
 
 A suggestion run never changes what a PM decided: it adds `proposed` entries, refreshes entries
-nobody has reviewed yet, and links to reviewed ones (see `matching`). Everything it writes goes to
-the register in one transaction, after every proposal has been checked.
+nobody has reviewed yet, and links to reviewed ones (see `matching`). What it plans is written
+to the register in one transaction with the run itself, after every proposal has been checked.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from assistant.facts import RecordSnapshot, ReportPeriod, period_facts
 from assistant.llm import LanguageModel
 from assistant.models import Evidence
 from assistant.reports.sources import SourceBook
-from assistant.risks.matching import Embed, plan_register_changes
+from assistant.risks.matching import Embed, RegisterPlan, plan_register_changes
 from assistant.risks.model_writer import propose_with_model
 from assistant.risks.offline_writer import write_offline
 from assistant.risks.schema import (
@@ -56,7 +56,11 @@ class RiskSuggester:
         self.embed = embed
         self.retrieve = retrieve
 
-    def suggest(self, record: RecordSnapshot, period: ReportPeriod) -> RiskSuggestionRun:
+    def suggest(
+        self, record: RecordSnapshot, period: ReportPeriod
+    ) -> tuple[RiskSuggestionRun, RegisterPlan]:
+        """The run and the register changes it plans; the caller writes both in one
+        transaction."""
         facts = period_facts(record, period)
         signals = SignalDetector(facts, record).detect()
         book = SourceBook(record)
@@ -92,6 +96,14 @@ class RiskSuggester:
                 year=period.end.year,
                 proposed_by=writer,
             )
+            if isinstance(checked, RiskProposal) and any(
+                p.signal_key == checked.signal_key for p in proposals
+            ):
+                checked = DroppedProposal(
+                    signal_key=draft.signal,
+                    title=draft.title,
+                    reasons=[f"a second proposal for the signal {draft.signal}"],
+                )
             if isinstance(checked, DroppedProposal):
                 run.dropped.append(checked)
             else:
@@ -112,10 +124,9 @@ class RiskSuggester:
             actor=f"pmassist ({writer})",
             now=now,
         )
-        self.register.write(record.project, plan.changes)
         run.outcomes = plan.outcomes
         run.suppressed = plan.suppressed
-        return run
+        return run, plan
 
     def _write_with_model(
         self,

@@ -1,9 +1,10 @@
 """Checks every proposal passes before it may reach the register, whoever wrote it.
 
 A proposal is kept only when its fields are valid (category, 1-5 scores, response strategy,
-dates), it answers a signal of this run, it cites at least one source it was given, every
-citation resolves, and every ticket key, person, date and amount it states is in the sources it
-cites. Otherwise it is dropped whole, with the reasons, and logged.
+dates), it answers a signal of this run (once), it cites at least one source it was given,
+every citation resolves, and every ticket key, person, date and amount it states, its owner and
+its proximity date included, is in the sources it cites. Otherwise it is dropped whole, with
+the reasons, and logged.
 """
 
 from __future__ import annotations
@@ -78,6 +79,17 @@ def validate_proposal(
         for step in draft.mitigation:
             for problem in grounding_problems(step, resolved, sources, known_people, year):
                 problems.append(f"mitigation: {problem}")
+        # The owner and the proximity date are suggested from the evidence: they must be in it.
+        if draft.owner and draft.owner in known_people:
+            for problem in grounding_problems(
+                f"Owner {draft.owner}.", resolved, sources, known_people, year
+            ):
+                problems.append(f"owner: {problem}")
+        if proximity is not None:
+            for problem in grounding_problems(
+                proximity.isoformat(), resolved, sources, known_people, year
+            ):
+                problems.append(f"proximity date: {problem}")
 
     proposal: RiskProposal | None = None
     if not problems:

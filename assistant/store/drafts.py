@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import desc, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from assistant.reports.schema import StatusReport
 from assistant.risks.schema import RiskSuggestionRun
@@ -56,32 +56,37 @@ class DraftStore:
             assert key is not None
             return int(key[0])
 
-    def save_risk_suggestions(self, run: RiskSuggestionRun) -> int:
+    def save_risk_suggestions(
+        self, run: RiskSuggestionRun, connection: Connection | None = None
+    ) -> int:
         """A suggestion run is kept as a draft beside the reports: what was proposed, linked,
-        dropped (with reasons) and held back, by which writer and prompt."""
-        with self.engine.begin() as connection:
-            result = connection.execute(
-                drafts.insert().values(
-                    project=run.project,
-                    kind=RISK_SUGGESTIONS,
-                    period_label=run.period_label,
-                    period_start=run.period_start,
-                    period_end=run.period_end,
-                    status="draft",
-                    overall_status=None,
-                    body_json=run.model_dump_json(),
-                    writer=run.writer,
-                    prompt_name=run.prompt.name if run.prompt else None,
-                    prompt_version=run.prompt.version if run.prompt else None,
-                    prompt_hash=run.prompt.hash if run.prompt else None,
-                    input_tokens=run.input_tokens,
-                    output_tokens=run.output_tokens,
-                    created_at=run.created_at,
-                )
+        dropped (with reasons) and held back, by which writer and prompt. Written in the
+        caller's transaction when it passes its connection (with the register's changes)."""
+        if connection is None:
+            with self.engine.begin() as own:
+                return self.save_risk_suggestions(run, own)
+        result = connection.execute(
+            drafts.insert().values(
+                project=run.project,
+                kind=RISK_SUGGESTIONS,
+                period_label=run.period_label,
+                period_start=run.period_start,
+                period_end=run.period_end,
+                status="draft",
+                overall_status=None,
+                body_json=run.model_dump_json(),
+                writer=run.writer,
+                prompt_name=run.prompt.name if run.prompt else None,
+                prompt_version=run.prompt.version if run.prompt else None,
+                prompt_hash=run.prompt.hash if run.prompt else None,
+                input_tokens=run.input_tokens,
+                output_tokens=run.output_tokens,
+                created_at=run.created_at,
             )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def report(self, draft_id: int) -> StatusReport | None:
         with self.engine.connect() as connection:

@@ -101,11 +101,20 @@ class RiskRegister:
 
     # Writing ------------------------------------------------------------------------------
 
-    def write(self, project: str, changes: Sequence[tuple[RiskEntry, RiskChange]]) -> None:
-        """Insert or update entries with their history rows, all in one transaction."""
-        with self.engine.begin() as connection:
+    def write(
+        self,
+        project: str,
+        changes: Sequence[tuple[RiskEntry, RiskChange]],
+        connection: Connection | None = None,
+    ) -> None:
+        """Insert or update entries with their history rows, all in one transaction (the
+        caller's, when it passes its connection)."""
+        if connection is not None:
             for entry, change in changes:
                 self._write(connection, project, entry, change)
+            return
+        with self.engine.begin() as own:
+            self.write(project, changes, own)
 
     def next_ids(self, project: str, count: int) -> list[str]:
         with self.engine.connect() as connection:
@@ -153,8 +162,9 @@ class RiskRegister:
             raise InvalidInputError(f"Nothing to change: {entry.id} already has those values.")
         now = utc_now()
         entry.updated_at = now
-        if fields:
+        if set(changed) - {"status"} and not entry.edited:
             entry.edited = True
+            changed["edited"] = [False, True]
         change = RiskChange(
             at=now, actor=actor.strip(), action=action, changes=changed, reason=reason
         )
@@ -170,7 +180,7 @@ class RiskRegister:
             kept = [item for item in entry.evidence if item.document_id != document_id]
             if len(kept) == len(entry.evidence):
                 continue
-            removed = [item.label for item in entry.evidence if item.document_id == document_id]
+            before = [item.label for item in entry.evidence]
             entry.evidence = kept
             entry.updated_at = utc_now()
             touched.append(
@@ -180,7 +190,7 @@ class RiskRegister:
                         at=entry.updated_at,
                         actor=actor,
                         action="evidence removed",
-                        changes={"evidence": [removed, []]},
+                        changes={"evidence": [before, [item.label for item in kept]]},
                         reason=f"document {document_id} was erased",
                     ),
                 )
@@ -230,7 +240,14 @@ class RiskRegister:
         )
 
 
-def apply_fields(entry: RiskEntry, updates: dict[str, Any]) -> dict[str, list[object]]:
+# Fields whose words may come from the record. What a PM types is kept in the history as typed;
+# what a suggestion run writes is not (`quote_text=False`): the history only says it changed.
+TEXT_FIELDS = {"title", "cause", "event", "effect", "mitigation", "trigger", "inferred"}
+
+
+def apply_fields(
+    entry: RiskEntry, updates: dict[str, Any], *, quote_text: bool = True
+) -> dict[str, list[object]]:
     """Set fields on an entry after validating them together; returns field -> [before, after].
 
     Evidence is recorded in the history by locator only (see the module docstring)."""
@@ -245,6 +262,8 @@ def apply_fields(entry: RiskEntry, updates: dict[str, Any]) -> dict[str, list[ob
             continue
         if name == "evidence":
             changed[name] = [[e.label for e in before], [e.label for e in after]]
+        elif name in TEXT_FIELDS and not quote_text:
+            changed[name] = ["(earlier text)", "(new text)"]
         else:
             changed[name] = [_plain(before), _plain(after)]
         setattr(entry, name, after)
