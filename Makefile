@@ -52,6 +52,7 @@ demo: install
 	$(BIN)/pmassist search "personal data found in the test environment" --project $(SAMPLE_PROJECT) --kind ticket -k 3
 	$(BIN)/pmassist ask "Why did the load test slip?" --project $(SAMPLE_PROJECT)
 	$(BIN)/pmassist ask "What did we decide about the database?" --project $(SAMPLE_PROJECT)
+	$(BIN)/pmassist risks suggest --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK) --format html --out $(SAMPLE_PROJECT)-$(SAMPLE_WEEK).html
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 
