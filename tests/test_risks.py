@@ -342,7 +342,7 @@ def reply(*proposals: dict[str, object]) -> str:
 
 
 def test_model_proposals_that_fail_the_checks_are_dropped_with_reasons(
-    harbor: Any, tmp_path: Path
+    harbor: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     model = FakeRiskModel(
         reply(
@@ -375,6 +375,9 @@ def test_model_proposals_that_fail_the_checks_are_dropped_with_reasons(
     assert reasons["Owner unknown"] == ["owner 'Zed Unknown' is not a person in the record"]
     assert reasons["No such signal"] == ["answers no signal of this run ('made:up')"]
     assert reasons["Nothing cited"] == ["cites no source"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "assistant.risks.validation"]
+    assert "Risk proposal 'Payflow' dropped: cites S99, which is not among the sources" in logged
+    assert len(logged) == len(run.dropped) == 6
     assert run.prompt is not None and run.prompt.name == "propose_risks"
     assert "No proposal was written for the signal key_person:tom-okafor." in run.warnings
 

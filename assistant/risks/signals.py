@@ -622,54 +622,52 @@ class SignalDetector:
     # Generic detectors ----------------------------------------------------------------------
 
     def overdue_critical_work(self) -> list[RiskSignal]:
-        signals = []
-        for ticket in self.facts.overdue:
-            if not _is_critical(ticket):
-                continue
-            signal = RiskSignal(
-                key=f"overdue:{ticket.key.lower()}",
-                kind="overdue_critical",
-                category=classify(ticket.summary, default="schedule"),
-                subjects=self._subjects(f"{ticket.key} {ticket.summary}") | {ticket.key},
-                tickets=[ticket],
-                texts=[ticket.summary],
-                proximity=ticket.due,
-                owner=ticket.assignee,
-                owner_basis=f"assignee of {ticket.key}" if ticket.assignee else None,
+        return [
+            self._ticket_signal(
+                ticket,
+                "overdue_critical",
+                f"{ticket.priority or 'critical'}, overdue by {ticket.days_overdue} days "
+                f"(due {ticket.due})",
             )
-            signal.facts.append(
-                f"{ticket.key} {ticket.summary}: {ticket.priority or 'critical'}, overdue by "
-                f"{ticket.days_overdue} days (due {ticket.due})."
-            )
-            self._cite_ticket(signal, ticket)
-            signals.append(signal)
-        return signals
+            for ticket in self.facts.overdue
+            if _is_critical(ticket)
+        ]
 
     def ageing_blockers(self, specific: list[RiskSignal]) -> list[RiskSignal]:
         covered = {t.key for s in specific if s.kind == "vendor_dependency" for t in s.tickets}
-        signals = []
-        for ticket in self.facts.blocked:
-            if ticket.key in covered or (ticket.blocked_days or 0) < BLOCKED_DAYS:
-                continue
-            signal = RiskSignal(
-                key=f"blocked:{ticket.key.lower()}",
-                kind="blocked_ageing",
-                category=classify(ticket.summary, default="schedule"),
-                subjects=self._subjects(f"{ticket.key} {ticket.summary}") | {ticket.key},
-                tickets=[ticket],
-                texts=[ticket.summary],
-                proximity=ticket.due,
-                owner=ticket.assignee,
-                owner_basis=f"assignee of {ticket.key}" if ticket.assignee else None,
-                details={"blocked_days": ticket.blocked_days or 0},
+        return [
+            self._ticket_signal(
+                ticket,
+                "blocked_ageing",
+                f"blocked since {ticket.blocked_since} ({ticket.blocked_days} days)",
+                {"blocked_days": ticket.blocked_days or 0},
             )
-            signal.facts.append(
-                f"{ticket.key} {ticket.summary}: blocked since {ticket.blocked_since} "
-                f"({ticket.blocked_days} days)."
-            )
-            self._cite_ticket(signal, ticket)
-            signals.append(signal)
-        return signals
+            for ticket in self.facts.blocked
+            if ticket.key not in covered and (ticket.blocked_days or 0) >= BLOCKED_DAYS
+        ]
+
+    def _ticket_signal(
+        self,
+        ticket: TicketFact,
+        kind: SignalKind,
+        state: str,
+        details: dict[str, float | int | str] | None = None,
+    ) -> RiskSignal:
+        signal = RiskSignal(
+            key=f"{kind.split('_')[0]}:{ticket.key.lower()}",
+            kind=kind,
+            category=classify(ticket.summary, default="schedule"),
+            subjects=self._subjects(f"{ticket.key} {ticket.summary}") | {ticket.key},
+            tickets=[ticket],
+            texts=[ticket.summary],
+            proximity=ticket.due,
+            owner=ticket.assignee,
+            owner_basis=f"assignee of {ticket.key}" if ticket.assignee else None,
+            details=details or {},
+        )
+        signal.facts.append(f"{ticket.key} {ticket.summary}: {state}.")
+        self._cite_ticket(signal, ticket)
+        return signal
 
     def actions_needing_follow_up(self) -> list[RiskSignal]:
         signals = []

@@ -33,28 +33,16 @@ class DraftStore:
 
     def save_report(self, report: StatusReport) -> int:
         with self.engine.begin() as connection:
-            result = connection.execute(
-                drafts.insert().values(
-                    project=report.project,
-                    kind=STATUS_REPORT,
-                    period_label=report.period.label,
-                    period_start=report.period.start,
-                    period_end=report.period.end,
-                    status="draft",
-                    overall_status=report.overall_status,
-                    body_json=report.model_dump_json(),
-                    writer=report.writer,
-                    prompt_name=report.prompt.name if report.prompt else None,
-                    prompt_version=report.prompt.version if report.prompt else None,
-                    prompt_hash=report.prompt.hash if report.prompt else None,
-                    input_tokens=report.input_tokens,
-                    output_tokens=report.output_tokens,
-                    created_at=report.created_at,
-                )
+            return _insert(
+                connection,
+                report.project,
+                STATUS_REPORT,
+                report.period.label,
+                (report.period.start, report.period.end),
+                report.overall_status,
+                report.model_dump_json(),
+                report,
             )
-            key = result.inserted_primary_key
-            assert key is not None
-            return int(key[0])
 
     def save_risk_suggestions(
         self, run: RiskSuggestionRun, connection: Connection | None = None
@@ -65,28 +53,16 @@ class DraftStore:
         if connection is None:
             with self.engine.begin() as own:
                 return self.save_risk_suggestions(run, own)
-        result = connection.execute(
-            drafts.insert().values(
-                project=run.project,
-                kind=RISK_SUGGESTIONS,
-                period_label=run.period_label,
-                period_start=run.period_start,
-                period_end=run.period_end,
-                status="draft",
-                overall_status=None,
-                body_json=run.model_dump_json(),
-                writer=run.writer,
-                prompt_name=run.prompt.name if run.prompt else None,
-                prompt_version=run.prompt.version if run.prompt else None,
-                prompt_hash=run.prompt.hash if run.prompt else None,
-                input_tokens=run.input_tokens,
-                output_tokens=run.output_tokens,
-                created_at=run.created_at,
-            )
+        return _insert(
+            connection,
+            run.project,
+            RISK_SUGGESTIONS,
+            run.period_label,
+            (run.period_start, run.period_end),
+            None,
+            run.model_dump_json(),
+            run,
         )
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
 
     def report(self, draft_id: int) -> StatusReport | None:
         with self.engine.connect() as connection:
@@ -126,3 +102,38 @@ class DraftStore:
             query = query.where(drafts.c.project == project)
         with self.engine.connect() as connection:
             return [DraftSummary(*row) for row in connection.execute(query)]
+
+
+def _insert(
+    connection: Connection,
+    project: str,
+    kind: str,
+    period_label: str,
+    period: tuple[dt.date, dt.date],
+    overall_status: str | None,
+    body_json: str,
+    made: StatusReport | RiskSuggestionRun,
+) -> int:
+    """One draft row: the typed body as JSON, with the writer, prompt and tokens that made it."""
+    result = connection.execute(
+        drafts.insert().values(
+            project=project,
+            kind=kind,
+            period_label=period_label,
+            period_start=period[0],
+            period_end=period[1],
+            status="draft",
+            overall_status=overall_status,
+            body_json=body_json,
+            writer=made.writer,
+            prompt_name=made.prompt.name if made.prompt else None,
+            prompt_version=made.prompt.version if made.prompt else None,
+            prompt_hash=made.prompt.hash if made.prompt else None,
+            input_tokens=made.input_tokens,
+            output_tokens=made.output_tokens,
+            created_at=made.created_at,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
