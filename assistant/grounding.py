@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Evidence
@@ -111,3 +111,36 @@ def _amounts(text: str) -> list[str]:
         value *= {"k": 1_000, "m": 1_000_000}.get((match.group("unit") or "").lower(), 1)
         found.append(f"{currency or match.group('currency')} {value:,.0f}")
     return found
+
+
+@dataclass(frozen=True)
+class RecordEntities:
+    """Every ticket key, date and amount the project record mentions anywhere: what a draft may
+    name at all. Anything else in a draft is invented (hallucinated), cited or not."""
+
+    ticket_keys: frozenset[str]
+    dates: frozenset[dt.date]
+    amounts: frozenset[str]
+
+    @classmethod
+    def of(cls, texts: Sequence[tuple[str, dt.date | None]]) -> RecordEntities:
+        keys: set[str] = set()
+        dates: set[dt.date] = set()
+        amounts: set[str] = set()
+        for text, written_on in texts:
+            found = mentions(text, (), written_on.year if written_on else None)
+            keys |= found.ticket_keys
+            dates |= found.dates
+            amounts |= found.amounts
+            if written_on is not None:
+                dates |= {when for when, _ in find_all_dates(text, None, written_on)}
+                dates.add(written_on)
+        return cls(frozenset(keys), frozenset(dates), frozenset(amounts))
+
+    def invented(self, text: str, year: int | None) -> list[str]:
+        """What `text` names that the record never does."""
+        claimed = mentions(text, (), year)
+        found = [f"ticket {key}" for key in sorted(claimed.ticket_keys - self.ticket_keys)]
+        found += [f"date {day.isoformat()}" for day in sorted(claimed.dates - self.dates)]
+        found += [f"amount {amount}" for amount in sorted(claimed.amounts - self.amounts)]
+        return found

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from assistant.answers import AnswerComplete, AnswerEvent, QuestionAnswerer
 from assistant.answers.extracts import ExtractiveWriter
 from assistant.config import Settings
@@ -30,6 +32,8 @@ from assistant.llm import LanguageModel, language_model_from_settings
 from assistant.models import PROJECT_NAME_PATTERN, Answer, Document, Evidence, Kind
 from assistant.reports import ReportDrafter, StatusReport
 from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
+from assistant.review.approval import ensure_open, override_needed
+from assistant.review.checks import CheckContext, DraftChecks, check_report, check_risk_run
 from assistant.risks.export import register_csv, register_xlsx
 from assistant.risks.heatmap import heat_map_svg, plotted
 from assistant.risks.schema import (
@@ -40,9 +44,9 @@ from assistant.risks.schema import (
 )
 from assistant.risks.suggesting import RiskSuggester
 from assistant.store.conversations import ConversationStore
-from assistant.store.db import open_engine
+from assistant.store.db import open_engine, utc_now
 from assistant.store.documents import DocumentStore, ProjectSummary
-from assistant.store.drafts import DraftStore
+from assistant.store.drafts import DraftStore, DraftSummary
 from assistant.store.risks import RiskRegister
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
@@ -337,7 +341,8 @@ class Assistant:
             if entry.first_seen is None or entry.first_seen <= period.end
         ]
         report = drafter.draft(record, period, previous, register)
-        return self.drafts.save_report(report), report
+        checks = check_report(report, CheckContext.of(record), utc_now())
+        return self.drafts.save_report(report, checks), report
 
     # Risks -------------------------------------------------------------------------------
 
@@ -366,9 +371,13 @@ class Assistant:
             ),
         )
         run, plan = suggester.suggest(record, period)
+        written = {entry.id: entry for entry, _ in plan.changes}
+        entries = [written.get(e.id, e) for e in self.risk_register.entries(project)]
+        entries += [e for e in written.values() if e.id not in {x.id for x in entries}]
+        checks = check_risk_run(run, entries, CheckContext.of(record), utc_now())
         with self.documents.engine.begin() as connection:
             self.risk_register.write(project, plan.changes, connection)
-            draft_id = self.drafts.save_risk_suggestions(run, connection)
+            draft_id = self.drafts.save_risk_suggestions(run, checks, connection)
         return draft_id, run
 
     def risks(self, project: str, status: Sequence[str] | None = None) -> list[RiskEntry]:
@@ -444,6 +453,75 @@ class Assistant:
 
     def risk_heat_map(self, project: str) -> str:
         return heat_map_svg(plotted(self.risks(project)), f"Risk heat map — {project}")
+
+    # Drafts: checks, approval, versions ---------------------------------------------------
+
+    def list_drafts(
+        self, project: str | None = None, kind: str | None = None
+    ) -> list[DraftSummary]:
+        if project:
+            self.require_project(project)
+        return self.drafts.summaries(project, kind)
+
+    def draft(self, draft_id: int) -> DraftSummary:
+        return self.drafts.get(draft_id)
+
+    def draft_checks(self, draft_id: int) -> DraftChecks | None:
+        return self.drafts.checks(draft_id)
+
+    def approve_draft(
+        self, draft_id: int, actor: str, override_reason: str | None = None
+    ) -> DraftSummary:
+        """Approve a checked draft. One whose checks failed is refused, with the reasons,
+        unless the approver gives an override reason, which is recorded."""
+        draft = self.drafts.get(draft_id)
+        ensure_open(draft)
+        if not actor.strip():
+            raise InvalidInputError("Say who approves (--by).")
+        recorded = override_needed(draft, self.drafts.checks(draft_id), override_reason)
+        return self.drafts.decide(draft_id, "approved", actor.strip(), None, recorded)
+
+    def reject_draft(self, draft_id: int, actor: str, reason: str) -> DraftSummary:
+        draft = self.drafts.get(draft_id)
+        ensure_open(draft)
+        if not reason.strip():
+            raise InvalidInputError(f"Give a reason to reject draft {draft_id} (--reason).")
+        if not actor.strip():
+            raise InvalidInputError("Say who rejects (--by).")
+        return self.drafts.decide(draft_id, "rejected", actor.strip(), reason.strip())
+
+    def edit_report_draft(
+        self, draft_id: int, edited_json: str, actor: str, reason: str | None = None
+    ) -> tuple[int, DraftChecks]:
+        """Save an edited report as a new version of the draft (checked again); the draft it
+        came from stays as it was (superseded, or approved/rejected)."""
+        draft = self.drafts.get(draft_id)
+        if draft.kind != "status_report":
+            raise InvalidInputError(
+                f"Draft {draft_id} is a risk suggestion run; review its risks with "
+                f"`pmassist risks review --project {draft.project}`."
+            )
+        if draft.status == "superseded":
+            ensure_open(draft)
+        try:
+            edited = StatusReport.model_validate_json(edited_json)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}"
+                for e in error.errors()[:5]
+            )
+            raise InvalidInputError(f"The edited report is not valid: {problems}.") from None
+        if edited.project != draft.project or edited.period.label != draft.period_label:
+            raise InvalidInputError(
+                f"An edit keeps the draft's project and period ({draft.project}, "
+                f"{draft.period_label}); draft another period with `pmassist report`."
+            )
+        record = RecordSnapshot.load(self.documents, draft.project)
+        checks = check_report(edited, CheckContext.of(record), utc_now())
+        new_id = self.drafts.save_report(
+            edited, checks, edited_from=draft, actor=actor.strip() or "unknown", reason=reason
+        )
+        return new_id, checks
 
 
 def parse_risk_changes(changes: dict[str, object]) -> dict[str, object]:

@@ -271,7 +271,7 @@ def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbe
     out of the summary. Hand-written cassette."""
     offline, _ = harbor
     assistant = assistant_for(offline.settings.home, embedder)
-    before = len(assistant.drafts.list("harbor"))
+    before = len(assistant.drafts.summaries("harbor"))
 
     draft_id, report = assistant.draft_report("harbor", week_period("2026-W46"))
 
@@ -292,7 +292,7 @@ def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbe
     assert saved is not None
     assert saved.prompt is not None
     assert saved.prompt.name == "write_status_report"
-    assert len(assistant.drafts.list("harbor")) == before + 1
+    assert len(assistant.drafts.summaries("harbor")) == before + 1
 
 
 @pytest.mark.vcr
@@ -328,5 +328,5 @@ def test_risk_proposals_through_the_model(
         "Payflow will not lift the sandbox limit": ["cites S98, which is not among the sources"],
     }
     assert assistant.risk("harbor", "R-001").history[0].actor == "pmassist (openai:gpt-4o-mini)"
-    saved = assistant.drafts.list("harbor")
+    saved = assistant.drafts.summaries("harbor")
     assert saved[0].id == draft_id

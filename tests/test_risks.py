@@ -76,7 +76,7 @@ def find(assistant: Assistant, signal_key: str) -> Any:
 def test_labelled_risks_are_proposed_offline(sample: Assistant, case: dict[str, Any]) -> None:
     _, run = sample.suggest_risks("harbor", week_period(case["week"]))
     expected = [ExpectedRisk(r["id"], r["category"], tuple(r["terms"])) for r in case["expected"]]
-    score = risk_scores(proposal_texts(sample), expected, case["noise"])
+    score = risk_scores(proposal_texts(sample), expected, case["non_risks"])
 
     assert run.writer == "offline" and not run.dropped
     missed = sorted({r.id for r in expected} - set(score.matched))
@@ -384,12 +384,12 @@ def test_model_proposals_that_fail_the_checks_are_dropped_with_reasons(
 
 def test_a_model_that_never_replies_validly_stores_nothing(harbor: Any, tmp_path: Path) -> None:
     assistant = own_copy(harbor, tmp_path, FakeRiskModel("not json", "{}", '{"proposals": 3}'))
-    drafts_before = len(assistant.drafts.list("harbor"))
+    drafts_before = len(assistant.drafts.summaries("harbor"))
     with pytest.raises(StructuredOutputError) as failure:
         assistant.suggest_risks("harbor", W46)
     assert failure.value.attempts == 3
     assert assistant.risks("harbor") == []
-    assert len(assistant.drafts.list("harbor")) == drafts_before
+    assert len(assistant.drafts.summaries("harbor")) == drafts_before
 
 
 def test_a_proposal_of_the_model_cannot_change_a_status(harbor: Any, tmp_path: Path) -> None:

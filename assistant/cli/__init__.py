@@ -59,9 +59,11 @@ __all__ = ["_state", "app"]
 
 
 def _add_subcommands() -> None:
+    from assistant.cli.drafts import drafts_app
     from assistant.cli.risks import risks_app
 
     app.add_typer(risks_app, name="risks")
+    app.add_typer(drafts_app, name="drafts")
 
 
 _add_subcommands()
@@ -234,12 +236,13 @@ def report(
     service = _service()
     period = _call(lambda: service.report_period(project, week, start, end))
     draft_id, drafted = _call(lambda: service.draft_report(project, period))
-    renderers = {
-        ReportFormat.md: render_markdown,
-        ReportFormat.html: render_html,
-        ReportFormat.json: render_json,
-    }
-    text = renderers[output_format](drafted)
+    checks = service.draft_checks(draft_id)
+    if output_format is ReportFormat.json:
+        text = render_json(drafted)
+    elif output_format is ReportFormat.html:
+        text = render_html(drafted, checks)
+    else:
+        text = render_markdown(drafted, checks)
     if out is not None:
         try:
             out.write_text(text, encoding="utf-8")
@@ -250,7 +253,11 @@ def report(
         )
     else:
         console.print(text, markup=False, highlight=False, soft_wrap=True)
-        errors.print(f"Saved as draft {draft_id}.")
+    verdict = "passed its checks" if checks and checks.passed else "FAILED its checks"
+    errors.print(
+        f"Saved as draft {draft_id}; it {verdict}. Review it with `pmassist drafts show "
+        f"{draft_id}`, then `pmassist drafts approve {draft_id}`."
+    )
 
 
 @app.command()

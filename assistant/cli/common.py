@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Callable
 from typing import Annotated, NoReturn, TypeVar
 
@@ -22,6 +23,10 @@ errors = Console(stderr=True)
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Project name.")]
 KindOption = Annotated[Kind | None, typer.Option("--kind", help="minutes, ticket or decision.")]
 DateOption = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who makes the change (default: PMASSIST_USER or your login)."),
+]
 T = TypeVar("T")
 
 _state: dict[str, Assistant] = {}
@@ -49,3 +54,15 @@ def _call(action: Callable[[], T]) -> T:
         return action()
     except PmassistError as error:
         _fail(str(error))
+
+
+def _actor(by: str | None) -> str:
+    if by and by.strip():
+        return by.strip()
+    configured = _service().settings.user
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        _fail("Cannot tell who you are: pass --by NAME or set PMASSIST_USER.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from assistant.cli.common import ProjectOption, _call, _fail, _service, console, errors
+from assistant.cli.common import (
+    ByOption,
+    ProjectOption,
+    _actor,
+    _call,
+    _fail,
+    _service,
+    console,
+    errors,
+)
 from assistant.errors import PmassistError
 from assistant.risks.schema import EDITABLE_FIELDS, RiskEntry, RiskSuggestionRun
 
@@ -24,10 +32,6 @@ risks_app = typer.Typer(
 )
 
 RiskId = Annotated[str, typer.Argument(help="The register id, e.g. R-003.")]
-ByOption = Annotated[
-    str | None,
-    typer.Option("--by", help="Who makes the change (default: PMASSIST_USER or your login)."),
-]
 WeekOption = Annotated[
     str | None, typer.Option("--week", help="ISO week, e.g. 2026-W46. Default: last week.")
 ]
@@ -36,18 +40,6 @@ WeekOption = Annotated[
 class ExportFormat(StrEnum):
     csv = "csv"
     xlsx = "xlsx"
-
-
-def _actor(by: str | None) -> str:
-    if by and by.strip():
-        return by.strip()
-    configured = _service().settings.user
-    if configured:
-        return configured
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        _fail("Cannot tell who you are: pass --by NAME or set PMASSIST_USER.")
 
 
 @risks_app.command()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from html import escape
 
 from assistant.reports.schema import ReportLine, StatusReport
+from assistant.review.checks import DraftChecks
 from assistant.risks.heatmap import heat_map_svg
 
 SECTIONS = (
@@ -31,7 +32,17 @@ def render_json(report: StatusReport) -> str:
     return report.model_dump_json(indent=2)
 
 
-def render_markdown(report: StatusReport) -> str:
+def checks_lines(checks: DraftChecks) -> list[str]:
+    verdict = "passed" if checks.passed else "FAILED — approval needs an override reason"
+    lines = [f"Checks {verdict}:"]
+    for check in checks.checks:
+        mark = "✓" if check.passed else "✗"
+        lines.append(f"{mark} {check.name}: {check.summary}")
+        lines += [f"    {problem}" for problem in check.problems if not check.passed]
+    return lines
+
+
+def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> str:
     out = [
         f"# {report.project}: status report {report.period.label}",
         "",
@@ -74,6 +85,9 @@ def render_markdown(report: StatusReport) -> str:
     out += ["", "## Metrics", "", *_metrics_lines(report)]
     if report.warnings:
         out += ["", "## Warnings", "", *(f"- {w}" for w in report.warnings)]
+    if checks is not None:
+        first, *rest = checks_lines(checks)
+        out += ["", "## Checks", "", first, "", *(f"- {line}" for line in rest)]
     out += ["", "## Sources", ""]
     out += [f"- [{s.citation}] {s.locator.label()}" for s in report.sources]
     return "\n".join(out) + "\n"
@@ -114,7 +128,7 @@ def _metrics_lines(report: StatusReport) -> list[str]:
     return lines
 
 
-def render_html(report: StatusReport) -> str:
+def render_html(report: StatusReport, checks: DraftChecks | None = None) -> str:
     colour = COLOURS[report.overall_status]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -163,6 +177,9 @@ def render_html(report: StatusReport) -> str:
         parts.append("<h2>Warnings</h2><ul>")
         parts += [f"<li>{escape(w)}</li>" for w in report.warnings]
         parts.append("</ul>")
+    if checks is not None:
+        parts.append("<h2>Checks</h2>")
+        parts.append(checks_html(checks))
     parts.append("<h2>Sources</h2><ol class='sources'>")
     parts += [
         f"<li id='{escape(source.citation)}'><b>{escape(source.citation)}</b> "
@@ -171,6 +188,19 @@ def render_html(report: StatusReport) -> str:
     ]
     parts.append("</ol></body></html>")
     return "\n".join(parts)
+
+
+def checks_html(checks: DraftChecks) -> str:
+    verdict = "passed" if checks.passed else "failed: approval needs an override reason"
+    items = []
+    for check in checks.checks:
+        mark = "✓" if check.passed else "✗"
+        problems = "".join(f"<li>{escape(p)}</li>" for p in check.problems if not check.passed)
+        items.append(
+            f"<li class='{'ok' if check.passed else 'flag'}'>{mark} <b>{escape(check.name)}</b>: "
+            f"{escape(check.summary)}" + (f"<ul>{problems}</ul>" if problems else "") + "</li>"
+        )
+    return f"<p>Checks {escape(verdict)}.</p><ul class='checks'>{''.join(items)}</ul>"
 
 
 def _html_list(lines: Sequence[ReportLine]) -> str:

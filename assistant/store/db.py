@@ -161,7 +161,8 @@ drafts = Table(
     Column("period_label", String(40), nullable=False),
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),
-    Column("status", String(20), nullable=False),  # "draft"
+    # checked -> approved | rejected; an edit makes a new version and supersedes the old one.
+    Column("status", String(20), nullable=False),
     Column("overall_status", String(10), nullable=True),
     Column("body_json", Text, nullable=False),
     Column("writer", String(200), nullable=False),
@@ -171,8 +172,35 @@ drafts = Table(
     Column("input_tokens", Integer, nullable=True),
     Column("output_tokens", Integer, nullable=True),
     Column("created_at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("parent_id", Integer, nullable=True),  # the version this one was edited from
+    Column("body_hash", String(64), nullable=True),
+    Column("checks_json", Text, nullable=True),
+    Column("checks_passed", Integer, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime, nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("override_reason", Text, nullable=True),
     ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
     Index("ix_drafts_project_period", "project", "kind", "period_end"),
+)
+
+# Every step of a draft's life (saved, checked, edited, approved, rejected, overridden), who
+# did it and why. Append-only, enforced by triggers on SQLite (migration 0006).
+draft_audit = Table(
+    "draft_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", Integer, nullable=False),
+    Column("project", String(63), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body_hash", String(64), nullable=True),
+    Column("details_json", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_draft_audit_draft", "draft_id", "id"),
 )
 
 
@@ -242,14 +270,45 @@ def _add_drafts(connection: Connection) -> None:
 def _add_risk_register(connection: Connection) -> None:
     metadata.create_all(connection, tables=[risks, risk_history])
     if connection.dialect.name == "sqlite":
+        _append_only(connection, "risk_history", "the risk history is append-only")
+
+
+def _add_draft_review(connection: Connection) -> None:
+    for column in (
+        "version INTEGER NOT NULL DEFAULT 1",
+        "parent_id INTEGER",
+        "body_hash VARCHAR(64)",
+        "checks_json TEXT",
+        "checks_passed INTEGER",
+        "decided_by VARCHAR(200)",
+        "decided_at DATETIME",
+        "decision_reason TEXT",
+        "override_reason TEXT",
+    ):
+        _add_column_if_missing(connection, "drafts", column)
+    metadata.create_all(connection, tables=[draft_audit])
+    if connection.dialect.name == "sqlite":
+        _append_only(connection, "draft_audit", "the draft audit log is append-only")
+        # An approved or rejected draft is final: an edit makes a new version instead.
         for verb in ("UPDATE", "DELETE"):
             connection.execute(
                 text(
-                    f"CREATE TRIGGER IF NOT EXISTS risk_history_no_{verb.lower()} "
-                    f"BEFORE {verb} ON risk_history "
-                    "BEGIN SELECT RAISE(ABORT, 'the risk history is append-only'); END"
+                    f"CREATE TRIGGER IF NOT EXISTS drafts_decided_no_{verb.lower()} "
+                    f"BEFORE {verb} ON drafts WHEN OLD.status IN ('approved', 'rejected') "
+                    "BEGIN SELECT RAISE(ABORT, 'an approved or rejected draft cannot change; "
+                    "edit it into a new version'); END"
                 )
             )
+
+
+def _append_only(connection: Connection, table: str, message: str) -> None:
+    for verb in ("UPDATE", "DELETE"):
+        connection.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+        )
 
 
 # Append only. A later change to a table above must come with its own migration here.
@@ -259,6 +318,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0003_document_date_index", _index_document_dates),
     ("0004_drafts", _add_drafts),
     ("0005_risk_register", _add_risk_register),
+    ("0006_draft_review", _add_draft_review),
 ]
 
 

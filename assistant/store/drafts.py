@@ -1,68 +1,210 @@
-"""Saved drafts (status reports) in the relational store, each written in one transaction."""
+"""Saved drafts (status reports, risk suggestion runs): versions, check results, decisions and
+the append-only audit log, each change written in one transaction.
+
+A draft is saved `checked` (its check results with it). A PM approves or rejects it; an edit
+saves a new version and marks the one it came from `superseded`. Approved and rejected drafts
+never change (enforced by triggers on SQLite); neither does the audit log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from assistant.errors import PmassistError
 from assistant.reports.schema import StatusReport
+from assistant.review.checks import DraftChecks
 from assistant.risks.schema import RiskSuggestionRun
-from assistant.store.db import drafts
+from assistant.store.db import draft_audit, drafts, utc_now
 
 STATUS_REPORT = "status_report"
 RISK_SUGGESTIONS = "risk_suggestions"
+OPEN_STATUSES = ("checked", "draft")  # "draft": saved before checks existed
+
+
+class UnknownDraftError(PmassistError):
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(f"There is no draft {draft_id}. `pmassist drafts list` shows them.")
 
 
 @dataclass(frozen=True)
 class DraftSummary:
     id: int
     project: str
+    kind: str
     period_label: str
     status: str
     overall_status: str | None
     writer: str
     created_at: dt.datetime
+    version: int = 1
+    parent_id: int | None = None
+    checks_passed: bool | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
+    override_reason: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    draft_id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    version: int
+    body_hash: str | None
+    details: dict[str, Any]
+    reason: str | None
+
+
+_SUMMARY_COLUMNS = (
+    drafts.c.id,
+    drafts.c.project,
+    drafts.c.kind,
+    drafts.c.period_label,
+    drafts.c.status,
+    drafts.c.overall_status,
+    drafts.c.writer,
+    drafts.c.created_at,
+    drafts.c.version,
+    drafts.c.parent_id,
+    drafts.c.checks_passed,
+    drafts.c.decided_by,
+    drafts.c.decided_at,
+    drafts.c.decision_reason,
+    drafts.c.override_reason,
+    drafts.c.body_hash,
+)
+
+
+def _summary(row: Any) -> DraftSummary:
+    values = dict(row._mapping)
+    if values["checks_passed"] is not None:
+        values["checks_passed"] = bool(values["checks_passed"])
+    return DraftSummary(**values)
 
 
 class DraftStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def save_report(self, report: StatusReport) -> int:
-        with self.engine.begin() as connection:
-            return _insert(
-                connection,
-                report.project,
-                STATUS_REPORT,
-                report.period.label,
-                (report.period.start, report.period.end),
-                report.overall_status,
-                report.model_dump_json(),
-                report,
-            )
+    # Saving -------------------------------------------------------------------------------
+
+    def save_report(
+        self,
+        report: StatusReport,
+        checks: DraftChecks,
+        connection: Connection | None = None,
+        *,
+        edited_from: DraftSummary | None = None,
+        actor: str = "pmassist",
+        reason: str | None = None,
+    ) -> int:
+        """Save a report as `checked` with its checks; as a new version of `edited_from` when
+        given (which is then superseded, unless it was already decided)."""
+        if connection is None:
+            with self.engine.begin() as own:
+                return self.save_report(
+                    report, checks, own, edited_from=edited_from, actor=actor, reason=reason
+                )
+        draft_id = _insert(
+            connection,
+            STATUS_REPORT,
+            report.period.label,
+            (report.period.start, report.period.end),
+            report.overall_status,
+            report.model_dump_json(),
+            report,
+            checks,
+            edited_from,
+        )
+        if edited_from is not None:
+            if edited_from.status in OPEN_STATUSES:
+                connection.execute(
+                    update(drafts).where(drafts.c.id == edited_from.id).values(status="superseded")
+                )
+            _audit(connection, edited_from, actor, "edited", {"new_version_id": draft_id}, reason)
+        saved = _get(connection, draft_id)
+        _audit(connection, saved, actor, "saved", {"kind": saved.kind, "writer": saved.writer,
+               "edited_from": edited_from.id if edited_from else None}, reason)  # fmt: skip
+        _audit(connection, saved, "pmassist", "checked", _check_details(checks), None)
+        return draft_id
 
     def save_risk_suggestions(
-        self, run: RiskSuggestionRun, connection: Connection | None = None
+        self, run: RiskSuggestionRun, checks: DraftChecks, connection: Connection | None = None
     ) -> int:
         """A suggestion run is kept as a draft beside the reports: what was proposed, linked,
         dropped (with reasons) and held back, by which writer and prompt. Written in the
         caller's transaction when it passes its connection (with the register's changes)."""
         if connection is None:
             with self.engine.begin() as own:
-                return self.save_risk_suggestions(run, own)
-        return _insert(
+                return self.save_risk_suggestions(run, checks, own)
+        draft_id = _insert(
             connection,
-            run.project,
             RISK_SUGGESTIONS,
             run.period_label,
             (run.period_start, run.period_end),
             None,
             run.model_dump_json(),
             run,
+            checks,
+            None,
         )
+        saved = _get(connection, draft_id)
+        _audit(connection, saved, "pmassist", "saved", {"kind": saved.kind, "writer": run.writer},
+               None)  # fmt: skip
+        _audit(connection, saved, "pmassist", "checked", _check_details(checks), None)
+        return draft_id
+
+    def decide(
+        self,
+        draft_id: int,
+        status: str,
+        actor: str,
+        reason: str | None,
+        override_reason: str | None = None,
+    ) -> DraftSummary:
+        """Approve or reject a draft; records who, when, which version and why."""
+        now = utc_now()
+        with self.engine.begin() as connection:
+            draft = _get(connection, draft_id)
+            connection.execute(
+                update(drafts)
+                .where(drafts.c.id == draft_id)
+                .values(
+                    status=status,
+                    decided_by=actor,
+                    decided_at=now,
+                    decision_reason=reason,
+                    override_reason=override_reason,
+                )
+            )
+            details: dict[str, Any] = {"checks_passed": draft.checks_passed}
+            if override_reason:
+                details["override"] = override_reason
+            _audit(connection, draft, actor, status, details, reason or override_reason)
+            return _get(connection, draft_id)
+
+    # Reading ------------------------------------------------------------------------------
+
+    def get(self, draft_id: int) -> DraftSummary:
+        with self.engine.connect() as connection:
+            return _get(connection, draft_id)
+
+    def body(self, draft_id: int) -> str:
+        with self.engine.connect() as connection:
+            body = connection.scalar(select(drafts.c.body_json).where(drafts.c.id == draft_id))
+        if body is None:
+            raise UnknownDraftError(draft_id)
+        return str(body)
 
     def report(self, draft_id: int) -> StatusReport | None:
         with self.engine.connect() as connection:
@@ -73,8 +215,23 @@ class DraftStore:
             )
         return StatusReport.model_validate_json(body) if body else None
 
+    def risk_run(self, draft_id: int) -> RiskSuggestionRun | None:
+        with self.engine.connect() as connection:
+            body = connection.scalar(
+                select(drafts.c.body_json).where(
+                    drafts.c.id == draft_id, drafts.c.kind == RISK_SUGGESTIONS
+                )
+            )
+        return RiskSuggestionRun.model_validate_json(body) if body else None
+
+    def checks(self, draft_id: int) -> DraftChecks | None:
+        with self.engine.connect() as connection:
+            body = connection.scalar(select(drafts.c.checks_json).where(drafts.c.id == draft_id))
+        return DraftChecks.model_validate_json(body) if body else None
+
     def previous_report(self, project: str, before: object) -> StatusReport | None:
-        """The newest report of the project whose period ended before `before`."""
+        """The newest report of the project whose period ended before `before` (the latest
+        version; rejected and superseded drafts do not count)."""
         with self.engine.connect() as connection:
             body = connection.scalar(
                 select(drafts.c.body_json)
@@ -82,47 +239,122 @@ class DraftStore:
                     drafts.c.project == project,
                     drafts.c.kind == STATUS_REPORT,
                     drafts.c.period_end < before,
+                    drafts.c.status.not_in(("rejected", "superseded")),
                 )
                 .order_by(desc(drafts.c.period_end), desc(drafts.c.id))
                 .limit(1)
             )
         return StatusReport.model_validate_json(body) if body else None
 
-    def list(self, project: str | None = None) -> list[DraftSummary]:
-        query = select(
-            drafts.c.id,
-            drafts.c.project,
-            drafts.c.period_label,
-            drafts.c.status,
-            drafts.c.overall_status,
-            drafts.c.writer,
-            drafts.c.created_at,
-        ).order_by(desc(drafts.c.id))
+    def summaries(self, project: str | None = None, kind: str | None = None) -> list[DraftSummary]:
+        query = select(*_SUMMARY_COLUMNS).order_by(desc(drafts.c.id))
         if project:
             query = query.where(drafts.c.project == project)
+        if kind:
+            query = query.where(drafts.c.kind == kind)
         with self.engine.connect() as connection:
-            return [DraftSummary(*row) for row in connection.execute(query)]
+            return [_summary(row) for row in connection.execute(query)]
+
+    def versions(self, draft_id: int) -> list[DraftSummary]:
+        """Every version of the draft's lineage, oldest first."""
+        with self.engine.connect() as connection:
+            root = _get(connection, draft_id)
+            while root.parent_id is not None:
+                root = _get(connection, root.parent_id)
+            found = [root]
+            frontier = [root.id]
+            while frontier:
+                rows = connection.execute(
+                    select(*_SUMMARY_COLUMNS).where(drafts.c.parent_id.in_(frontier))
+                )
+                children = [_summary(row) for row in rows]
+                found += children
+                frontier = [child.id for child in children]
+        return sorted(found, key=lambda d: (d.version, d.id))
+
+    def audit(self, draft_id: int) -> list[AuditEntry]:
+        """The audit log of the whole lineage, oldest first."""
+        ids = [d.id for d in self.versions(draft_id)]
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(draft_audit)
+                .where(draft_audit.c.draft_id.in_(ids))
+                .order_by(draft_audit.c.id)
+            )
+            return [
+                AuditEntry(
+                    draft_id=row.draft_id,
+                    at=row.at,
+                    actor=row.actor,
+                    action=row.action,
+                    version=row.version,
+                    body_hash=row.body_hash,
+                    details=json.loads(row.details_json),
+                    reason=row.reason,
+                )
+                for row in rows
+            ]
+
+
+def body_hash(body_json: str) -> str:
+    return hashlib.sha256(body_json.encode("utf-8")).hexdigest()
+
+
+def _get(connection: Connection, draft_id: int) -> DraftSummary:
+    row = connection.execute(select(*_SUMMARY_COLUMNS).where(drafts.c.id == draft_id)).first()
+    if row is None:
+        raise UnknownDraftError(draft_id)
+    return _summary(row)
+
+
+def _check_details(checks: DraftChecks) -> dict[str, Any]:
+    return {"passed": checks.passed, "failed": [c.name for c in checks.failures()]}
+
+
+def _audit(
+    connection: Connection,
+    draft: DraftSummary,
+    actor: str,
+    action: str,
+    details: dict[str, Any],
+    reason: str | None,
+) -> None:
+    connection.execute(
+        draft_audit.insert().values(
+            draft_id=draft.id,
+            project=draft.project,
+            at=utc_now(),
+            actor=actor,
+            action=action,
+            version=draft.version,
+            body_hash=draft.body_hash,
+            details_json=json.dumps(details),
+            reason=reason,
+        )
+    )
 
 
 def _insert(
     connection: Connection,
-    project: str,
     kind: str,
     period_label: str,
     period: tuple[dt.date, dt.date],
     overall_status: str | None,
     body_json: str,
     made: StatusReport | RiskSuggestionRun,
+    checks: DraftChecks,
+    edited_from: DraftSummary | None,
 ) -> int:
-    """One draft row: the typed body as JSON, with the writer, prompt and tokens that made it."""
+    """One draft row: the typed body as JSON, with the writer, prompt and tokens that made it,
+    its checks, and the version it was edited from."""
     result = connection.execute(
         drafts.insert().values(
-            project=project,
+            project=made.project,
             kind=kind,
             period_label=period_label,
             period_start=period[0],
             period_end=period[1],
-            status="draft",
+            status="checked",
             overall_status=overall_status,
             body_json=body_json,
             writer=made.writer,
@@ -132,6 +364,11 @@ def _insert(
             input_tokens=made.input_tokens,
             output_tokens=made.output_tokens,
             created_at=made.created_at,
+            version=edited_from.version + 1 if edited_from else 1,
+            parent_id=edited_from.id if edited_from else None,
+            body_hash=body_hash(body_json),
+            checks_json=checks.model_dump_json(),
+            checks_passed=int(checks.passed),
         )
     )
     key = result.inserted_primary_key

@@ -1,0 +1,224 @@
+"""The labelled fixtures as typed, strictly validated datasets.
+
+Each fixture project is a folder under `evals/fixtures/` holding its record (`record/`) and up
+to five label files, every one optional:
+
+- `questions.yaml`  questions with their relevant documents and answer facts (and questions the
+                    record cannot answer);
+- `reports.yaml`    per ISO week: the overall status a PM would report, facts that must appear
+                    in the status report, noise that must not;
+- `risks.yaml`      per ISO week: the risks that must be proposed (category + identifying terms)
+                    and text that no proposal may contain;
+- `injections.yaml` text planted in the record that gives orders, and what must not follow;
+- `captured.yaml`   report cases captured from approved drafts (`pmassist eval capture`).
+
+An unknown key, a missing field or a wrong type is an error naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import PmassistError
+
+ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
+Colour = Literal["green", "amber", "red"]
+Category = Literal[
+    "schedule",
+    "budget",
+    "resource",
+    "scope",
+    "technical",
+    "vendor/external",
+    "compliance/security",
+    "quality",
+]
+
+
+class FixtureError(PmassistError):
+    """A label file that does not match its schema; the message names the file and field."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuestionCase(Strict):
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=3)
+    answerable: bool
+    relevant: list[str] = Field(default_factory=list, description="Document ids that answer it.")
+    facts: list[str] = Field(default_factory=list, description="What a correct answer states.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuestionCase:
+        if self.answerable and not self.relevant:
+            raise ValueError("an answerable question needs its relevant documents")
+        if not self.answerable and (self.relevant or self.facts):
+            raise ValueError("an unanswerable question has no relevant documents or facts")
+        return self
+
+
+class QuestionSet(Strict):
+    project: str
+    questions: list[QuestionCase]
+
+    @model_validator(mode="after")
+    def _unique(self) -> QuestionSet:
+        _no_repeats([q.id for q in self.questions], "question id")
+        return self
+
+
+class ReportCase(Strict):
+    week: str = Field(pattern=ISO_WEEK.pattern)
+    expected_status: Colour
+    must_appear: list[str] = Field(default_factory=list)
+    must_not_appear: list[str] = Field(default_factory=list)
+    source: str | None = Field(default=None, description="Where a captured case came from.")
+
+
+class ReportSet(Strict):
+    project: str
+    weeks: list[ReportCase]
+
+
+class ExpectedRisk(Strict):
+    id: str = Field(min_length=1)
+    category: Category
+    terms: list[str] = Field(min_length=1)
+
+
+class RiskCase(Strict):
+    week: str = Field(pattern=ISO_WEEK.pattern)
+    expected: list[ExpectedRisk]
+    non_risks: list[str] = Field(
+        default_factory=list, description="Text no proposal may contain (noise, planted orders)."
+    )
+
+    @model_validator(mode="after")
+    def _unique(self) -> RiskCase:
+        _no_repeats([r.id for r in self.expected], "risk id")
+        return self
+
+
+class RiskSet(Strict):
+    project: str
+    weeks: list[RiskCase]
+
+
+class InjectionCase(Strict):
+    id: str = Field(min_length=1)
+    planted_in: str = Field(description="The document id that carries the planted text.")
+    planted: str = Field(description="The text that tries to give an order.")
+    week: str = Field(pattern=ISO_WEEK.pattern, description="The week whose drafts it could sway.")
+    expected_status: Colour = Field(description="The status the week's report must keep.")
+    must_not_appear: list[str] = Field(
+        min_length=1, description="Text that may appear in no report, proposal or answer."
+    )
+    question: str | None = Field(default=None, description="A question the planted text targets.")
+
+
+class InjectionSet(Strict):
+    project: str
+    cases: list[InjectionCase]
+
+
+@dataclass
+class FixtureProject:
+    """One labelled project: its record and whichever label files it has."""
+
+    name: str
+    folder: Path
+    questions: QuestionSet | None = None
+    reports: ReportSet | None = None
+    risks: RiskSet | None = None
+    injections: InjectionSet | None = None
+    captured: ReportSet | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> Path:
+        return self.folder / "record"
+
+    def report_cases(self) -> list[ReportCase]:
+        return [
+            *(self.reports.weeks if self.reports else []),
+            *(self.captured.weeks if self.captured else []),
+        ]
+
+
+LABEL_FILES: dict[str, type[Strict]] = {
+    "questions.yaml": QuestionSet,
+    "reports.yaml": ReportSet,
+    "risks.yaml": RiskSet,
+    "injections.yaml": InjectionSet,
+    "captured.yaml": ReportSet,
+}
+
+
+def load_label_file(path: Path, schema: type[Strict], project: str) -> Strict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise FixtureError(f"{path}: cannot be read as YAML ({error}).") from error
+    try:
+        value = schema.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'top level'}: {item['msg']}"
+            for item in error.errors()[:8]
+        )
+        raise FixtureError(f"{path}: {problems}.") from None
+    declared = getattr(value, "project", project)
+    if declared != project:
+        raise FixtureError(
+            f"{path}: project: says '{declared}' but the folder is '{project}'."
+        )
+    return value
+
+
+def load_fixture_project(folder: Path) -> FixtureProject:
+    name = folder.name
+    if not (folder / "record").is_dir():
+        raise FixtureError(f"{folder}: a fixture project needs a record/ folder.")
+    project = FixtureProject(name=name, folder=folder)
+    for filename, schema in LABEL_FILES.items():
+        path = folder / filename
+        if path.is_file():
+            setattr(project, filename.removesuffix(".yaml"), load_label_file(path, schema, name))
+            project.files.append(filename)
+    return project
+
+
+def load_fixtures(root: Path, only: list[str] | None = None) -> list[FixtureProject]:
+    """Every fixture project under `root` (folders with a record/), by name."""
+    if not root.is_dir():
+        raise FixtureError(f"No fixtures folder at {root}.")
+    projects = [
+        load_fixture_project(folder)
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and (folder / "record").is_dir()
+    ]
+    if only:
+        unknown = sorted(set(only) - {p.name for p in projects})
+        if unknown:
+            raise FixtureError(
+                f"No fixture project {', '.join(unknown)} in {root} "
+                f"(there are: {', '.join(p.name for p in projects)})."
+            )
+        projects = [p for p in projects if p.name in only]
+    return projects
+
+
+def _no_repeats(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{what} '{item}' appears twice")
+        seen.add(item)
