@@ -227,7 +227,7 @@ def test_each_draft_is_saved_and_compared_with_the_previous_one(harbor: Any) -> 
     assert any(line.text.startswith("M6 Go-live") for line in delta.slipped_dates)
     with assistant.documents.engine.connect() as connection:
         row = connection.execute(select(drafts).where(drafts.c.id == second_id)).one()
-    assert (row.status, row.writer, row.period_label) == ("draft", "offline", "2026-W46")
+    assert (row.status, row.writer, row.period_label) == ("checked", "offline", "2026-W46")
 
 
 def test_rendering_is_self_contained_and_escaped(harbor: Any) -> None:

@@ -71,7 +71,8 @@ def show(
     if output_format is ShowFormat.json:
         body = service.drafts.body(draft_id)
         report = service.drafts.report(draft_id)
-        console.print(render_json(report) if report else body, markup=False, highlight=False)
+        # Plain output: a console would wrap long lines inside JSON strings.
+        typer.echo(render_json(report) if report else body)
         return
     report = service.drafts.report(draft_id)
     if report is not None:
