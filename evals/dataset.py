@@ -177,9 +177,7 @@ def load_label_file(path: Path, schema: type[Strict], project: str) -> Strict:
         raise FixtureError(f"{path}: {problems}.") from None
     declared = getattr(value, "project", project)
     if declared != project:
-        raise FixtureError(
-            f"{path}: project: says '{declared}' but the folder is '{project}'."
-        )
+        raise FixtureError(f"{path}: project: says '{declared}' but the folder is '{project}'.")
     return value
 
 

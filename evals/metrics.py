@@ -83,24 +83,34 @@ def risk_scores(
     noise: Sequence[str] = (),
 ) -> RiskScore:
     """`proposals` are (category, text) pairs, text being the proposal's title, cause, event and
-    effect. Matching is greedy in proposal order, one proposal per labelled risk."""
-    matched: dict[str, str] = {}
-    unmatched: list[str] = []
-    for category, text in proposals:
-        lowered = text.lower()
-        hit = next(
-            (
-                risk
-                for risk in expected
-                if risk.id not in matched
-                and risk.category == category
-                and any(term.lower() in lowered for term in risk.terms)
-            ),
-            None,
-        )
-        if hit is None:
-            unmatched.append(text.split(". ")[0])
-        else:
-            matched[hit.id] = text.split(". ")[0]
+    effect. A proposal can match a labelled risk of its category whose terms it names; each
+    labelled risk counts once, and the pairing is the one that matches the most (a maximum
+    bipartite matching, so proposal order does not matter)."""
+    fits = [
+        [
+            index
+            for index, risk in enumerate(expected)
+            if risk.category == category and any(t.lower() in text.lower() for t in risk.terms)
+        ]
+        for category, text in proposals
+    ]
+    owner: dict[int, int] = {}  # expected risk index -> proposal index
+
+    def assign(proposal: int, seen: set[int]) -> bool:
+        for risk in fits[proposal]:
+            if risk in seen:
+                continue
+            seen.add(risk)
+            if risk not in owner or assign(owner[risk], seen):
+                owner[risk] = proposal
+                return True
+        return False
+
+    for proposal in range(len(proposals)):
+        assign(proposal, set())
+    titles = [text.split(". ")[0] for _, text in proposals]
+    matched = {expected[risk].id: titles[proposal] for risk, proposal in owner.items()}
+    used = set(owner.values())
+    unmatched = [titles[i] for i in range(len(proposals)) if i not in used]
     found = [n for n in noise if any(n.lower() in text.lower() for _, text in proposals)]
     return RiskScore(len(proposals), len(expected), matched, unmatched, found)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
+from assistant.store.db import copy_sqlite
 from ingest.loaders import load_file
 from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
 
@@ -161,10 +161,7 @@ def harbor(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedd
 
 
 def copy_database(source: Assistant, target: Path) -> str:
-    """A consistent copy of a project's SQLite database (the backup API, so WAL content is
-    included), as a URL for `PMASSIST_DATABASE_URL`. Tests that change the register work on a
-    copy of the sample project's database; its vectors are shared and only read."""
-    url = source.settings.sqlalchemy_url
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    return f"sqlite:///{target.as_posix()}"
+    """A copy of a project's SQLite database as a URL for `PMASSIST_DATABASE_URL`. Tests that
+    change the register work on a copy of the sample project's database; its vectors are shared
+    and only read."""
+    return copy_sqlite(source.settings.sqlalchemy_url, target)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from assistant.answers.citations import split_sentences
 from assistant.embeddings import Embedder
+from assistant.injection import gives_orders
 from assistant.models import AnswerSentence, Evidence, Kind
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
@@ -123,10 +124,13 @@ class ExtractiveWriter:
                 candidates.append((item.title, item.citation))
             body = item.text.split("\n", 1)[1] if "\n" in item.text else item.text
             for line in body.split("\n"):
+                if gives_orders(line):
+                    continue  # an order planted in the record is never quoted as an answer
                 for sentence in split_sentences(_MARKUP.sub("", line)):
                     cleaned = sentence.strip(" |")
-                    if len(cleaned) >= MIN_CHARACTERS and not cleaned.endswith("?"):
-                        candidates.append((cleaned, item.citation))
+                    if len(cleaned) < MIN_CHARACTERS or cleaned.endswith("?"):
+                        continue
+                    candidates.append((cleaned, item.citation))
         if not candidates:
             return []
         vectors = self.embedder.embed_texts([question] + [text for text, _ in candidates])

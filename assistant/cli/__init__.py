@@ -60,10 +60,12 @@ __all__ = ["_state", "app"]
 
 def _add_subcommands() -> None:
     from assistant.cli.drafts import drafts_app
+    from assistant.cli.evals import eval_app
     from assistant.cli.risks import risks_app
 
     app.add_typer(risks_app, name="risks")
     app.add_typer(drafts_app, name="drafts")
+    app.add_typer(eval_app, name="eval")
 
 
 _add_subcommands()

@@ -25,6 +25,7 @@ from assistant.facts.model import ActionItemFact, MilestoneFact, PeriodFacts, Ti
 from assistant.facts.record import RecordSnapshot
 from assistant.facts.tickets import TicketFacts, done_by, existed_by, is_defect, severity_level
 from assistant.grounding import TICKET_KEY
+from assistant.injection import gives_orders
 from assistant.models import Chunk, Document, Meeting, Ticket
 from assistant.risks.schema import RiskCategory
 from ingest.loaders.dates import find_all_dates
@@ -700,12 +701,16 @@ class SignalDetector:
         for note in [*self.facts.concerns, *self.facts.decisions_needed]:
             if _words_key(note.text) in seen or _only_no_change(note.text):
                 continue
+            if gives_orders(note.text):
+                continue  # text that orders an assistant about is not a concern of the team
             seen.add(_words_key(note.text))
             signals.append(self._concern_signal(note.text, note.sources, note.date))
         for line in self._minutes_lines(self.period.start):
             text = line.text
             expires = EXPIRY.search(text) and self._upcoming_dates(text, line.document.date)
             if not (CONCERN_PHRASES.search(text) or expires) or _words_key(text) in seen:
+                continue
+            if gives_orders(text):
                 continue
             if STATUS_LINE.match(text):
                 continue  # the stated status is read by the status rules, not here

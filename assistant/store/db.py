@@ -6,6 +6,7 @@ Schema changes are applied by numbered migrations, each recorded once in `schema
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -344,6 +345,19 @@ def open_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
     return engine
+
+
+def copy_sqlite(url: str, target: Path) -> str:
+    """A consistent copy of a SQLite database (the backup API, so WAL content is included);
+    returns the copy's URL. The evals give each risk case a register of its own this way."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"only SQLite databases can be copied, not {url.split(':')[0]}")
+    with (
+        sqlite3.connect(url.removeprefix("sqlite:///")) as source,
+        sqlite3.connect(target) as copy,
+    ):
+        source.backup(copy)
+    return f"sqlite:///{target.as_posix()}"
 
 
 def migrate(engine: Engine) -> list[str]:

@@ -1,0 +1,82 @@
+"""The eval run as JSON and as one self-contained HTML page (no external resources)."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+from evals.runner import EvalResult
+from evals.thresholds import Thresholds
+
+
+def write_results(
+    result: EvalResult, out: Path, thresholds: Thresholds | None
+) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "eval-results.json"
+    html_path = out / "eval-report.html"
+    json_path.write_text(json.dumps(result.as_dict(), indent=2, default=str), encoding="utf-8")
+    html_path.write_text(render_html(result, thresholds), encoding="utf-8")
+    return json_path, html_path
+
+
+def metric_rows(
+    result: EvalResult, thresholds: Thresholds | None
+) -> list[tuple[str, str, float, str, str]]:
+    """(suite, metric, value, bound, verdict) for every metric of every suite."""
+    gates = thresholds.for_engine(result.engine) if thresholds else {}
+    rows: list[tuple[str, str, float, str, str]] = []
+    for result_suite in result.suites:
+        label = str(result_suite.suite)
+        for name, value in result_suite.metrics.items():
+            bound = gates.get(label, {}).get(name)
+            if bound is None:
+                rows.append((label, name, value, "", ""))
+                continue
+            ok = value <= bound if name.endswith("_max") else value >= bound
+            sign = "≤" if name.endswith("_max") else "≥"
+            rows.append((label, name, value, f"{sign} {bound:g}", "pass" if ok else "FAIL"))
+    return rows
+
+
+def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
+    verdict = "passed" if result.passed else "FAILED"
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>pmassist eval — {escape(result.engine)} — {verdict}</title>",
+        "<style>body{font:14px/1.45 system-ui,sans-serif;max-width:70rem;margin:2rem auto;"
+        "padding:0 1rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
+        "td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left;vertical-align:top}"
+        ".FAIL,.fail{color:#c62828;font-weight:600}.pass{color:#2e7d32}h2{margin-top:2rem}"
+        "</style></head><body>",
+        f"<h1>pmassist eval: <span class='{verdict.lower()}'>{verdict}</span></h1>",
+        f"<p>Engine {escape(result.engine)} · writer {escape(result.writer)} · projects "
+        f"{escape(', '.join(result.projects))} · started {result.started_at:%Y-%m-%d %H:%M} UTC "
+        f"· {result.seconds:.0f} s</p>",
+    ]
+    if result.failures:
+        parts.append("<ul>" + "".join(f"<li class='fail'>{escape(f)}</li>"
+                                      for f in result.failures) + "</ul>")  # fmt: skip
+    parts.append("<h2>Metrics</h2><table><tr><th>Suite</th><th>Metric</th><th>Value</th>"
+                 "<th>Threshold</th><th></th></tr>")  # fmt: skip
+    for label, name, value, bound, ok in metric_rows(result, thresholds):
+        parts.append(
+            f"<tr><td>{escape(label)}</td><td>{escape(name)}</td><td>{value:g}</td>"
+            f"<td>{escape(bound)}</td><td class='{ok}'>{escape(ok)}</td></tr>"
+        )
+    parts.append("</table>")
+    for suite in result.suites:
+        parts.append(f"<h2>{escape(suite.suite)}: cases</h2><table><tr><th>Project</th>"
+                     "<th>Case</th><th>Result</th><th>Notes</th><th>Seconds</th></tr>")  # fmt: skip
+        for case in suite.cases:
+            notes = ([case.error] if case.error else []) + case.notes
+            ok = "pass" if case.passed else "fail"
+            parts.append(
+                f"<tr><td>{escape(case.project)}</td><td>{escape(case.case)}</td>"
+                f"<td class='{ok}'>{ok}</td><td>{'<br>'.join(escape(n) for n in notes)}</td>"
+                f"<td>{case.seconds:.2f}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
