@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.injection import gives_orders
 from assistant.models import Evidence
 from assistant.tokens import TokenCounter
 
@@ -35,9 +36,15 @@ def render_source(item: Evidence) -> str:
     return f"<source {rendered}>\n{defuse(item.text)}\n</source>"
 
 
+WITHHELD = "(a line addressed to an AI assistant is withheld here)"
+
+
 def defuse(text: str) -> str:
-    """Keep source text from opening or closing a source block."""
-    return text.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+    """Keep source text from opening or closing a source block, and keep a line that gives an
+    assistant orders ("ignore previous instructions …") out of the prompt altogether."""
+    lines = [WITHHELD if gives_orders(line) else line for line in text.split("\n")]
+    joined = "\n".join(lines)
+    return joined.replace("</source", "&lt;/source").replace("<source", "&lt;source")
 
 
 def pack_evidence(

@@ -67,6 +67,7 @@ class ModelProposals:
     input_tokens: int
     output_tokens: int
     given_sources: list[str] = field(default_factory=list)  # what the model could cite
+    omitted_signals: list[str] = field(default_factory=list)
     dropped_sources: list[str] = field(default_factory=list)
 
 
@@ -110,6 +111,11 @@ def propose_with_model(
     skeleton = prompt.render(**values, sources="")
     fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
     pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
+    # A signal lists only the sources that made it into the prompt; one left with none is not
+    # shown at all (the caller warns), so the model is never asked to cite what it cannot see.
+    given = {item.citation for item in pack.included}
+    shown = {key: [c for c in cited if c in given] for key, cited in citations.items()}
+    values["signals"] = signals_text([s for s in signals if shown.get(s.key)], shown)
     messages = prompt.render(**values, sources=pack.sources or "(none)")
     reply = ask_structured(model, messages, RiskProposalsReply, retries=retries)
     drafts = []
@@ -123,5 +129,6 @@ def propose_with_model(
         input_tokens=reply.usage.input_tokens,
         output_tokens=reply.usage.output_tokens,
         given_sources=[item.citation for item in pack.included],
+        omitted_signals=[s.key for s in signals if not shown.get(s.key)],
         dropped_sources=[item.citation for item in pack.dropped],
     )

@@ -137,12 +137,28 @@ class RiskSuggester:
         period: ReportPeriod,
     ) -> tuple[list[ProposalDraft], dict[str, Evidence]]:
         assert self.model is not None
+        # Packed in turns: each signal's best source first, then each one's second, …, then
+        # what retrieval adds; so a tight budget shortens every signal, not the last ones.
+        ordered: list[Evidence] = []
+        seen: set[str] = set()
+
+        def take(citation: str) -> None:
+            item = book.by_citation()[citation]
+            if item.chunk_id not in seen:
+                seen.add(item.chunk_id)
+                ordered.append(item)
+
+        for rank in range(MAX_EVIDENCE):
+            for signal in signals:
+                if rank < len(citations[signal.key]):
+                    take(citations[signal.key][rank])
         if self.retrieve is not None:
             since = period.end - dt.timedelta(days=LOOKBACK_DAYS)
             for signal in signals:
                 query = signal.facts[0] if signal.facts else signal.key
                 found = self.retrieve(query, since, period.end, EVIDENCE_PER_SIGNAL)
-                book.add_evidence(found)
+                for item in book.add_evidence(found):
+                    take(item.citation)
         written = propose_with_model(
             self.model,
             self.counter,
@@ -150,7 +166,7 @@ class RiskSuggester:
             period=period.label,
             signals=signals,
             citations=citations,
-            evidence=book.evidence,
+            evidence=ordered,
             budget_tokens=self.settings.context_tokens,
             retries=self.settings.structured_output_retries,
         )
@@ -162,6 +178,9 @@ class RiskSuggester:
                 f"{len(written.dropped_sources)} sources left out of the prompt to fit "
                 f"{self.settings.context_tokens} tokens."
             )
+        for key in written.omitted_signals:
+            run.warnings.append(f"The signal {key} was left out of the prompt: none of its "
+                                "sources fit the token budget.")  # fmt: skip
         given = set(written.given_sources)
         sources = {c: e for c, e in book.by_citation().items() if c in given}
         return written.drafts, sources
