@@ -69,7 +69,7 @@ def small_fixture(tmp_path: Path, **labels: object) -> Path:
                         {"week": "2026-W46", "expected_status": "amber", "must_apear": ["x"]}
                     ],
                 }
-            },  # fmt: skip
+            },
             "reports.yaml: weeks.0.must_apear: Extra inputs are not permitted",
         ),
         (
@@ -82,7 +82,7 @@ def small_fixture(tmp_path: Path, **labels: object) -> Path:
                     "project": "mini",
                     "questions": [{"id": "a", "question": "Why?", "answerable": True}],
                 }
-            },  # fmt: skip
+            },
             "needs its relevant documents",
         ),
         (
@@ -96,7 +96,7 @@ def small_fixture(tmp_path: Path, **labels: object) -> Path:
                         }
                     ],
                 }
-            },  # fmt: skip
+            },
             "expected.0.category: Input should be",
         ),
         (
@@ -169,7 +169,7 @@ def test_the_offline_runner_measures_and_gates(
             projects=["harbor"],
             weeks=["2026-W46"],
             questions=["q01", "q07", "u01"],
-        ),  # fmt: skip
+        ),
         embedder=embedder,
         thresholds=THRESHOLDS,
     )
@@ -212,7 +212,7 @@ def write_model_engine_cassette() -> None:
             settings,
             EvalOptions(
                 fixtures=FIXTURES, work_dir=Path(scratch) / "work", engine="model", **MODEL_OPTIONS
-            ),  # fmt: skip
+            ),
         )
         CASSETTE.parent.mkdir(parents=True, exist_ok=True)
         CASSETTE.unlink(missing_ok=True)  # "all" would add to what is there
@@ -244,9 +244,7 @@ def test_model_engine_through_cassettes(tmp_path: Path, embedder: LocalMiniLMEmb
     )
     runner = EvalRunner(
         settings,
-        EvalOptions(
-            fixtures=FIXTURES, work_dir=tmp_path / "work", engine="model", **MODEL_OPTIONS
-        ),  # fmt: skip
+        EvalOptions(fixtures=FIXTURES, work_dir=tmp_path / "work", engine="model", **MODEL_OPTIONS),
         embedder=embedder,
         thresholds=THRESHOLDS,
     )
@@ -278,7 +276,7 @@ def test_eval_from_the_command_line_writes_results_and_exits_by_the_gate(
                     "must_not_appear": ["office move"],
                 }
             ],
-        },  # fmt: skip
+        },
     )
     monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLUMNS", "160")
@@ -336,11 +334,11 @@ def test_an_approved_edited_report_becomes_a_case(harbor: Any, tmp_path: Path) -
     # The PM drops the budget line and approves the edited version.
     edited = report.model_copy(deep=True)
     edited.budget = None
-    edited.executive_summary = [l for l in edited.executive_summary if "USD" not in l.text]
+    edited.executive_summary = [line for line in edited.executive_summary if "USD" not in line.text]
     new_id, checks = assistant.edit_report_draft(draft_id, edited.model_dump_json(), "Priya Raman")
     assistant.approve_draft(new_id, "Priya Raman", None if checks.passed else "edited")
 
-    path, case = capture_case(assistant, new_id, fixtures)
+    _, case = capture_case(assistant, new_id, fixtures)
     assert (case.week, case.expected_status) == ("2026-W46", "amber")
     assert "HBR-48" in case.must_appear and "M4" in case.must_appear
     assert "USD 468k" in case.must_not_appear and "USD 468k" not in case.must_appear
