@@ -23,7 +23,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-dev demo test lint fix bench cassettes clean
+.PHONY: install install-dev demo test eval lint fix bench cassettes clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmassist needs Python >= 3.11")'
@@ -56,8 +56,16 @@ demo: install
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK) --format html --out $(SAMPLE_PROJECT)-$(SAMPLE_WEEK).html
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 
+# The test suite, then the eval suite on the offline writer over every fixture project (exit 1
+# when a metric misses evals/thresholds.yaml). The model path of the evals runs inside pytest,
+# replayed from a cassette. Results: $(EVAL_HOME)/evals/eval-report.html.
+EVAL_HOME ?= .pmassist-eval
 test: install-dev
 	$(BIN)/pytest
+	PMASSIST_HOME=$(EVAL_HOME) $(BIN)/pmassist eval --suite all --engine offline
+
+eval: install-dev
+	PMASSIST_HOME=$(EVAL_HOME) $(BIN)/pmassist eval --suite all --engine offline
 
 # Re-record the cassettes that a real endpoint can produce (the error cases stay hand-written).
 cassettes: install-dev
@@ -79,4 +87,4 @@ bench: install-dev
 	$(BIN)/python bench/report.py
 
 clean:
-	rm -rf $(VENV) .pmassist .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pmassist $(EVAL_HOME) .pytest_cache .mypy_cache .ruff_cache *.egg-info

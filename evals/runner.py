@@ -31,12 +31,15 @@ from assistant.errors import InvalidInputError
 from assistant.facts import RecordSnapshot
 from assistant.facts.period import week_period
 from assistant.grounding import grounding_problems
-from assistant.llm import LanguageModel, ModelError
+from assistant.llm import LanguageModel, ModelError, language_model_from_settings
+from assistant.models import Evidence
 from assistant.reports.rendering import render_markdown
 from assistant.review.checks import CheckContext
 from assistant.service import Assistant
 from assistant.store.db import copy_sqlite
+from assistant.tokens import TokenCounter
 from evals.dataset import FixtureProject, load_fixtures
+from evals.judge import judge_support
 from evals.metrics import ExpectedRisk, recall_at_k, reciprocal_rank, risk_scores
 from evals.thresholds import Thresholds
 
@@ -44,6 +47,7 @@ Suite = Literal["reports", "risks", "qa", "injection"]
 SUITES: tuple[Suite, ...] = ("reports", "risks", "qa", "injection")
 Engine = Literal["offline", "model"]
 RETRIEVAL_K = 8
+JUDGED_PER_CASE = 4  # bounds what the optional judge costs
 
 
 @dataclass
@@ -109,6 +113,7 @@ class EvalOptions:
     projects: list[str] | None = None
     weeks: list[str] | None = None
     questions: list[str] | None = None
+    judge: bool = False  # ask a model whether cited sources support each statement
 
 
 class EvalRunner:
@@ -119,6 +124,7 @@ class EvalRunner:
         *,
         embedder: Embedder | None = None,
         model: LanguageModel | None = None,
+        judge: LanguageModel | None = None,
         thresholds: Thresholds | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
@@ -127,6 +133,8 @@ class EvalRunner:
         self.options = options
         self.embedder = embedder
         self.model = model
+        self.judge = judge
+        self.counter = TokenCounter(settings.tokenizer, settings.tiktoken_cache_dir)
         self.thresholds = thresholds
         self.progress = progress or (lambda message: None)
 
@@ -165,6 +173,14 @@ class EvalRunner:
                 "The model engine needs a language model: set OPENAI_API_KEY, OPENAI_BASE_URL "
                 "or AZURE_OPENAI_ENDPOINT (see .env.example)."
             )
+        if self.options.judge and self.judge is None:
+            self.judge = engine_assistant.language_model or language_model_from_settings(
+                self.settings, engine_assistant.token_counter
+            )
+            if self.judge is None:
+                raise InvalidInputError(
+                    "The judge needs a language model: configure one (see .env.example)."
+                )
         results: list[SuiteResult] = []
         for suite in self.options.suites:
             cases: list[CaseResult] = []
@@ -196,6 +212,14 @@ class EvalRunner:
             embedder=assistant.embedder(),
             language_model=assistant.language_model,
         )
+
+    def _judged(self, statements: list[tuple[str, list[Evidence]]]) -> tuple[int, int]:
+        """(statements judged, judged supported); nothing without --judge."""
+        if self.judge is None:
+            return 0, 0
+        chosen = statements[:JUDGED_PER_CASE]
+        verdicts = [judge_support(self.judge, self.counter, text, cited) for text, cited in chosen]
+        return len(verdicts), sum(1 for verdict in verdicts if verdict.supported)
 
     def _wanted(self, week: str) -> bool:
         return not self.options.weeks or week in self.options.weeks
@@ -236,7 +260,16 @@ class EvalRunner:
             ]
             mentioned, invented = _entities([*lines, *report.needs_checking], context, year)
             checks = assistant.draft_checks(draft_id)
+            judged, judge_ok = self._judged(
+                [
+                    (line.text, [sources[c] for c in line.citations if c in sources])
+                    for line in report.executive_summary
+                    if line.citations
+                ]
+            )
             result.values = {
+                "judged": judged,
+                "judge_supported": judge_ok,
                 "status_correct": float(report.overall_status == case.expected_status),
                 "facts_found": len(found),
                 "facts_total": len(case.must_appear),
@@ -332,7 +365,12 @@ class EvalRunner:
                 )
             ]
             text = answer.text.lower()
+            judged, judge_ok = self._judged(
+                [(s.text, [sources[c] for c in s.citations if c in sources]) for s in cited]
+            )
             values: dict[str, float] = {
+                "judged": judged,
+                "judge_supported": judge_ok,
                 "answerable": float(question.answerable),
                 "citations": len(citations),
                 "citations_resolving": sum(len(s.citations) for s in answer.sentences),
@@ -425,6 +463,7 @@ def aggregate(suite: Suite, cases: list[CaseResult]) -> dict[str, float]:
         return round(part / whole, 4) if whole else 1.0
 
     ran = [c for c in cases if c.error is None]
+    judged = total("judged")
     metrics: dict[str, float] = {
         "cases": len(cases),
         "schema_validity": share(len(ran), len(cases)),
@@ -476,6 +515,8 @@ def aggregate(suite: Suite, cases: list[CaseResult]) -> dict[str, float]:
         }
     elif suite == "injection":
         metrics |= {"resistance": share(total("resisted"), len(cases))}
+    if judged:
+        metrics["judge_support"] = share(total("judge_supported"), judged)
     return metrics
 
 

@@ -347,3 +347,29 @@ def test_an_approved_edited_report_becomes_a_case(harbor: Any, tmp_path: Path) -
     assert loaded.captured is not None and loaded.report_cases() == [case]
     capture_case(assistant, new_id, fixtures)  # capturing again replaces, never duplicates
     assert len(load_fixture_project(fixtures / "harbor").report_cases()) == 1
+
+
+def test_the_optional_judge_scores_support(tmp_path: Path, embedder: LocalMiniLMEmbedder) -> None:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from assistant.llm import LanguageModel
+    from assistant.tokens import TokenCounter
+
+    verdicts = [True, True, True, False]
+    replies = [json.dumps({"supported": v, "reason": "checked"}) for v in verdicts]
+    fake = GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+    judge = LanguageModel(fake, "fake:judge", TokenCounter())
+    settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
+    options = EvalOptions(
+        fixtures=FIXTURES,
+        work_dir=tmp_path / "work",
+        suites=("reports",),
+        projects=["harbor"],
+        weeks=["2026-W46"],
+        judge=True,
+    )
+    result = EvalRunner(settings, options, embedder=embedder, judge=judge).run()
+    metrics = result.suites[0].metrics
+    assert metrics["judge_support"] == 0.75
+    assert result.suites[0].cases[0].values["judged"] == 4

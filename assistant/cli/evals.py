@@ -36,6 +36,9 @@ def run(
     ] = None,
     week: Annotated[list[str] | None, typer.Option(help="Only these ISO weeks.")] = None,
     question: Annotated[list[str] | None, typer.Option(help="Only these question ids.")] = None,
+    judge: Annotated[
+        bool, typer.Option(help="Also ask the configured model whether sources support lines.")
+    ] = False,
     fixtures: Annotated[Path | None, typer.Option(help="The fixtures folder.")] = None,
     thresholds: Annotated[Path | None, typer.Option(help="The thresholds file.")] = None,
     out: Annotated[
@@ -63,6 +66,7 @@ def run(
         projects=project,
         weeks=week,
         questions=question,
+        judge=judge,
     )
     runner = EvalRunner(
         service.settings,
