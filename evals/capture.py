@@ -73,8 +73,11 @@ def capture_case(assistant: Assistant, draft_id: int, fixtures: Path) -> tuple[P
     )
     path = folder / "captured.yaml"
     existing = load_label_file(path, ReportSet, draft.project) if path.is_file() else None
-    weeks = [w for w in (existing.weeks if isinstance(existing, ReportSet) else [])
-             if w.source != case.source]  # fmt: skip
+    weeks = [
+        w
+        for w in (existing.weeks if isinstance(existing, ReportSet) else [])
+        if w.source != case.source
+    ]
     captured = ReportSet(project=draft.project, weeks=[*weeks, case])
     body = yaml.safe_dump(
         captured.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True, width=100

@@ -56,10 +56,15 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         f"· {result.seconds:.0f} s</p>",
     ]
     if result.failures:
-        parts.append("<ul>" + "".join(f"<li class='fail'>{escape(f)}</li>"
-                                      for f in result.failures) + "</ul>")  # fmt: skip
-    parts.append("<h2>Metrics</h2><table><tr><th>Suite</th><th>Metric</th><th>Value</th>"
-                 "<th>Threshold</th><th></th></tr>")  # fmt: skip
+        parts.append(
+            "<ul>"
+            + "".join(f"<li class='fail'>{escape(f)}</li>" for f in result.failures)
+            + "</ul>"
+        )
+    parts.append(
+        "<h2>Metrics</h2><table><tr><th>Suite</th><th>Metric</th><th>Value</th>"
+        "<th>Threshold</th><th></th></tr>"
+    )
     for label, name, value, bound, ok in metric_rows(result, thresholds):
         parts.append(
             f"<tr><td>{escape(label)}</td><td>{escape(name)}</td><td>{value:g}</td>"
@@ -67,8 +72,10 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         )
     parts.append("</table>")
     for suite in result.suites:
-        parts.append(f"<h2>{escape(suite.suite)}: cases</h2><table><tr><th>Project</th>"
-                     "<th>Case</th><th>Result</th><th>Notes</th><th>Seconds</th></tr>")  # fmt: skip
+        parts.append(
+            f"<h2>{escape(suite.suite)}: cases</h2><table><tr><th>Project</th>"
+            "<th>Case</th><th>Result</th><th>Notes</th><th>Seconds</th></tr>"
+        )
         for case in suite.cases:
             notes = ([case.error] if case.error else []) + case.notes
             ok = "pass" if case.passed else "fail"

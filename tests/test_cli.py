@@ -162,9 +162,16 @@ def test_report_command_writes_and_refuses_bad_periods(
 
     out = tmp_path / "w42.html"
     code, output = invoke(
-        "report", "--project", "payments", "--week", "2026-W42", "--format", "html", "--out",
+        "report",
+        "--project",
+        "payments",
+        "--week",
+        "2026-W42",
+        "--format",
+        "html",
+        "--out",
         str(out),
-    )  # fmt: skip
+    )
     assert code == 0, output
     assert "Draft 1 (2026-W42," in output
     page = out.read_text(encoding="utf-8")

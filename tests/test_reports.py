@@ -145,8 +145,18 @@ def test_every_line_of_every_week_is_grounded(harbor: Any) -> None:
 
 def test_status_of_each_week_follows_the_minutes(harbor: Any) -> None:
     assistant, _ = harbor
-    stated = {37: "green", 38: "green", 39: "green", 40: "amber", 41: "amber", 42: "amber",
-              43: "amber", 44: "red", 45: "red", 46: "amber"}  # fmt: skip
+    stated = {
+        37: "green",
+        38: "green",
+        39: "green",
+        40: "amber",
+        41: "amber",
+        42: "amber",
+        43: "amber",
+        44: "red",
+        45: "red",
+        46: "amber",
+    }
     got = {
         week: assistant.draft_report("harbor", week_period(f"2026-W{week}"))[1].overall_status
         for week in stated

@@ -37,8 +37,11 @@ def _small_project(
     record = tmp_path / "record"
     (record / "minutes").mkdir(parents=True)
     (record / "tickets").mkdir()
-    for name in ("2026-11-05-weekly-status.md", "2026-11-12-weekly-status.md",
-                 "2026-11-12-steering-committee.md"):  # fmt: skip
+    for name in (
+        "2026-11-05-weekly-status.md",
+        "2026-11-12-weekly-status.md",
+        "2026-11-12-steering-committee.md",
+    ):
         shutil.copy(SAMPLE_RECORD / "minutes" / name, record / "minutes")
     shutil.copy(SAMPLE_RECORD / "tickets" / "harbor-jira-export.csv", record / "tickets")
     code, output = invoke("ingest", str(record), "--project", "harbor")
@@ -65,8 +68,10 @@ def test_suggest_review_and_the_register(tmp_path: Path) -> None:
     # Review: accept the first, reject the second with a reason (an empty one is asked again),
     # edit the third (likelihood only) and then accept it, skip the rest by quitting.
     edits = "\n".join(["", "", "", "", "", "2", "", "", "", "", "", "", "fewer slips now"])
-    answers = "\n".join(["a", "seen at the committee", "r", "", "not ours", "e", edits, "a", "",
-                         "q"]) + "\n"  # fmt: skip
+    answers = (
+        "\n".join(["a", "seen at the committee", "r", "", "not ours", "e", edits, "a", "", "q"])
+        + "\n"
+    )
     code, output = invoke("risks", "review", "--project", "harbor", input=answers)
     assert code == 0, output
     assert "1 of " in output and "Evidence:" in output and "(inferred)" in output
@@ -84,9 +89,20 @@ def test_suggest_review_and_the_register(tmp_path: Path) -> None:
     assert "rejected" in output and "not ours" in output
 
     code, output = invoke(
-        "risks", "edit", "R-001", "--project", "harbor", "--set", "status=mitigating",
-        "--set", "owner=Marta Novak", "--reason", "cover agreed", "--by", "Greg Holm",
-    )  # fmt: skip
+        "risks",
+        "edit",
+        "R-001",
+        "--project",
+        "harbor",
+        "--set",
+        "status=mitigating",
+        "--set",
+        "owner=Marta Novak",
+        "--reason",
+        "cover agreed",
+        "--by",
+        "Greg Holm",
+    )
     assert code == 0, output
     assert "status open → mitigating" in output and "owner" in output
 
@@ -95,8 +111,9 @@ def test_suggest_review_and_the_register(tmp_path: Path) -> None:
     assert code == 0 and rows[0][0] == "ID" and len(rows) == 1 + len(rows_expected)
 
     out = tmp_path / "register.csv"
-    code, output = invoke("risks", "export", "--project", "harbor", "--format", "csv", "--out",
-                          str(out))  # fmt: skip
+    code, output = invoke(
+        "risks", "export", "--project", "harbor", "--format", "csv", "--out", str(out)
+    )
     assert code == 0 and out.read_text(encoding="utf-8-sig").startswith("ID,Status,Title")
     xlsx = tmp_path / "register.xlsx"
     code, output = invoke("risks", "export", "-p", "harbor", "--format", "xlsx", "--out", str(xlsx))

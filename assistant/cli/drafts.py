@@ -40,8 +40,9 @@ def list_drafts(
     if not found:
         console.print("No drafts yet. `pmassist report` and `pmassist risks suggest` make them.")
         return
-    table = Table("Id", "Project", "Kind", "Period", "Version", "Status", "Checks", "Writer",
-                  "Saved (UTC)")  # fmt: skip
+    table = Table(
+        "Id", "Project", "Kind", "Period", "Version", "Status", "Checks", "Writer", "Saved (UTC)"
+    )
     for draft in found:
         table.add_row(
             str(draft.id),
@@ -76,8 +77,9 @@ def show(
         return
     report = service.drafts.report(draft_id)
     if report is not None:
-        console.print(render_markdown(report, checks), markup=False, highlight=False,
-                      soft_wrap=True)  # fmt: skip
+        console.print(
+            render_markdown(report, checks), markup=False, highlight=False, soft_wrap=True
+        )
     else:
         run = service.drafts.risk_run(draft_id)
         assert run is not None
@@ -166,8 +168,9 @@ def edit(
 
 def _status(draft: DraftSummary) -> str:
     if draft.status in ("approved", "rejected") and draft.decided_by:
-        return f"{draft.status} by {draft.decided_by}" + (" (override)" if draft.override_reason
-                                                           else "")  # fmt: skip
+        return f"{draft.status} by {draft.decided_by}" + (
+            " (override)" if draft.override_reason else ""
+        )
     return draft.status
 
 

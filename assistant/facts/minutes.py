@@ -68,7 +68,9 @@ class MinutesFacts:
                 if item.done and known.state != "done":
                     known.state, known.done_on, known.sources = "done", document.date, sources
                 known.owner = known.owner or item.owner
-                known.due = item.due or known.due
+                if item.due and item.due != known.due:
+                    # A new due date is cited where it is written, not where the action began.
+                    known.due, known.sources = item.due, sources
         result = []
         self.not_followed_up = 0
         for key, fact in latest.items():

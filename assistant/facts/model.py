@@ -32,9 +32,20 @@ class TicketFact(Sourced):
     resolved: dt.date | None = None
     due: dt.date | None = None
     days_overdue: int | None = None
-    blocked_since: dt.date | None = None
+    blocked: bool = False
+    blocked_since: dt.date | None = Field(
+        default=None, description="When the block began, if the export says (Jira does)."
+    )
     blocked_days: int | None = None
     waiting_on: str | None = Field(default=None, description="Who the ticket waits for, if said.")
+
+    @property
+    def blocked_text(self) -> str:
+        """'blocked since 2026-11-04 (11 days)', or that the export does not say since when."""
+        if self.blocked_since is None:
+            return "blocked (the export does not say since when)"
+        days = self.blocked_days or 0
+        return f"blocked since {self.blocked_since} ({days} day{'s' if days != 1 else ''})"
 
 
 class ActionItemFact(Sourced):

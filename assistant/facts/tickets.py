@@ -29,9 +29,25 @@ THROUGHPUT_WEEKS = 6
 AGE_BUCKETS = ((14, "0-14 days"), (30, "15-30 days"), (60, "31-60 days"))
 
 
+NOT_DELIVERED = {
+    "won't do",
+    "wont do",
+    "won't fix",
+    "wont fix",
+    "not planned",
+    "duplicate",
+    "cannot reproduce",
+    "declined",
+    "rejected",
+    "obsolete",
+}
+
+
 def severity_level(ticket: Ticket) -> int | None:
     """1 for Sev-1 / Critical / Blocker, 2 for Sev-2 / Major, …; None when not stated."""
     if ticket.severity:
+        if ticket.severity.strip().isdigit():
+            return int(ticket.severity.strip())
         if match := SEVERITY_LEVEL.search(ticket.severity):
             return int(match.group(1))
         for word, level in SEVERITY_WORDS.items():
@@ -42,6 +58,11 @@ def severity_level(ticket: Ticket) -> int | None:
 
 def is_defect(ticket: Ticket) -> bool:
     return (ticket.type or "").lower() in DEFECT_TYPES or severity_level(ticket) is not None
+
+
+def delivered(ticket: Ticket) -> bool:
+    """Closed as done, not closed as won't do, duplicate or not planned."""
+    return (ticket.resolution or "").strip().lower() not in NOT_DELIVERED
 
 
 def is_blocked(ticket: Ticket) -> bool:
@@ -80,11 +101,13 @@ class TicketFacts:
             else None
         )
         blocked_since = None
-        if is_blocked(ticket) and not done_by(ticket, end):
-            changed = ticket.status_category_changed or ticket.updated or ticket.created
-            blocked_since = changed.date() if changed else None
-            if blocked_since and blocked_since > end:
-                blocked_since = None
+        blocked = is_blocked(ticket) and not done_by(ticket, end)
+        if blocked and ticket.status_category_changed is not None:
+            blocked_since = ticket.status_category_changed.date()
+            if blocked_since > end:
+                blocked, blocked_since = False, None
+        # Without a status-change date (GitHub issues) the export does not say since when: the
+        # ticket is blocked as of the snapshot, with no day count rather than a wrong one.
         waiting = WAITING.search(
             " ".join([ticket.summary, ticket.description, *(c.body for c in ticket.comments)])
         )
@@ -101,9 +124,10 @@ class TicketFacts:
             resolved=ticket.resolved.date() if ticket.resolved else None,
             due=ticket.due,
             days_overdue=overdue,
+            blocked=blocked,
             blocked_since=blocked_since,
             blocked_days=(end - blocked_since).days if blocked_since else None,
-            waiting_on=waiting.group(1) if waiting and blocked_since else None,
+            waiting_on=waiting.group(1).rstrip(".,;:") if waiting and blocked else None,
             sources=self.record.cite_document(document.id),
         )
 
@@ -113,6 +137,7 @@ class TicketFacts:
                 t.resolved is not None
                 and self.period.contains(t.resolved)
                 and done_by(t, self.period.end)
+                and delivered(t)
             )
         )
 
@@ -138,7 +163,7 @@ class TicketFacts:
         return sorted(facts, key=lambda f: (_priority_rank(f), -(f.days_overdue or 0)))
 
     def blocked(self) -> list[TicketFact]:
-        facts = [f for f in self._all() if f.blocked_since is not None]
+        facts = [f for f in self._all() if f.blocked]
         return sorted(facts, key=lambda f: -(f.blocked_days or 0))
 
     def open_critical(self) -> list[TicketFact]:
@@ -255,8 +280,26 @@ def _age_bucket(days: int) -> str:
 def _priority_rank(fact: TicketFact) -> int:
     if fact.severity_level is not None:
         return fact.severity_level - 1
-    order = {"blocker": 0, "highest": 0, "critical": 0, "high": 1, "medium": 2, "low": 3}
-    return order.get((fact.priority or "").lower(), 2)
+    return priority_rank(fact.priority)
+
+
+def priority_rank(priority: str | None) -> int:
+    """0 for Highest / Blocker / Critical / P0 / P1, 1 for High / P2, 2 for Medium, 3 for Low."""
+    order = {
+        "blocker": 0,
+        "highest": 0,
+        "critical": 0,
+        "p0": 0,
+        "p1": 0,
+        "high": 1,
+        "p2": 1,
+        "medium": 2,
+        "p3": 2,
+        "low": 3,
+        "p4": 3,
+        "lowest": 3,
+    }
+    return order.get((priority or "").lower(), 2)
 
 
 def _key_order(key: str) -> tuple[str, int]:

@@ -106,12 +106,7 @@ class ReportSections:
         lines = []
         for ticket in self.facts.blocked:
             waiting = f", waiting on {ticket.waiting_on}" if ticket.waiting_on else ""
-            lines.append(
-                self._ticket_line(
-                    ticket,
-                    f"blocked since {ticket.blocked_since} ({ticket.blocked_days} days{waiting})",
-                )
-            )
+            lines.append(self._ticket_line(ticket, f"{ticket.blocked_text}{waiting}"))
         for ticket in self.facts.open_critical:
             when = (
                 f"{ticket.days_overdue} days past due {ticket.due}"

@@ -6,7 +6,7 @@ import re
 
 from assistant.reports.schema import ReportDelta, ReportLine, StatusReport
 
-BLOCKING = re.compile(r"blocked since|open severity-1")
+BLOCKING = re.compile(r"blocked since|blocked \(|open severity-1")
 _KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d+)\b")
 
 

@@ -111,12 +111,15 @@ def check_report(report: StatusReport, context: CheckContext, now: dt.datetime) 
     # The sources a draft carries must be the record's own words (an edit cannot change them).
     altered = [
         f"{source.citation} {source.locator.label()}"
-        + (" is no longer in the record" if source.chunk_id not in context.chunks else
-           " differs from the record")
+        + (
+            " is no longer in the record"
+            if source.chunk_id not in context.chunks
+            else " differs from the record"
+        )
         for source in report.sources
         if context.chunks.get(source.chunk_id) is None
         or context.chunks[source.chunk_id].text != source.text
-    ]  # fmt: skip
+    ]
     checks.append(
         _check(
             "sources match the record",
@@ -204,8 +207,11 @@ def check_risk_run(
         entry = by_id.get(risk_id)
         if entry is None:
             continue
-        cited = {f"E{n}": sources_of[e.chunk_id] for n, e in enumerate(entry.evidence, 1)
-                 if e.chunk_id in sources_of}  # fmt: skip
+        cited = {
+            f"E{n}": sources_of[e.chunk_id]
+            for n, e in enumerate(entry.evidence, 1)
+            if e.chunk_id in sources_of
+        }
         if not entry.evidence:
             unresolved.append(f"{entry.id} has no evidence")
         unresolved += [

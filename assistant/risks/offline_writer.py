@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.facts.tickets import priority_rank
 from assistant.risks.schema import ProposalDraft
 from assistant.risks.signals import COMPLIANCE_TERMS, RiskSignal
 
@@ -65,20 +66,19 @@ def _vendor(signal: RiskSignal) -> ProposalDraft:
     keys = ", ".join(t.key for t in tickets) or "work"
     if tickets:
         first = tickets[0]
-        cause = (
-            f"{first.key} {first.summary} has been blocked since {first.blocked_since}, waiting "
-            f"on {vendor}"
-        )
+        cause = f"{first.key} {first.summary} is {first.blocked_text}, waiting on {vendor}"
         effect = f"{keys} misses its due date and the dates that depend on it move"
-        title = f"{vendor} dependency: {keys} blocked for {days} days"
+        title = (
+            f"{vendor} dependency: {keys} blocked for {days} days"
+            if days
+            else f"{vendor} dependency: {keys} blocked"
+        )
     else:
         cause = f"the minutes report waiting on {vendor}"
         effect = f"work that needs {vendor} is delayed"
         title = f"{vendor} dependency"
     likelihood = 4 if days >= 10 else 3 if days >= 5 else 2
-    critical = any(
-        (t.priority or "").lower() in {"highest", "blocker", "critical"} for t in tickets
-    )
+    critical = any(priority_rank(t.priority) == 0 for t in tickets)
     return _draft(
         signal,
         title=title,
@@ -289,9 +289,14 @@ def _compliance(signal: RiskSignal) -> ProposalDraft:
     if not parts and signal.notes:
         parts.append(signal.notes[0])
     focus = ", ".join(topics[:3]) or "compliance"
+    area = (
+        "Security and audit findings"
+        if signal.details.get("area") == "security"
+        else ("Data protection obligations")
+    )
     return _draft(
         signal,
-        title=f"Compliance and security obligations not closed ({focus})",
+        title=f"{area} not closed ({focus})",
         cause="; ".join(parts),
         event="a regulatory or security obligation is not met before go-live",
         effect="go-live is held back, or the organisation is exposed to a finding or a fine",
@@ -307,6 +312,32 @@ def _compliance(signal: RiskSignal) -> ProposalDraft:
         inferred={
             "likelihood": "rule: 4 when an item is overdue or has no owner, else 3",
             "impact": "rule: 4 for compliance and security",
+        },
+    )
+
+
+def _critical_defect(signal: RiskSignal) -> ProposalDraft:
+    lead = signal.tickets[0]
+    late = lead.days_overdue is not None
+    more = f" and {len(signal.tickets) - 1} more" if len(signal.tickets) > 1 else ""
+    return _draft(
+        signal,
+        title=f"Open severity-1 defect {lead.key}{more}: {lead.summary}",
+        cause="; ".join(fact.rstrip(".") for fact in signal.facts[:3]),
+        event="the defect is not fixed before the tests and the release that depend on it",
+        effect="testing stops or repeats and the release is held back",
+        likelihood=4 if late else 3,
+        impact=4,
+        response="escalate" if late else "mitigate",
+        mitigation=[
+            "Agree a fix date and a daily check on the severity-1 defect",
+            "Plan the retest and the tests it blocks",
+            "Tell the steering committee if the fix date passes",
+        ],
+        trigger="The fix fails its retest, or its fix date passes",
+        inferred={
+            "likelihood": "rule: 4 when the severity-1 is past its due date, else 3",
+            "impact": "rule: 4 for an open severity-1",
         },
     )
 
@@ -392,6 +423,7 @@ _WRITERS: dict[str, Callable[[RiskSignal], ProposalDraft]] = {
     "scope_change": _scope,
     "compliance_finding": _compliance,
     "defect_trend": _defects,
+    "critical_defect": _critical_defect,
     "overdue_critical": _generic,
     "blocked_ageing": _generic,
     "action_follow_up": _generic,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,14 @@ from typing import Literal
 
 from assistant.facts.model import ActionItemFact, MilestoneFact, PeriodFacts, TicketFact
 from assistant.facts.record import RecordSnapshot
-from assistant.facts.tickets import TicketFacts, done_by, existed_by, is_defect, severity_level
+from assistant.facts.tickets import (
+    TicketFacts,
+    done_by,
+    existed_by,
+    is_defect,
+    priority_rank,
+    severity_level,
+)
 from assistant.grounding import TICKET_KEY
 from assistant.injection import gives_orders
 from assistant.models import Chunk, Document, Meeting, Ticket
@@ -38,6 +46,7 @@ SignalKind = Literal[
     "scope_change",
     "compliance_finding",
     "defect_trend",
+    "critical_defect",
     "overdue_critical",
     "blocked_ageing",
     "action_follow_up",
@@ -53,17 +62,23 @@ KEY_PERSON_SHARE = 0.4  # share of the open critical work on one person
 KEY_PERSON_MIN_TICKETS = 3
 MAX_EVIDENCE = 8
 
-CRITICAL_PRIORITIES = {"highest", "blocker", "critical"}
-HIGH_PRIORITIES = CRITICAL_PRIORITIES | {"high"}
 
-COMPLIANCE_TERMS = re.compile(
-    r"\b(?:GDPR|personal data|DPIA|DPO|NIS2|DORA|audit(?:or|s)?|access review|PCI(?: DSS)?|"
-    r"data protection|privacy|penetration test|vulnerabilit(?:y|ies)|security finding|breach)\b",
+PRIVACY_TERMS = re.compile(
+    r"\b(?:GDPR|personal data|patient data|health data|DPIA|DPO|data protection|privacy|"
+    r"mask(?:ing|ed)?)\b",
     re.IGNORECASE,
 )
+SECURITY_TERMS = re.compile(
+    r"\b(?:NIS2|DORA|audit(?:or|s)?|access review|PCI(?: DSS)?|penetration test|"
+    r"vulnerabilit(?:y|ies)|security finding|breach|MFA|privileged access)\b",
+    re.IGNORECASE,
+)
+COMPLIANCE_TERMS = re.compile(f"{PRIVACY_TERMS.pattern}|{SECURITY_TERMS.pattern}", re.IGNORECASE)
+# Ids findings carry: "SEC-F-2027-03", "IG-2027-014".
+FINDING_ID = re.compile(r"\b[A-Z]{2,5}(?:-[A-Z])?-\d{4}-\d{2,4}\b")
 FINDING_TERMS = re.compile(
     r"\b(?:finding|breach|unclear|no owner|not (?:yet )?(?:done|started|agreed|decided)|overdue|"
-    r"realised|incident|still|tight|missed|escalat\w*)\b",
+    r"realised|still|tight|missed|escalat\w*)\b",
     re.IGNORECASE,
 )
 CONCERN_PHRASES = re.compile(
@@ -115,19 +130,41 @@ CATEGORY_WORDS: list[tuple[RiskCategory, re.Pattern[str]]] = [
     ("vendor/external", VENDOR_TERMS),
     (
         "quality",
-        re.compile(r"\b(?:defects?|bugs?|Sev-?\d|reopened|regression|quality)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(?:defects?|bugs?|Sev-?\d|severity[- ]?\d|reopened|regression|quality|hazards?|"
+            r"incidents?|failures?|fails)\b",
+            re.IGNORECASE,
+        ),
     ),
     (
         "technical",
         re.compile(
-            r"\b(?:certificates?|environment|outage|infrastructure|performance|integration|"
-            r"migration|extract|database|network|TLS)\b",
+            r"\b(?:certificates?|licen[cs]es?|environment|outage|infrastructure|performance|"
+            r"integration|migration|extract|database|network|TLS)\b",
             re.IGNORECASE,
         ),
     ),
 ]
 
 STOPWORDS = {
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
     "the",
     "and",
     "for",
@@ -280,6 +317,11 @@ class SignalDetector:
         self.period = facts.period
         self.people = _known_people(record)
         self.first_names = _unique_first_names(self.people)
+        # Trackers name people by login ("icarvalho"); the minutes by name ("Ines Carvalho").
+        self.login_people = _logins_to_people(
+            {t.assignee for _, t in record.tickets() if t.assignee}, self.people
+        )
+        self._issue_numbers = _issue_numbers([t.key for _, t in record.tickets()])
         self._ticket_documents = {t.key: d for d, t in record.tickets()}
         self._ticket_facts = TicketFacts(record, facts.period)
         self._chunks = {
@@ -320,8 +362,7 @@ class SignalDetector:
             signal = signals.setdefault(vendor.lower(), self._vendor_signal(vendor))
             signal.tickets.append(ticket)
             signal.facts.append(
-                f"{ticket.key} {ticket.summary}: blocked since {ticket.blocked_since} "
-                f"({ticket.blocked_days} days), waiting on {vendor}."
+                f"{ticket.key} {ticket.summary}: {ticket.blocked_text}, waiting on {vendor}."
             )
             self._cite_ticket(signal, ticket, f"waiting on {vendor}")
             signal.subjects.add(ticket.key)
@@ -331,11 +372,11 @@ class SignalDetector:
             if ticket.due and (signal.proximity is None or ticket.due < signal.proximity):
                 signal.proximity = ticket.due
             if signal.owner is None and ticket.assignee:
-                signal.owner = ticket.assignee
+                signal.owner = self._name(ticket.assignee)
                 signal.owner_basis = f"assignee of the blocked ticket {ticket.key}"
         for line in self._minutes_lines(self.period.start):
             for match in WAITING_ON.finditer(line.text):
-                vendor = match.group(1).strip()
+                vendor = match.group(1).strip().rstrip(".,;:")
                 if self._is_internal(vendor) or vendor.lower() in {"a", "the", "it"}:
                     continue
                 signals.setdefault(vendor.lower(), self._vendor_signal(vendor))
@@ -461,8 +502,8 @@ class SignalDetector:
                 )
             ]
             if owners:
-                document, ticket = min(owners, key=lambda pair: _priority_order(pair[1].priority))
-                signal.owner = ticket.assignee
+                document, ticket = min(owners, key=lambda pair: priority_rank(pair[1].priority))
+                signal.owner = self._name(ticket.assignee)
                 signal.owner_basis = f"assignee of {ticket.key}, which names {milestone.id}"
                 self._cite_ticket(signal, self._ticket_fact(document, ticket), milestone.id)
             signals.append(signal)
@@ -510,7 +551,7 @@ class SignalDetector:
             details={"open_requests": len(open_requests), "scope_added": kpis.scope_items_added},
         )
         if open_requests and open_requests[0].assignee:
-            signal.owner = open_requests[0].assignee
+            signal.owner = self._name(open_requests[0].assignee)
             signal.owner_basis = f"assignee of {open_requests[0].key}"
         for ticket in open_requests:
             signal.subjects |= set(re.findall(r"\bCR-\d+\b", ticket.summary))
@@ -521,22 +562,39 @@ class SignalDetector:
         return [signal] if signal.evidence else []
 
     def compliance_findings(self) -> list[RiskSignal]:
-        """GDPR / personal data, NIS2, DORA, audit and access findings that are not closed."""
+        """Data protection (GDPR, personal data, DPIA) and security (NIS2, DORA, audit, access)
+        work that is not closed: one risk per area. Data-protection work due within two weeks
+        counts; security work counts when overdue, unowned or named in a finding."""
+        signals = []
+        for area, terms, due_soon_counts in (
+            ("data-protection", PRIVACY_TERMS, True),
+            ("security", SECURITY_TERMS, False),
+        ):
+            signal = self._compliance_area(area, terms, due_soon_counts)
+            if signal is not None:
+                signals.append(signal)
+        return signals
+
+    def _compliance_area(
+        self, area: str, terms: re.Pattern[str], due_soon_counts: bool
+    ) -> RiskSignal | None:
         signal = RiskSignal(
-            key="compliance:findings",
+            key=f"compliance:{area}",
             kind="compliance_finding",
             category="compliance/security",
-            subjects={"compliance"},
+            subjects={"compliance", area},
+            details={"area": area},
         )
         horizon = self.period.end + dt.timedelta(days=COMPLIANCE_HORIZON_DAYS)
         for document, ticket in self.record.tickets():
             text = f"{ticket.summary} {' '.join(ticket.labels)}"
-            if not COMPLIANCE_TERMS.search(text) or (ticket.type or "").lower() == "epic":
+            if not terms.search(text) or (ticket.type or "").lower() == "epic":
                 continue
             if not existed_by(ticket, self.period.end) or done_by(ticket, self.period.end):
                 continue
             fact = self._ticket_fact(document, ticket)
-            if fact.days_overdue is not None or (fact.due and fact.due <= horizon):
+            due_soon = due_soon_counts and fact.due is not None and fact.due <= horizon
+            if fact.days_overdue is not None or due_soon:
                 signal.tickets.append(fact)
                 signal.subjects.add(fact.key)
                 state = (
@@ -550,27 +608,32 @@ class SignalDetector:
                     signal.proximity = fact.due
         for action in self.facts.action_items:
             needs_follow_up = action.owner is None or action.state == "overdue"
-            if action.state != "done" and needs_follow_up and COMPLIANCE_TERMS.search(action.task):
+            if action.state != "done" and needs_follow_up and terms.search(action.task):
                 signal.actions.append(action)
                 for chunk_id in action.sources:
                     self._cite_chunk(signal, chunk_id, action.task)
         for line in self._minutes_lines(self.period.start):
-            term = COMPLIANCE_TERMS.search(line.text)
+            term = terms.search(line.text)
             if term and FINDING_TERMS.search(line.text):
                 self._cite_line(signal, line, term.group(0))
                 signal.notes.append(line.text)
+                signal.subjects |= set(FINDING_ID.findall(line.text))
         if not signal.evidence:
-            return []
+            return None
         overdue = [t for t in signal.tickets if t.days_overdue is not None]
         signal.details["overdue"] = len(overdue)
         signal.details["unowned"] = sum(1 for a in signal.actions if a.owner is None)
         if signal.tickets:
             first = (overdue or signal.tickets)[0]
-            signal.owner, signal.owner_basis = first.assignee, f"assignee of {first.key}"
-        return [signal]
+            signal.owner, signal.owner_basis = (
+                self._name(first.assignee),
+                f"assignee of {first.key}",
+            )
+        return signal
 
     def defect_trend(self) -> list[RiskSignal]:
-        """Open severity-1 defects, reopened defects, and overdue severity-2 defects."""
+        """Open severity-1 defects (a risk of their own), and the trend of the rest: reopened
+        defects and overdue severity-2 ones."""
         end = self.period.end
         reopened: list[TicketFact] = []
         overdue_major: list[TicketFact] = []
@@ -578,6 +641,8 @@ class SignalDetector:
             if not is_defect(ticket) or not existed_by(ticket, end) or done_by(ticket, end):
                 continue
             fact = self._ticket_fact(document, ticket)
+            if fact.severity_level == 1:
+                continue
             recent = [
                 c
                 for c in ticket.comments
@@ -591,34 +656,52 @@ class SignalDetector:
                 reopened.append(fact)
             elif fact.severity_level == 2 and fact.days_overdue is not None:
                 overdue_major.append(fact)
+        signals = []
         critical = self.facts.open_critical
-        if not critical and not reopened and len(overdue_major) < 2:
-            return []
+        if critical:
+            signal = RiskSignal(
+                key="quality:severity-1",
+                kind="critical_defect",
+                category="quality",
+                details={"open_sev1": len(critical)},
+            )
+            for fact in critical:
+                when = (
+                    f"{fact.days_overdue} days past its due date {fact.due}"
+                    if fact.days_overdue is not None
+                    else f"due {fact.due}"
+                )
+                signal.facts.append(f"{fact.key} {fact.summary}: open severity-1, {when}.")
+                signal.tickets.append(fact)
+                signal.subjects.add(fact.key)
+                signal.texts.append(fact.summary)
+                self._cite_ticket(signal, fact)
+            lead = critical[0]
+            signal.owner, signal.owner_basis = self._name(lead.assignee), f"assignee of {lead.key}"
+            signal.proximity = lead.due
+            signals.append(signal)
+        if not reopened and len(overdue_major) < 2:
+            return signals
         signal = RiskSignal(
             key="quality:defects",
             kind="defect_trend",
             category="quality",
-            details={
-                "open_sev1": len(critical),
-                "reopened": len(reopened),
-                "overdue_sev2": len(overdue_major),
-            },
+            details={"reopened": len(reopened), "overdue_sev2": len(overdue_major)},
         )
-        for fact in critical:
-            signal.facts.append(f"{fact.key} {fact.summary}: open severity-1, due {fact.due}.")
         for fact in reopened:
             signal.facts.append(f"{fact.key} {fact.summary}: reopened.")
         for fact in overdue_major:
             signal.facts.append(
                 f"{fact.key} {fact.summary}: severity-2, overdue by {fact.days_overdue} days."
             )
-        for fact in [*critical, *reopened, *overdue_major]:
+        for fact in [*reopened, *overdue_major]:
             signal.tickets.append(fact)
             signal.subjects.add(fact.key)
             self._cite_ticket(signal, fact, "reopened" if fact in reopened else None)
-        lead = (critical or reopened or overdue_major)[0]
-        signal.owner, signal.owner_basis = lead.assignee, f"assignee of {lead.key}"
-        return [signal]
+        lead = (reopened or overdue_major)[0]
+        signal.owner, signal.owner_basis = self._name(lead.assignee), f"assignee of {lead.key}"
+        signals.append(signal)
+        return signals
 
     # Generic detectors ----------------------------------------------------------------------
 
@@ -640,7 +723,7 @@ class SignalDetector:
             self._ticket_signal(
                 ticket,
                 "blocked_ageing",
-                f"blocked since {ticket.blocked_since} ({ticket.blocked_days} days)",
+                ticket.blocked_text,
                 {"blocked_days": ticket.blocked_days or 0},
             )
             for ticket in self.facts.blocked
@@ -662,7 +745,7 @@ class SignalDetector:
             tickets=[ticket],
             texts=[ticket.summary],
             proximity=ticket.due,
-            owner=ticket.assignee,
+            owner=self._name(ticket.assignee),
             owner_basis=f"assignee of {ticket.key}" if ticket.assignee else None,
             details=details or {},
         )
@@ -721,15 +804,27 @@ class SignalDetector:
     # Folding generic signals into specific ones -------------------------------------------
 
     def _fold(self, specific: list[RiskSignal], generic: list[RiskSignal]) -> list[RiskSignal]:
-        by_category = Counter(signal.category for signal in specific)
         standalone: list[RiskSignal] = []
         for signal in generic:
-            target = _best_overlap(signal, specific)
-            if target is None and by_category[signal.category] == 1:
-                target = next(s for s in specific if s.category == signal.category)
-                named = {s for s in signal.subjects if MILESTONE_ID.fullmatch(s)}
-                if target.milestone is not None and named and target.milestone.id not in named:
-                    target = None  # a line about M6 is not about M4, whatever its category
+            # A line about M6 is not about M4, whatever else it shares with it.
+            named = {s for s in signal.subjects if MILESTONE_ID.fullmatch(s)}
+            allowed = [
+                s
+                for s in specific
+                if not (named and s.milestone is not None and s.milestone.id not in named)
+            ]
+            # A line whose words name another kind of risk (a certificate that expires, beside a
+            # vendor's name) joins a risk of that other kind only when more than a name is shared.
+            own = stated_category(" ".join(signal.texts))
+            if own is not None and signal.kind == "stated_concern":
+                allowed = [s for s in allowed if s.category == own or _shared(signal, s) >= 2]
+            target = _best_overlap(signal, allowed) or _same_words(signal, allowed)
+            same_category = [s for s in allowed if s.category == signal.category]
+            if target is None and len(same_category) == 1:
+                target = same_category[0]
+            elif target is None and same_category:
+                # Several risks of its category: the one whose words it shares most, if any.
+                target = _most_words(signal, same_category)
             if target is not None:
                 target.absorb(signal)
                 continue
@@ -746,13 +841,19 @@ class SignalDetector:
                     signal.tickets.append(ticket)
                     self._cite_ticket(signal, ticket)
                     if signal.owner is None and ticket.assignee:
-                        signal.owner = ticket.assignee
+                        signal.owner = self._name(ticket.assignee)
                         signal.owner_basis = f"assignee of {ticket.key}"
             if signal.tickets and signal.kind in ("stated_concern", "action_follow_up"):
                 # Keyed by the ticket it is about, so next week's wording still matches.
                 signal.key = f"topic:{signal.tickets[0].key.lower()}"
         # Loose actions become one follow-up risk rather than one risk each.
-        actions = [s for s in standalone if s.kind == "action_follow_up" and not s.folded]
+        actions = [
+            s
+            for s in standalone
+            if s.kind == "action_follow_up"
+            and not s.tickets
+            and all(f.kind == "action_follow_up" for f in s.folded)
+        ]
         if len(actions) > 1:
             first = actions[0]
             first.key = "actions:follow-up"
@@ -796,6 +897,10 @@ class SignalDetector:
             signal.owner, signal.owner_basis = named[0], "named in the concern"
         return signal
 
+    def _name(self, assignee: str | None) -> str | None:
+        """A tracker assignee as the person the minutes name, when the login says who."""
+        return self.login_people.get(assignee, assignee) if assignee else None
+
     def _upcoming_dates(self, text: str, written_on: dt.date | None) -> list[dt.date]:
         """Dates a text names that fall on or after the period's start, in the order written."""
         year = written_on.year if written_on else self.period.end.year
@@ -803,6 +908,12 @@ class SignalDetector:
 
     def _subjects(self, text: str) -> set[str]:
         found = set(TICKET_KEY.findall(text))
+        # "#44" in minutes is the issue the tracker calls "beacon#44".
+        found |= {
+            self._issue_numbers[n]
+            for n in re.findall(r"(?<![\w#])#(\d+)\b", text)
+            if n in self._issue_numbers
+        }
         found |= set(self._people_in(text))
         lowered = text.lower()
         for milestone in self.facts.milestones:
@@ -814,6 +925,10 @@ class SignalDetector:
                 found.add(ticket.waiting_on.lower())
         if re.search(r"\b(?:budget|overspend|forecast at completion)\b", lowered):
             found.add("budget")
+        if PRIVACY_TERMS.search(text):
+            found.add("data-protection")
+        if SECURITY_TERMS.search(text):
+            found.add("security")
         return found
 
     def _people_in(self, text: str) -> list[str]:
@@ -853,8 +968,9 @@ class SignalDetector:
             if not ticket.assignee:
                 continue
             level = severity_level(ticket)
-            if level == 1 or (ticket.priority or "").lower() in CRITICAL_PRIORITIES:
-                found.setdefault(ticket.assignee, []).append(self._ticket_fact(document, ticket))
+            if level == 1 or priority_rank(ticket.priority) == 0:
+                person = self.login_people.get(ticket.assignee, ticket.assignee)
+                found.setdefault(person, []).append(self._ticket_fact(document, ticket))
         return found
 
     def _ticket_fact(self, document: Document, ticket: Ticket) -> TicketFact:
@@ -919,6 +1035,8 @@ class SignalDetector:
             for chunk in self.record.chunks_by_document.get(document.id, []):
                 # The first line of a chunk is its header (title, date, section).
                 for text in chunk.text.split("\n")[1:]:
+                    if re.match(r"^\s*(?:[-*+]\s*)?\[[xX]\]", text):
+                        continue  # a ticked-off action is done, not a sign of anything
                     text = _clean(text)
                     if text:
                         yield _Line(document, chunk, text)
@@ -933,10 +1051,18 @@ class SignalDetector:
 
 def classify(text: str, default: RiskCategory) -> RiskCategory:
     """The category a line of text speaks of, by its words."""
+    return stated_category(text) or default
+
+
+def stated_category(text: str) -> RiskCategory | None:
     for category, pattern in CATEGORY_WORDS:
         if pattern.search(text):
             return category
-    return default
+    return None
+
+
+def _shared(signal: RiskSignal, other: RiskSignal) -> int:
+    return len(signal.subjects & other.subjects)
 
 
 def _best_overlap(signal: RiskSignal, specific: list[RiskSignal]) -> RiskSignal | None:
@@ -946,6 +1072,30 @@ def _best_overlap(signal: RiskSignal, specific: list[RiskSignal]) -> RiskSignal 
         if shared and (best is None or shared > best[0]):
             best = (shared, candidate)
     return best[1] if best else None
+
+
+def _same_words(signal: RiskSignal, specific: list[RiskSignal]) -> RiskSignal | None:
+    """The specific signal whose facts say mostly what a generic one says ("R-07 Double
+    booking, clinical hazard H-12" and the severity-1 double-booking defect)."""
+    mine = _content_words(" ".join(signal.texts))
+    best: tuple[float, RiskSignal] | None = None
+    for candidate in specific:
+        theirs = _content_words(" ".join([*candidate.facts, *candidate.texts]))
+        shared = mine & theirs
+        ratio = len(shared) / max(1, len(mine))
+        if len(shared) >= 2 and ratio >= 0.5 and (best is None or ratio > best[0]):
+            best = (ratio, candidate)
+    return best[1] if best else None
+
+
+def _most_words(signal: RiskSignal, candidates: list[RiskSignal]) -> RiskSignal | None:
+    mine = _content_words(" ".join(signal.texts))
+    scored = [
+        (len(mine & _content_words(" ".join([*c.facts, *c.texts]))), index, c)
+        for index, c in enumerate(candidates)
+    ]
+    best = max(scored, key=lambda item: (item[0], -item[1]), default=None)
+    return best[2] if best and best[0] > 0 else None
 
 
 def _same_concern(first: RiskSignal, second: RiskSignal) -> bool:
@@ -989,7 +1139,40 @@ def _milestone_phrases(name: str) -> set[str]:
 
 
 def _is_critical(ticket: TicketFact) -> bool:
-    return ticket.severity_level == 1 or (ticket.priority or "").lower() in CRITICAL_PRIORITIES
+    return ticket.severity_level == 1 or priority_rank(ticket.priority) == 0
+
+
+def _logins_to_people(logins: set[str], people: list[str]) -> dict[str, str]:
+    """Logins that plainly belong to one known person: icarvalho, ines.carvalho, carvalho."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", text).lower())
+
+    found: dict[str, str] = {}
+    for login in logins:
+        if login in people:
+            continue
+        key = plain(login)
+        matches = []
+        for person in people:
+            parts = [plain(p) for p in person.split() if plain(p)]
+            if len(parts) < 2:
+                continue
+            first, last = parts[0], parts[-1]
+            if key in {first[0] + last, first + last, last + first[0], last, first + last[0]}:
+                matches.append(person)
+        if len(matches) == 1:
+            found[login] = matches[0]
+    return found
+
+
+def _issue_numbers(keys: list[str]) -> dict[str, str]:
+    """'44' -> 'beacon#44' for tracker keys written as repo#number, when unambiguous."""
+    numbers: dict[str, list[str]] = {}
+    for key in keys:
+        if "#" in key:
+            numbers.setdefault(key.rpartition("#")[2], []).append(key)
+    return {number: found[0] for number, found in numbers.items() if len(found) == 1}
 
 
 def _known_people(record: RecordSnapshot) -> list[str]:
@@ -1049,8 +1232,3 @@ def _sentence(line: str, words: str | None, width: int = 240) -> str:
         key=lambda part: (words.lower() in part.lower(), len(wanted & _content_words(part))),
     )
     return best[:width]
-
-
-def _priority_order(priority: str | None) -> int:
-    order = {"blocker": 0, "highest": 0, "critical": 0, "high": 1, "medium": 2, "low": 3}
-    return order.get((priority or "").lower(), 2)

@@ -179,8 +179,10 @@ class RiskSuggester:
                 f"{self.settings.context_tokens} tokens."
             )
         for key in written.omitted_signals:
-            run.warnings.append(f"The signal {key} was left out of the prompt: none of its "
-                                "sources fit the token budget.")  # fmt: skip
+            run.warnings.append(
+                f"The signal {key} was left out of the prompt: none of its "
+                "sources fit the token budget."
+            )
         given = set(written.given_sources)
         sources = {c: e for c, e in book.by_citation().items() if c in given}
         return written.drafts, sources

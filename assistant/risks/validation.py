@@ -2,9 +2,10 @@
 
 A proposal is kept only when its fields are valid (category, 1-5 scores, response strategy,
 dates), it answers a signal of this run (once), it cites at least one source it was given,
-every citation resolves, and every ticket key, person, date and amount it states, its owner and
-its proximity date included, is in the sources it cites. Otherwise it is dropped whole, with
-the reasons, and logged.
+every citation resolves, and every ticket key, person, date and amount it states, its proximity
+date included, is in the sources it cites. Otherwise it is dropped whole, with the reasons, and
+logged. A suggested owner who is not a person the cited sources name (a tracker login, say) is
+left out, and the proposal says so.
 """
 
 from __future__ import annotations
@@ -61,8 +62,12 @@ def validate_proposal(
             proximity = dt.date.fromisoformat(draft.proximity_date)
         except ValueError:
             problems.append(f"proximity date '{draft.proximity_date}' is not YYYY-MM-DD")
-    if draft.owner and draft.owner not in known_people:
-        problems.append(f"owner '{draft.owner}' is not a person in the record")
+    owner = draft.owner or None
+    inferred = dict(draft.inferred)
+    if owner and owner not in known_people:
+        # A tracker login or a name the record never writes: the proposal stands, unowned.
+        inferred["owner"] = f"'{owner}' is not a person named in the record; left for the PM"
+        owner = None
 
     citations = list(dict.fromkeys(draft.citations))
     if not citations:
@@ -80,11 +85,9 @@ def validate_proposal(
             for problem in grounding_problems(step, resolved, sources, known_people, year):
                 problems.append(f"mitigation: {problem}")
         # The owner and the proximity date are suggested from the evidence: they must be in it.
-        if draft.owner and draft.owner in known_people:
-            for problem in grounding_problems(
-                f"Owner {draft.owner}.", resolved, sources, known_people, year
-            ):
-                problems.append(f"owner: {problem}")
+        if owner and grounding_problems(f"Owner {owner}.", resolved, sources, known_people, year):
+            inferred["owner"] = f"{owner} is not named in the cited sources; left for the PM"
+            owner = None
         if proximity is not None:
             for problem in grounding_problems(
                 proximity.isoformat(), resolved, sources, known_people, year
@@ -103,13 +106,13 @@ def validate_proposal(
                 likelihood=draft.likelihood,
                 impact=draft.impact,
                 proximity_date=proximity,
-                owner=draft.owner or None,
+                owner=owner,
                 response=draft.response,
                 mitigation=[step.strip() for step in draft.mitigation if step.strip()],
                 trigger=draft.trigger,
                 signal_key=draft.signal,
                 evidence=[_evidence(sources[c], signal) for c in resolved if signal is not None],
-                inferred=draft.inferred,
+                inferred=inferred,
                 confidence=draft.confidence,
                 proposed_by=proposed_by,
             )

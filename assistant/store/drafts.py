@@ -133,8 +133,18 @@ class DraftStore:
                 )
             _audit(connection, edited_from, actor, "edited", {"new_version_id": draft_id}, reason)
         saved = _get(connection, draft_id)
-        _audit(connection, saved, actor, "saved", {"kind": saved.kind, "writer": saved.writer,
-               "edited_from": edited_from.id if edited_from else None}, reason)  # fmt: skip
+        _audit(
+            connection,
+            saved,
+            actor,
+            "saved",
+            {
+                "kind": saved.kind,
+                "writer": saved.writer,
+                "edited_from": edited_from.id if edited_from else None,
+            },
+            reason,
+        )
         _audit(connection, saved, "pmassist", "checked", _check_details(checks), None)
         return draft_id
 
@@ -159,8 +169,9 @@ class DraftStore:
             None,
         )
         saved = _get(connection, draft_id)
-        _audit(connection, saved, "pmassist", "saved", {"kind": saved.kind, "writer": run.writer},
-               None)  # fmt: skip
+        _audit(
+            connection, saved, "pmassist", "saved", {"kind": saved.kind, "writer": run.writer}, None
+        )
         _audit(connection, saved, "pmassist", "checked", _check_details(checks), None)
         return draft_id
 

@@ -21,7 +21,7 @@ from ingest.loaders.transcripts import load_transcript
 TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".docx", ".vtt", ".srt", ".csv", ".json"}
 # Bump when a loader changes what it produces, so unchanged files are read again.
-LOADER_VERSION = "2"
+LOADER_VERSION = "3"
 
 
 def load_file(source: SourceFile, options: LoaderOptions) -> LoadResult:

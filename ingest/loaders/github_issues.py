@@ -36,6 +36,9 @@ IN_PROGRESS_LABELS = {
 }
 BLOCKED_LABELS = {"blocked", "status: blocked", "impediment"}
 TYPE_LABELS = {
+    "change-request": "Change Request",
+    "change request": "Change Request",
+    "cr": "Change Request",
     "bug": "Bug",
     "enhancement": "Story",
     "feature": "Story",
@@ -92,6 +95,12 @@ def _ticket(issue: Any, where: str, options: LoaderOptions) -> Ticket:
         category = StatusCategory.DONE
     elif lowered & BLOCKED_LABELS:
         status, category = "Blocked", StatusCategory.IN_PROGRESS
+    elif reason == "reopened":
+        # Closed once and opened again: trend-worthy for defects, so the status says it.
+        status = "Reopened"
+        category = (
+            StatusCategory.IN_PROGRESS if lowered & IN_PROGRESS_LABELS else StatusCategory.TODO
+        )
     elif lowered & IN_PROGRESS_LABELS:
         status, category = "In Progress", StatusCategory.IN_PROGRESS
     else:
@@ -124,7 +133,9 @@ def _ticket(issue: Any, where: str, options: LoaderOptions) -> Ticket:
         status=status,
         status_category=category,
         priority=next((m.group(1) for label in labels if (m := PRIORITY_LABEL.match(label))), None),
-        severity=next((m.group(1) for label in labels if (m := SEVERITY_LABEL.match(label))), None),
+        severity=next(
+            (_severity(m.group(1)) for label in labels if (m := SEVERITY_LABEL.match(label))), None
+        ),
         assignee=assignee,
         reporter=(issue.get("user") or {}).get("login"),
         created=when("created_at"),
@@ -136,8 +147,20 @@ def _ticket(issue: Any, where: str, options: LoaderOptions) -> Ticket:
         sprints=[milestone["title"]] if milestone.get("title") else [],
         description=str(issue.get("body") or ""),
         flagged=bool(lowered & BLOCKED_LABELS),
-        resolution=reason if state == "closed" else None,
+        resolution=_resolution(reason) if state == "closed" else None,
         url=issue.get("html_url"),
+    )
+
+
+def _severity(value: str) -> str:
+    """`severity: 1` is Sev-1; words (critical, major, …) stay as they are."""
+    return f"Sev-{value}" if value.isdigit() else value
+
+
+def _resolution(reason: object) -> str | None:
+    """GitHub's close reasons in the words trackers use: `not_planned` is Won't Do."""
+    return {"completed": "Done", "not_planned": "Won't Do", "duplicate": "Duplicate"}.get(
+        str(reason), str(reason) if reason else None
     )
 
 

@@ -11,6 +11,9 @@ import yaml
 from ingest.loaders.base import LoadError, SourceLine
 
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+# A line underlined with === or --- ("setext" headings, common in plain-text minutes).
+UNDERLINE = re.compile(r"^(=+|-+)$")
+NOT_A_TITLE = re.compile(r"^(?:[-*+]\s|\d+[.)]\s+\S.*[.;:]$|\|)")
 
 
 @dataclass
@@ -52,11 +55,26 @@ def split_sections(lines: list[SourceLine]) -> list[MarkdownSection]:
         if stripped.startswith("```"):
             in_code = not in_code
         match = None if in_code else HEADING.match(stripped)
+        current = sections[-1].lines
+        title = current[-1] if current else None
         if match:
             heading = clean_inline(match.group(2))
             sections.append(MarkdownSection(heading, len(match.group(1)), line.number, []))
+        elif (
+            not in_code
+            and len(stripped) >= 3
+            and UNDERLINE.match(stripped)
+            and title is not None
+            and title.text.strip()
+            and not NOT_A_TITLE.match(title.text.strip())
+        ):
+            current.pop()
+            level = 1 if stripped[0] == "=" else 2
+            sections.append(
+                MarkdownSection(clean_inline(title.text.strip()), level, title.number, [])
+            )
         else:
-            sections[-1].lines.append(line)
+            current.append(line)
     return [s for s in sections if s.heading is not None or any(x.text.strip() for x in s.lines)]
 
 

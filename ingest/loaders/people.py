@@ -52,6 +52,9 @@ _ROLE_WORDS = re.compile(
 )
 
 
+_SEPARATOR = re.compile(r"(?:[;,]|\band\b)(?![^()]*\))")
+
+
 def split_people(value: object) -> list[str]:
     """A list of people from a YAML list or a comma/semicolon separated string.
 
@@ -60,7 +63,8 @@ def split_people(value: object) -> list[str]:
     """
     if value is None:
         return []
-    items = value if isinstance(value, list) else re.split(r"[;,]|\band\b", str(value))
+    # Commas inside a parenthesis belong to a role ("Declan Moore (Sponsor, Director, chair)").
+    items = value if isinstance(value, list) else _SEPARATOR.split(str(value))
     people: list[str] = []
     for item in items:
         text = str(item)

@@ -139,7 +139,14 @@ def _amount(number: str, unit: str | None) -> float:
 
 def _name(text: str, match: re.Match[str]) -> str:
     rest = clean_inline(text)[match.end() - match.start() :]
-    rest = re.split(r"[:—–(]|\s-\s|\d{4}-\d{2}-\d{2}", rest, maxsplit=1)[0]
+    # The name ends where its dates or notes start: "M3 Integration test ........ 26 Feb, …".
+    rest = re.split(
+        r"[:—–(]|\s-\s|\.{2,}|\d{4}-\d{2}-\d{2}"
+        r"|\s\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b",
+        rest,
+        maxsplit=1,
+        flags=re.IGNORECASE,
+    )[0]
     return rest.strip(" ,.*") or match.group(1).upper()
 
 
