@@ -308,3 +308,24 @@ def test_plain_lines_outside_action_sections_are_not_actions() -> None:
 
     assert parse_action_line("- Sprint review is on Friday", in_action_section=False) is None
     assert parse_action_line("Notes: the plan is updated", in_action_section=True) is None
+
+
+def test_plain_text_minutes_with_underlined_headings(tmp_path: Path) -> None:
+    path = tmp_path / "2027-01-27-weekly.txt"
+    path.write_text(
+        "WEEKLY STATUS\n=============\n\nDate: 27 January 2027\n"
+        "Attendees: Declan Moore (Sponsor, Director of Outpatients, chair), Niamh Gallagher\n\n"
+        "Milestones\n----------\n\n"
+        "M3 Integration test complete ........ 26 Feb 2027, on track\n\n"
+        "Actions\n-------\n\n- [ ] Niamh Gallagher — book the steering committee — due 2027-02-01\n",
+        encoding="utf-8",
+    )
+    meeting = load_path(path).documents[0].document.record
+    assert isinstance(meeting, Meeting)
+    assert meeting.attendees == ["Declan Moore", "Niamh Gallagher"]
+    assert [(m.id, m.name, m.forecast) for m in meeting.milestones] == [
+        ("M3", "Integration test complete", dt.date(2027, 2, 26))
+    ]
+    assert [(a.owner, a.due) for a in meeting.action_items] == [
+        ("Niamh Gallagher", dt.date(2027, 2, 1))
+    ]

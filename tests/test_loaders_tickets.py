@@ -176,7 +176,7 @@ def test_github_issues_json_skips_pull_requests(samples: Path) -> None:
         "In Progress",
         StatusCategory.IN_PROGRESS,
     )
-    assert (issue.priority, issue.severity) == ("high", "2")
+    assert (issue.priority, issue.severity) == ("high", "Sev-2")
     assert (issue.assignee, issue.reporter) == ("aribeiro", "kmensah")
     assert issue.due == dt.date(2026, 11, 20)
     assert issue.sprint == "Release 1.4"
@@ -195,3 +195,52 @@ def test_unrecognised_json_and_csv(tmp_path: Path) -> None:
     csv_file = tmp_path / "budget.csv"
     csv_file.write_text("Month,Spend\nOct,10\n", encoding="utf-8")
     assert "unrecognised CSV" in load(csv_file).failures[0].reason
+
+
+def test_github_issues_close_reasons_reopened_and_change_requests(tmp_path: Path) -> None:
+    import json
+
+    def issue(number: int, **fields: object) -> dict[str, object]:
+        base: dict[str, object] = {
+            "number": number,
+            "title": f"Issue {number}",
+            "state": "open",
+            "html_url": f"https://github.com/acme/booking/issues/{number}",
+            "repository_url": "https://api.github.com/repos/acme/booking",
+            "labels": [],
+            "created_at": "2027-01-10T09:00:00Z",
+            "updated_at": "2027-02-01T09:00:00Z",
+        }
+        base.update(fields)
+        return base
+
+    path = tmp_path / "issues.json"
+    path.write_text(
+        json.dumps(
+            [
+                issue(
+                    1,
+                    state="closed",
+                    state_reason="not_planned",
+                    closed_at="2027-02-02T10:00:00Z",
+                    labels=[{"name": "enhancement"}],
+                ),
+                issue(
+                    2,
+                    state="open",
+                    state_reason="reopened",
+                    labels=[{"name": "bug"}, {"name": "severity: 2"}, {"name": "P1"}],
+                ),
+                issue(3, labels=[{"name": "change-request"}]),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    found = tickets(load(path))
+    assert (found["booking#1"].resolution, found["booking#1"].status_category) == (
+        "Won't Do",
+        StatusCategory.DONE,
+    )
+    assert (found["booking#2"].status, found["booking#2"].severity) == ("Reopened", "Sev-2")
+    assert found["booking#2"].priority == "P1"
+    assert found["booking#3"].type == "Change Request"
