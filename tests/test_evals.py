@@ -171,7 +171,12 @@ def test_the_offline_runner_measures_and_gates(
             questions=["q01", "q07", "u01"],
         ),
         embedder=embedder,
-        thresholds=THRESHOLDS,
+        # The gates of every suite but the pooled answer floors, which three questions cannot
+        # speak for.
+        thresholds=Thresholds(
+            offline=THRESHOLDS.offline | {"qa": {"citation_validity": 1.0, "recall_at_8": 0.75}},
+            model={},
+        ),
     )
     result = runner.run()
     metrics = {s.suite: s.metrics for s in result.suites}
