@@ -240,6 +240,32 @@ risk_history = Table(
 )
 
 
+# API tokens and browser sessions. Only hashes are stored: a token is shown once, when created.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(10), nullable=False),  # viewer | pm | admin
+    Column("projects_json", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime, nullable=True),
+    Column("revoked_at", DateTime, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("token_id", Integer, nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["token_id"], ["api_tokens.id"], ondelete="CASCADE"),
+)
+
+
 # Migration 0001 creates tables from the definitions above as they stand today, so a later
 # migration that adds a column must tolerate finding it already there (a fresh database).
 def _create_project_record_tables(connection: Connection) -> None:
@@ -312,6 +338,10 @@ def _append_only(connection: Connection, table: str, message: str) -> None:
         )
 
 
+def _add_access(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[api_tokens, web_sessions])
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
@@ -320,6 +350,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_drafts", _add_drafts),
     ("0005_risk_register", _add_risk_register),
     ("0006_draft_review", _add_draft_review),
+    ("0007_access", _add_access),
 ]
 
 
