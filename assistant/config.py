@@ -115,6 +115,18 @@ class Settings(BaseSettings):
         "default: the login name.",
     )
 
+    # The web app and API (`pmassist serve`)
+    upload_max_bytes: int = Field(
+        default=20_000_000, ge=1_000, description="Largest file the web app accepts, in bytes."
+    )
+    ask_per_minute: int = Field(
+        default=30, ge=1, description="Questions one token may ask per minute (web and API)."
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only; set it when serving behind TLS.",
+    )
+
     # Budgets and retrieval
     context_tokens: int = Field(
         default=6000, ge=500, description="Token budget of a prompt; sources are dropped to fit."

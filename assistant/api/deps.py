@@ -1,0 +1,124 @@
+"""Who is calling and what they may touch: the dependencies every route uses.
+
+The caller is a bearer token (API clients) or a browser session (the web UI). The project a
+route works on comes from the path and is checked against the caller's token: a project outside
+the token's scope answers 404, exactly like one that does not exist, so ids cannot be probed.
+Nothing in a request body can widen the scope.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+
+from assistant.errors import InvalidInputError
+from assistant.service import Assistant, validate_project_name
+from assistant.store.access import LOCAL_USER, AccessStore, Principal
+
+SESSION_COOKIE = "pmassist_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def service(request: Request) -> Assistant:
+    assistant: Assistant = request.app.state.assistant
+    return assistant
+
+
+def access(request: Request) -> AccessStore:
+    store: AccessStore = request.app.state.access
+    return store
+
+
+def current_principal(request: Request) -> Principal:
+    """The caller, or 401. In local mode (no tokens, loopback only) the local user. A browser
+    session changing something must send the session's CSRF token (header X-CSRF-Token)."""
+    return _principal(request, check_csrf=True)
+
+
+def page_principal(request: Request) -> Principal:
+    """As `current_principal`, for pages: form posts check their `csrf` field themselves
+    (`require_form_csrf`), since a dependency cannot read the form before the route."""
+    return _principal(request, check_csrf=False)
+
+
+def require_form_csrf(request: Request, sent: str) -> None:
+    expected = getattr(request.state, "csrf", None)
+    if expected is not None and not hmac.compare_digest(sent or "", expected):
+        raise HTTPException(403, "The form has expired or did not come from pmassist; reload it.")
+
+
+def _principal(request: Request, *, check_csrf: bool) -> Principal:
+    if request.app.state.local_mode:
+        request.state.csrf = None
+        return LOCAL_USER
+    store = access(request)
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        principal = store.principal(header[7:].strip())
+        if principal is None:
+            raise HTTPException(401, "Unknown or revoked token.", {"WWW-Authenticate": "Bearer"})
+        request.state.csrf = None
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = store.session(cookie) if cookie else None
+    if session is None:
+        raise HTTPException(401, "Log in with an API token.", {"WWW-Authenticate": "Bearer"})
+    request.state.csrf = session.csrf_token
+    if check_csrf and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, session.csrf_token):
+            raise HTTPException(403, "Missing or wrong X-CSRF-Token for this session.")
+    return session.principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+Service = Annotated[Assistant, Depends(service)]
+
+
+def check_project(
+    principal: Principal, assistant: Assistant, project: str, *, change: bool = False
+) -> str:
+    """The project if the caller may read it (or change it); 404 when it is not theirs or does
+    not exist, 403 when they may read but not change it."""
+    try:
+        validate_project_name(project)
+    except InvalidInputError:
+        raise HTTPException(404, f"Unknown project '{project}'.") from None
+    if not principal.can_read(project) or assistant.documents.project_model(project) is None:
+        raise HTTPException(404, f"Unknown project '{project}'.")
+    if change and not principal.can_change(project):
+        raise HTTPException(403, f"A {principal.role} token cannot change project '{project}'.")
+    return project
+
+
+def readable_project(
+    principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
+) -> str:
+    return check_project(principal, assistant, project)
+
+
+def changeable_project(
+    principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
+) -> str:
+    return check_project(principal, assistant, project, change=True)
+
+
+ReadableProject = Annotated[str, Depends(readable_project)]
+ChangeableProject = Annotated[str, Depends(changeable_project)]
+
+
+def draft_project(assistant: Assistant, principal: Principal, draft_id: int) -> str:
+    """A draft's project, if the caller may read it; 404 otherwise."""
+    from assistant.store.drafts import UnknownDraftError
+
+    try:
+        draft = assistant.draft(draft_id)
+    except UnknownDraftError:
+        raise HTTPException(404, f"There is no draft {draft_id}.") from None
+    if not principal.can_read(draft.project):
+        raise HTTPException(404, f"There is no draft {draft_id}.")
+    return draft.project

@@ -1,0 +1,146 @@
+"""Ingest in the background: uploaded files are saved, then ingested by a worker thread while
+the caller polls the job's progress. One ingest per project at a time."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from assistant.errors import InvalidInputError, PmassistError
+from assistant.service import Assistant
+from ingest.loaders import SUPPORTED_EXTENSIONS
+
+JobState = Literal["queued", "running", "done", "failed"]
+
+
+@dataclass
+class IngestJob:
+    id: str
+    project: str
+    files: list[str]
+    state: JobState = "queued"
+    files_total: int = 0
+    files_read: int = 0
+    chunks_total: int = 0
+    chunks_done: int = 0
+    error: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    # IngestProgress, called from the worker thread.
+    def files_found(self, count: int) -> None:
+        self.files_total = count
+
+    def file_read(self, display: str) -> None:
+        self.files_read += 1
+
+    def embedding_planned(self, chunks: int) -> None:
+        self.chunks_total = chunks
+
+    def chunks_embedded(self, count: int) -> None:
+        self.chunks_done += count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "project": self.project,
+            "files": self.files,
+            "state": self.state,
+            "files_total": self.files_total,
+            "files_read": self.files_read,
+            "chunks_total": self.chunks_total,
+            "chunks_embedded": self.chunks_done,
+            "error": self.error,
+            "summary": self.summary,
+        }
+
+
+def safe_file_name(name: str) -> str:
+    """An uploaded file's name, with no folders and nothing a file system would mind."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")
+    if not cleaned:
+        raise InvalidInputError(f"The file name {name!r} cannot be used.")
+    return cleaned
+
+
+class IngestJobs:
+    def __init__(self, assistant: Assistant, upload_root: Path, max_bytes: int) -> None:
+        self.assistant = assistant
+        self.upload_root = upload_root
+        self.max_bytes = max_bytes
+        self.jobs: dict[str, IngestJob] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def check_upload(self, name: str, size: int) -> str:
+        """The name to save an upload under, or an error naming the file."""
+        cleaned = safe_file_name(name)
+        if Path(cleaned).suffix.lower() not in SUPPORTED_EXTENSIONS:
+            raise InvalidInputError(
+                f"{name}: pmassist reads {', '.join(sorted(SUPPORTED_EXTENSIONS))} files."
+            )
+        if size > self.max_bytes:
+            raise InvalidInputError(
+                f"{name}: {size:,} bytes is over the limit of {self.max_bytes:,} bytes."
+            )
+        return cleaned
+
+    def start(self, project: str, uploads: list[tuple[str, bytes]]) -> IngestJob:
+        """Save the files under the project's upload folder and ingest that folder."""
+        names = [self.check_upload(name, len(data)) for name, data in uploads]
+        if not names:
+            raise InvalidInputError("Choose at least one file to upload.")
+        folder = self.upload_root / project
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, (_, data) in zip(names, uploads, strict=True):
+            (folder / name).write_bytes(data)
+        job = IngestJob(id=uuid.uuid4().hex, project=project, files=names)
+        with self._guard:
+            self.jobs[job.id] = job
+            lock = self._locks.setdefault(project, threading.Lock())
+        thread = threading.Thread(target=self._run, args=(job, folder, lock), daemon=True)
+        thread.start()
+        return job
+
+    def _run(self, job: IngestJob, folder: Path, lock: threading.Lock) -> None:
+        with lock:  # two ingests of one project would interleave their vector writes
+            job.state = "running"
+            try:
+                summary = self.assistant.ingest([folder], job.project, progress=job)
+            except PmassistError as error:
+                job.state, job.error = "failed", str(error)
+                return
+            job.summary = {
+                "added": len(summary.added),
+                "updated": len(summary.updated),
+                "unchanged": summary.unchanged,
+                "failures": [
+                    {"file": f.file, "row": f.row, "field": f.field, "reason": f.reason}
+                    for f in summary.failures
+                ],
+                "warnings": summary.warnings[:20],
+            }
+            job.state = "done"
+
+
+class RateLimiter:
+    """A token bucket per caller: `per_minute` requests, refilled continuously."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, now: float) -> bool:
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.per_minute), now))
+            tokens = min(float(self.per_minute), tokens + (now - last) * self.per_minute / 60)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1, now)
+            return True
