@@ -80,15 +80,22 @@ Service = Annotated[Assistant, Depends(service)]
 
 
 def check_project(
-    principal: Principal, assistant: Assistant, project: str, *, change: bool = False
+    principal: Principal,
+    assistant: Assistant,
+    project: str,
+    *,
+    change: bool = False,
+    may_be_new: bool = False,
 ) -> str:
     """The project if the caller may read it (or change it); 404 when it is not theirs or does
-    not exist, 403 when they may read but not change it."""
+    not exist, 403 when they may read but not change it. `may_be_new`: uploading the first
+    documents of a project the token names."""
     try:
         validate_project_name(project)
     except InvalidInputError:
         raise HTTPException(404, f"Unknown project '{project}'.") from None
-    if not principal.can_read(project) or assistant.documents.project_model(project) is None:
+    exists = assistant.documents.project_model(project) is not None
+    if not principal.can_read(project) or not (exists or may_be_new):
         raise HTTPException(404, f"Unknown project '{project}'.")
     if change and not principal.can_change(project):
         raise HTTPException(403, f"A {principal.role} token cannot change project '{project}'.")
@@ -107,8 +114,15 @@ def changeable_project(
     return check_project(principal, assistant, project, change=True)
 
 
+def uploadable_project(
+    principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
+) -> str:
+    return check_project(principal, assistant, project, change=True, may_be_new=True)
+
+
 ReadableProject = Annotated[str, Depends(readable_project)]
 ChangeableProject = Annotated[str, Depends(changeable_project)]
+UploadableProject = Annotated[str, Depends(uploadable_project)]
 
 
 def draft_project(assistant: Assistant, principal: Principal, draft_id: int) -> str:

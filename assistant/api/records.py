@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.answers import AnswerComplete, AnswerDelta, SourcesFound
-from assistant.api.deps import ChangeableProject, CurrentPrincipal, ReadableProject, Service
+from assistant.api.deps import CurrentPrincipal, ReadableProject, Service, UploadableProject
 from assistant.api.jobs import IngestJob, IngestJobs, RateLimiter
 from assistant.errors import PmassistError
 from assistant.models import Answer, Evidence, Kind
@@ -104,7 +104,7 @@ def list_documents(
 @router.post("/projects/{project}/documents", status_code=202)
 async def upload_documents(
     request: Request,
-    project: ChangeableProject,
+    project: UploadableProject,
     files: Annotated[list[UploadFile], File(description="Minutes, ticket exports, decisions.")],
 ) -> dict[str, Any]:
     """Save the files and ingest them in the background; poll `/api/jobs/{id}`."""

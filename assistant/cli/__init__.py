@@ -62,8 +62,11 @@ def _add_subcommands() -> None:
     from assistant.cli.drafts import drafts_app
     from assistant.cli.evals import eval_app
     from assistant.cli.risks import risks_app
+    from assistant.cli.server import serve, token_app
 
     app.add_typer(risks_app, name="risks")
+    app.add_typer(token_app, name="token")
+    app.command()(serve)
     app.add_typer(drafts_app, name="drafts")
     app.add_typer(eval_app, name="eval")
 

@@ -1,0 +1,102 @@
+"""`pmassist serve` and `pmassist token …`: the web app and API, and who may use them."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.cli.common import _call, _fail, _service, console, errors
+from assistant.store.access import ALL_PROJECTS, ROLES, AccessStore
+
+token_app = typer.Typer(
+    name="token", help="API tokens: create, list, revoke.", no_args_is_help=True
+)
+
+
+def _store() -> AccessStore:
+    return AccessStore(_service().documents.engine)
+
+
+@token_app.command("create")
+def create_token(
+    role: Annotated[str, typer.Option(help="viewer, pm or admin.")],
+    project: Annotated[
+        list[str] | None, typer.Option("--project", "-p", help="A project it may use (repeatable).")
+    ] = None,
+    all_projects: Annotated[
+        bool, typer.Option("--all-projects", help="Every project (admin tokens only).")
+    ] = False,
+    name: Annotated[str | None, typer.Option(help="Who it is for; the history shows it.")] = None,
+) -> None:
+    """Create a token; it is shown once, only its hash is kept."""
+    if role not in ROLES:
+        _fail(f"Unknown role '{role}': use {', '.join(ROLES)}.")
+    projects = [ALL_PROJECTS] if all_projects else list(project or [])
+    token_id, token = _call(lambda: _store().create_token(name or role, role, projects))
+    console.print(f"Token {token_id} ({role}, {', '.join(projects)}):")
+    console.print(token, markup=False, highlight=False)
+    errors.print("Keep it now: it is not shown again. Revoke it with `pmassist token revoke`.")
+
+
+@token_app.command("list")
+def list_tokens() -> None:
+    """Tokens with their role, projects and last use (never the tokens themselves)."""
+    table = Table("Id", "Name", "Role", "Projects", "Created", "Last used", "Revoked")
+    for token in _store().tokens():
+        table.add_row(
+            str(token.id),
+            token.name,
+            token.role,
+            ", ".join(token.projects),
+            token.created_at.strftime("%Y-%m-%d"),
+            token.last_used_at.strftime("%Y-%m-%d %H:%M") if token.last_used_at else "—",
+            token.revoked_at.strftime("%Y-%m-%d") if token.revoked_at else "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
+) -> None:
+    """Revoke a token; its browser sessions end with it."""
+    _call(lambda: _store().revoke(token_id))
+    console.print(f"Token {token_id} revoked.")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+) -> None:
+    """The web app and API. With no tokens it listens on 127.0.0.1 only, without login."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    service = _service()
+    local_mode = not _store().has_tokens()
+    if local_mode and not _is_loopback(host):
+        errors.print(
+            f"No API tokens exist, so pmassist serves on 127.0.0.1 only (not {host}), for you "
+            "alone and without login. Create tokens with `pmassist token create` to serve others."
+        )
+        host = "127.0.0.1"
+    elif local_mode:
+        console.print(
+            "No API tokens exist: serving on 127.0.0.1 only, without login. Create tokens with "
+            "`pmassist token create --project P --role pm` to require them."
+        )
+    console.print(f"pmassist on http://{host}:{port}/ (API: /api/docs, /openapi.json, /v1)")
+    uvicorn.run(create_app(service, local_mode=local_mode), host=host, port=port, log_level="info")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
