@@ -121,6 +121,8 @@ def uploadable_project(
 
 
 ReadableProject = Annotated[str, Depends(readable_project)]
+# Ids are database integers: anything outside their range is simply not a draft.
+DraftId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The draft's id.")]
 ChangeableProject = Annotated[str, Depends(changeable_project)]
 UploadableProject = Annotated[str, Depends(uploadable_project)]
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.api.deps import (
     ChangeableProject,
     CurrentPrincipal,
+    DraftId,
     ReadableProject,
     Service,
     draft_project,
@@ -80,7 +81,7 @@ def _changeable(assistant: Assistant, principal: Principal, draft_id: int) -> st
 
 
 @router.get("/drafts/{draft_id}")
-def get_draft(draft_id: int, principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
+def get_draft(draft_id: DraftId, principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
     """A draft with its body (report or risk run) and its check results."""
     _readable(assistant, principal, draft_id)
     out = summary_out(assistant, draft_id)
@@ -92,7 +93,9 @@ def get_draft(draft_id: int, principal: CurrentPrincipal, assistant: Service) ->
 
 
 @router.get("/drafts/{draft_id}/checks")
-def get_checks(draft_id: int, principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
+def get_checks(
+    draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
+) -> dict[str, Any]:
     _readable(assistant, principal, draft_id)
     checks = assistant.draft_checks(draft_id)
     if checks is None:
@@ -102,7 +105,7 @@ def get_checks(draft_id: int, principal: CurrentPrincipal, assistant: Service) -
 
 @router.get("/drafts/{draft_id}/versions")
 def get_versions(
-    draft_id: int, principal: CurrentPrincipal, assistant: Service
+    draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 ) -> list[dict[str, Any]]:
     _readable(assistant, principal, draft_id)
     return [dataclasses.asdict(v) for v in assistant.drafts.versions(draft_id)]
@@ -110,7 +113,7 @@ def get_versions(
 
 @router.get("/drafts/{draft_id}/audit")
 def get_audit(
-    draft_id: int, principal: CurrentPrincipal, assistant: Service
+    draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 ) -> list[dict[str, Any]]:
     _readable(assistant, principal, draft_id)
     return [dataclasses.asdict(a) for a in assistant.drafts.audit(draft_id)]
@@ -118,7 +121,7 @@ def get_audit(
 
 @router.get("/drafts/{draft_id}/export")
 def export_draft(
-    draft_id: int,
+    draft_id: DraftId,
     principal: CurrentPrincipal,
     assistant: Service,
     format: Literal["md", "html", "json"] = Query("md"),
@@ -151,7 +154,7 @@ def export_draft(
 
 @router.put("/drafts/{draft_id}", status_code=201)
 def edit_draft(
-    draft_id: int,
+    draft_id: DraftId,
     principal: CurrentPrincipal,
     assistant: Service,
     report: Annotated[
@@ -167,7 +170,10 @@ def edit_draft(
 
 @router.post("/drafts/{draft_id}/approve")
 def approve(
-    draft_id: int, principal: CurrentPrincipal, assistant: Service, body: ApproveIn | None = None
+    draft_id: DraftId,
+    principal: CurrentPrincipal,
+    assistant: Service,
+    body: ApproveIn | None = None,
 ) -> dict[str, Any]:
     """Approve; a draft whose checks failed needs an override reason (409 lists the reasons)."""
     _changeable(assistant, principal, draft_id)
@@ -177,7 +183,7 @@ def approve(
 
 @router.post("/drafts/{draft_id}/reject")
 def reject(
-    draft_id: int, body: RejectIn, principal: CurrentPrincipal, assistant: Service
+    draft_id: DraftId, body: RejectIn, principal: CurrentPrincipal, assistant: Service
 ) -> dict[str, Any]:
     _changeable(assistant, principal, draft_id)
     assistant.reject_draft(draft_id, principal.name, body.reason)

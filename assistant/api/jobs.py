@@ -84,9 +84,7 @@ class IngestJobs:
                 f"{name}: pmassist reads {', '.join(sorted(SUPPORTED_EXTENSIONS))} files."
             )
         if size > self.max_bytes:
-            raise InvalidInputError(
-                f"{name}: {size:,} bytes is over the limit of {self.max_bytes:,} bytes."
-            )
+            raise InvalidInputError(f"{name} is larger than the limit of {self.max_bytes:,} bytes.")
         return cleaned
 
     def start(self, project: str, uploads: list[tuple[str, bytes]]) -> IngestJob:

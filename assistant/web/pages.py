@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from assistant.api.deps import (
     SESSION_COOKIE,
+    DraftId,
     check_project,
     draft_project,
     page_principal,
@@ -228,7 +229,7 @@ def draft_report(
 
 @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
 @_guard
-def draft_page(request: Request, draft_id: int) -> Response:
+def draft_page(request: Request, draft_id: DraftId) -> Response:
     principal = _who(request)
     assistant = _assistant(request)
     project = draft_project(assistant, principal, draft_id)
@@ -278,7 +279,7 @@ def _report_heatmap(report: StatusReport) -> str:
     return heat_map_svg(items) if items else ""
 
 
-def _decider(request: Request, draft_id: int, csrf: str) -> tuple[Principal, Assistant]:
+def _decider(request: Request, draft_id: DraftId, csrf: str) -> tuple[Principal, Assistant]:
     principal = _who(request)
     require_form_csrf(request, csrf)
     assistant = _assistant(request)
@@ -292,7 +293,7 @@ def _decider(request: Request, draft_id: int, csrf: str) -> tuple[Principal, Ass
 @_guard
 def approve(
     request: Request,
-    draft_id: int,
+    draft_id: DraftId,
     override_reason: Annotated[str | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
@@ -308,7 +309,7 @@ def approve(
 @_guard
 def reject(
     request: Request,
-    draft_id: int,
+    draft_id: DraftId,
     reason: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
@@ -324,7 +325,7 @@ def reject(
 @_guard
 def edit(
     request: Request,
-    draft_id: int,
+    draft_id: DraftId,
     summary: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
