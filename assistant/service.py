@@ -478,7 +478,17 @@ class Assistant:
         ensure_open(draft)
         if not actor.strip():
             raise InvalidInputError("Say who approves (--by).")
-        recorded = override_needed(draft, self.drafts.checks(draft_id), override_reason)
+        checks = self.drafts.checks(draft_id)
+        report = self.drafts.report(draft_id)
+        if report is not None and checks is not None:
+            # The record may have changed since the draft was saved (a re-ingest, a forget):
+            # approve against the checks as they are now.
+            record = RecordSnapshot.load(self.documents, draft.project)
+            now = check_report(report, CheckContext.of(record), utc_now())
+            if now.passed != checks.passed or now.failures() != checks.failures():
+                self.drafts.update_checks(draft_id, now)
+            checks = now
+        recorded = override_needed(draft, checks, override_reason)
         return self.drafts.decide(draft_id, "approved", actor.strip(), None, recorded)
 
     def reject_draft(self, draft_id: int, actor: str, reason: str) -> DraftSummary:
@@ -511,17 +521,38 @@ class Assistant:
                 for e in error.errors()[:5]
             )
             raise InvalidInputError(f"The edited report is not valid: {problems}.") from None
-        if edited.project != draft.project or edited.period.label != draft.period_label:
+        parent = self.drafts.report(draft_id)
+        assert parent is not None
+        # An edit rewords the report's statements; what code computed or recorded stays.
+        fixed = [name for name in FIXED_IN_EDITS if getattr(edited, name) != getattr(parent, name)]
+        if fixed:
             raise InvalidInputError(
-                f"An edit keeps the draft's project and period ({draft.project}, "
-                f"{draft.period_label}); draft another period with `pmassist report`."
+                f"An edit cannot change {', '.join(fixed)}: they come from the record and the "
+                "rules. Draft the report again (`pmassist report`) if the record changed."
             )
+        edited.created_at = utc_now()
         record = RecordSnapshot.load(self.documents, draft.project)
         checks = check_report(edited, CheckContext.of(record), utc_now())
         new_id = self.drafts.save_report(
             edited, checks, edited_from=draft, actor=actor.strip() or "unknown", reason=reason
         )
         return new_id, checks
+
+
+# The parts of a status report an edit keeps as they were (the statements are editable).
+FIXED_IN_EDITS = (
+    "project",
+    "period",
+    "overall_status",
+    "metrics",
+    "delta",
+    "sources",
+    "writer",
+    "prompt",
+    "input_tokens",
+    "output_tokens",
+    "warnings",
+)
 
 
 def parse_risk_changes(changes: dict[str, object]) -> dict[str, object]:

@@ -132,7 +132,9 @@ def test_an_edit_makes_a_new_version_that_is_checked_again(sample: Assistant) ->
     new = sample.draft(new_id)
     assert (new.version, new.parent_id, new.status) == (2, draft_id, "checked")
     assert sample.draft(draft_id).status == "superseded"
-    assert sample.drafts.report(new_id) == edited
+    saved = sample.drafts.report(new_id)
+    assert saved is not None and saved.executive_summary == edited.executive_summary
+    assert saved.created_at > report.created_at  # the version's own time, not the file's
     with pytest.raises(InvalidInputError, match="newer version"):
         sample.approve_draft(draft_id, PM)
     sample.approve_draft(new_id, PM)
@@ -146,14 +148,28 @@ def test_an_edit_makes_a_new_version_that_is_checked_again(sample: Assistant) ->
     assert (draft_id, "edited") in actions and (new_id, "approved") in actions
 
 
-def test_an_edit_cannot_change_what_the_sources_say(sample: Assistant) -> None:
+def test_an_edit_cannot_change_what_code_computed(sample: Assistant) -> None:
+    """Sources, status, metrics, the delta and who wrote it stay as drafted: an edit that
+    changes them is refused, naming them."""
     draft_id, report = sample.draft_report("harbor", W46)
     edited = report.model_copy(deep=True)
     edited.sources[0].text = edited.sources[0].text.replace("2026", "2027")
-    _, checks = sample.edit_report_draft(draft_id, edited.model_dump_json(), PM)
-    failed = {c.name: c.problems for c in checks.failures()}
-    assert "sources match the record" in failed
-    assert failed["sources match the record"][0].endswith("differs from the record")
+    edited.overall_status = "green"
+    edited.writer = "openai:gpt-4o"
+    with pytest.raises(InvalidInputError, match="cannot change overall_status, sources, writer"):
+        sample.edit_report_draft(draft_id, edited.model_dump_json(), PM)
+    assert len(sample.drafts.versions(draft_id)) == 1
+
+
+def test_a_draft_is_edited_once_into_its_next_version(sample: Assistant) -> None:
+    draft_id, report = sample.draft_report("harbor", W46)
+    new_id, _ = sample.edit_report_draft(draft_id, report.model_dump_json(), PM)
+    sample.approve_draft(new_id, PM)
+    sample.edit_report_draft(new_id, report.model_dump_json(), PM)
+    with pytest.raises(InvalidInputError, match="already edited into draft"):
+        sample.edit_report_draft(new_id, report.model_dump_json(), PM)
+    with pytest.raises(InvalidInputError, match="decided or edited meanwhile"):
+        sample.drafts.decide(draft_id, "approved", PM, None)
 
 
 @pytest.mark.parametrize(
@@ -163,8 +179,8 @@ def test_an_edit_cannot_change_what_the_sources_say(sample: Assistant) -> None:
         (lambda body: body | {"overall_status": "purple"}, "overall_status"),
         (lambda body: {k: v for k, v in body.items() if k != "status_reasons"}, "status_reasons"),
         (
-            lambda body: body | {"period": body["period"] | {"label": "2026-W45"}},
-            "keeps the draft's project and period",
+            lambda body: body | {"period": body["period"] | {"end": "2026-12-31"}},
+            "cannot change period",
         ),
     ],
 )

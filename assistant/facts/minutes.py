@@ -16,6 +16,7 @@ from assistant.facts.model import (
 )
 from assistant.facts.period import ReportPeriod
 from assistant.facts.record import RecordSnapshot
+from assistant.injection import gives_orders
 from assistant.models import Document, MilestoneNote
 
 DECISION_NEEDED = re.compile(
@@ -109,6 +110,8 @@ class MinutesFacts:
             for note in meeting.decisions:
                 if DECISION_NEEDED.search(note.text) or STATUS_LINE.match(note.text):
                     continue
+                if gives_orders(note.text):
+                    continue  # an order to an assistant is not a decision of the team
                 if set(DECISION_ID.findall(note.text)) & logged:
                     continue  # the decision log has it, with its id and deciders
                 found.append(
@@ -125,7 +128,7 @@ class MinutesFacts:
         found = []
         for document, meeting in self.in_period:
             for note in [*meeting.decisions, *meeting.concerns]:
-                if DECISION_NEEDED.search(note.text):
+                if DECISION_NEEDED.search(note.text) and not gives_orders(note.text):
                     found.append(
                         NoteFact(
                             text=note.text,
@@ -144,7 +147,7 @@ class MinutesFacts:
             )
             for document, meeting in self.in_period
             for note in meeting.concerns
-            if not DECISION_NEEDED.search(note.text)
+            if not DECISION_NEEDED.search(note.text) and not gives_orders(note.text)
         ]
 
     def milestones(self) -> list[MilestoneFact]:

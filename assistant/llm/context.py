@@ -7,6 +7,7 @@ not fit, whole chunks are dropped, lowest-ranked first; a chunk is never cut.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,14 +38,15 @@ def render_source(item: Evidence) -> str:
 
 
 WITHHELD = "(a line addressed to an AI assistant is withheld here)"
+# "<source", "</SOURCE", "< / source": any spelling of the tag that fences sources in.
+SOURCE_TAG = re.compile(r"<\s*/?\s*source", re.IGNORECASE)
 
 
 def defuse(text: str) -> str:
     """Keep source text from opening or closing a source block, and keep a line that gives an
     assistant orders ("ignore previous instructions …") out of the prompt altogether."""
     lines = [WITHHELD if gives_orders(line) else line for line in text.split("\n")]
-    joined = "\n".join(lines)
-    return joined.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+    return SOURCE_TAG.sub(lambda m: "&lt;" + m.group(0)[1:], "\n".join(lines))
 
 
 def pack_evidence(

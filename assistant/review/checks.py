@@ -260,6 +260,14 @@ def check_risk_run(
     return DraftChecks(passed=all(c.passed for c in checks), checks=checks, checked_at=now)
 
 
+def _as_recorded(source: Evidence, recorded: Evidence | None) -> bool:
+    """The source says what the record says: its words, title, date, kind and place."""
+    if recorded is None:
+        return False
+    fields = ("document_id", "kind", "title", "date", "locator", "text")
+    return all(getattr(source, name) == getattr(recorded, name) for name in fields)
+
+
 def _schema(draft: StatusReport | RiskSuggestionRun) -> DraftCheck:
     try:
         type(draft).model_validate_json(draft.model_dump_json())

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import desc, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from assistant.errors import PmassistError
+from assistant.errors import InvalidInputError, PmassistError
 from assistant.reports.schema import StatusReport
 from assistant.review.checks import DraftChecks
 from assistant.risks.schema import RiskSuggestionRun
@@ -115,6 +115,15 @@ class DraftStore:
                 return self.save_report(
                     report, checks, own, edited_from=edited_from, actor=actor, reason=reason
                 )
+        if edited_from is not None:
+            newer = connection.scalar(
+                select(drafts.c.id).where(drafts.c.parent_id == edited_from.id).limit(1)
+            )
+            if newer is not None:
+                raise InvalidInputError(
+                    f"Draft {edited_from.id} was already edited into draft {newer}; edit the "
+                    "latest version."
+                )
         draft_id = _insert(
             connection,
             STATUS_REPORT,
@@ -127,10 +136,11 @@ class DraftStore:
             edited_from,
         )
         if edited_from is not None:
-            if edited_from.status in OPEN_STATUSES:
-                connection.execute(
-                    update(drafts).where(drafts.c.id == edited_from.id).values(status="superseded")
-                )
+            connection.execute(
+                update(drafts)
+                .where(drafts.c.id == edited_from.id, drafts.c.status.in_(OPEN_STATUSES))
+                .values(status="superseded")
+            )
             _audit(connection, edited_from, actor, "edited", {"new_version_id": draft_id}, reason)
         saved = _get(connection, draft_id)
         _audit(
@@ -187,9 +197,10 @@ class DraftStore:
         now = utc_now()
         with self.engine.begin() as connection:
             draft = _get(connection, draft_id)
-            connection.execute(
+            # Only an open draft changes: a decision or an edit that got there first wins.
+            changed = connection.execute(
                 update(drafts)
-                .where(drafts.c.id == draft_id)
+                .where(drafts.c.id == draft_id, drafts.c.status.in_(OPEN_STATUSES))
                 .values(
                     status=status,
                     decided_by=actor,
@@ -197,12 +208,27 @@ class DraftStore:
                     decision_reason=reason,
                     override_reason=override_reason,
                 )
-            )
+            ).rowcount
+            if not changed:
+                raise InvalidInputError(
+                    f"Draft {draft_id} is {draft.status}; it was decided or edited meanwhile."
+                )
             details: dict[str, Any] = {"checks_passed": draft.checks_passed}
             if override_reason:
                 details["override"] = override_reason
             _audit(connection, draft, actor, status, details, reason or override_reason)
             return _get(connection, draft_id)
+
+    def update_checks(self, draft_id: int, checks: DraftChecks) -> None:
+        """New check results for an open draft (the record changed since it was saved)."""
+        with self.engine.begin() as connection:
+            draft = _get(connection, draft_id)
+            connection.execute(
+                update(drafts)
+                .where(drafts.c.id == draft_id, drafts.c.status.in_(OPEN_STATUSES))
+                .values(checks_json=checks.model_dump_json(), checks_passed=int(checks.passed))
+            )
+            _audit(connection, draft, "pmassist", "checked", _check_details(checks), None)
 
     # Reading ------------------------------------------------------------------------------
 
