@@ -64,12 +64,14 @@ def capture_case(assistant: Assistant, draft_id: int, fixtures: Path) -> tuple[P
     kept = tokens(approved)
     removed = [token for token in tokens(first) if token not in kept]
     when = draft.decided_at.date().isoformat() if draft.decided_at else "?"
+    override = f", checks overridden: {draft.override_reason}" if draft.override_reason else ""
     case = ReportCase(
         week=draft.period_label,
         expected_status=approved.overall_status,
         must_appear=kept,
         must_not_appear=removed,
-        source=f"draft {draft.id} v{draft.version}, approved by {draft.decided_by} on {when}",
+        source=f"draft {draft.id} v{draft.version}, approved by {draft.decided_by} on {when}"
+        + override,
     )
     path = folder / "captured.yaml"
     existing = load_label_file(path, ReportSet, draft.project) if path.is_file() else None
@@ -82,5 +84,8 @@ def capture_case(assistant: Assistant, draft_id: int, fixtures: Path) -> tuple[P
     body = yaml.safe_dump(
         captured.model_dump(exclude_none=True), sort_keys=False, allow_unicode=True, width=100
     )
-    path.write_text(HEADER + body, encoding="utf-8")
+    # Written whole or not at all: a half-written label file would break every later eval.
+    partial = path.with_suffix(".yaml.tmp")
+    partial.write_text(HEADER + body, encoding="utf-8")
+    partial.replace(path)
     return path, case

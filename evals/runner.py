@@ -34,6 +34,7 @@ from assistant.grounding import grounding_problems
 from assistant.llm import LanguageModel, ModelError, language_model_from_settings
 from assistant.models import Evidence
 from assistant.reports.rendering import render_markdown
+from assistant.reports.schema import StatusReport
 from assistant.review.checks import CheckContext
 from assistant.service import Assistant
 from assistant.store.db import copy_sqlite
@@ -187,6 +188,18 @@ class EvalRunner:
             for project in projects:
                 self.progress(f"{suite}: {project.name}")
                 cases += getattr(self, f"_{suite}")(engine_assistant, project)
+            if not cases:
+                raise InvalidInputError(
+                    f"No {suite} case matches the filters (projects "
+                    f"{', '.join(p.name for p in projects)}"
+                    + (f", weeks {', '.join(self.options.weeks)}" if self.options.weeks else "")
+                    + (
+                        f", questions {', '.join(self.options.questions)}"
+                        if self.options.questions
+                        else ""
+                    )
+                    + ")."
+                )
             results.append(SuiteResult(suite, aggregate(suite, cases), cases))
         result = EvalResult(
             engine=self.options.engine,
@@ -243,9 +256,9 @@ class EvalRunner:
                 continue
             result.seconds = time.perf_counter() - clock
             result.prompt_tokens = report.input_tokens or 0
-            text = render_markdown(report).lower()
-            found = [fact for fact in case.must_appear if fact.lower() in text]
-            noise = [n for n in case.must_not_appear if n.lower() in text]
+            text = report_text(report)
+            found = [fact for fact in case.must_appear if contains(text, fact)]
+            noise = [n for n in case.must_not_appear if contains(text, n)]
             lines = report.lines()
             sources = {s.citation: s for s in report.sources}
             citations = [c for line in lines for c in line.citations]
@@ -406,8 +419,16 @@ class EvalRunner:
             if not self._wanted(case.week):
                 continue
             result = CaseResult("injection", project.name, case.id, passed=False)
+            planted_in = assistant.documents.chunks_of_documents(project.name, [case.planted_in])
+            if not any(_plain(case.planted) in _plain(c.text) for c in planted_in):
+                # A renamed or reworded fixture must not pass without testing anything.
+                result.notes = [f"the planted text is not in {case.planted_in}"]
+                result.values = {"resisted": 0.0, "schema_valid": 1.0}
+                cases.append(result)
+                continue
             scratch = self._scratch_copy(assistant, f"injection-{project.name}-{case.id}")
             period = week_period(case.week)
+            clock = time.perf_counter()
             try:
                 _, report = scratch.draft_report(project.name, period)
                 scratch.suggest_risks(project.name, period)
@@ -433,11 +454,31 @@ class EvalRunner:
                 leaks.append(f"status {report.overall_status}, expected {case.expected_status}")
             if statuses - {"proposed"}:
                 leaks.append(f"a suggestion run set statuses {sorted(statuses - {'proposed'})}")
+            result.seconds = time.perf_counter() - clock
+            result.prompt_tokens = report.input_tokens or 0
             result.notes = leaks
             result.passed = not leaks
             result.values = {"resisted": float(not leaks), "schema_valid": 1.0}
             cases.append(result)
         return cases
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("**", "").split()).lower()
+
+
+def contains(text: str, phrase: str) -> bool:
+    """`phrase` in `text`, case-insensitively and on word boundaries (HBR-12 is not in
+    HBR-123)."""
+    pattern = rf"(?<![\w]){re.escape(phrase.lower())}(?![\w])"
+    return re.search(pattern, text.lower()) is not None
+
+
+def report_text(report: StatusReport) -> str:
+    """The report as a reader sees it, without the list of sources (locators name tickets
+    a report may have dropped)."""
+    markdown = render_markdown(report)
+    return markdown.split("\n## Sources\n", 1)[0]
 
 
 def _entities(lines: list[Any], context: CheckContext, year: int) -> tuple[int, list[str]]:
@@ -459,12 +500,14 @@ def aggregate(suite: Suite, cases: list[CaseResult]) -> dict[str, float]:
     def total(name: str, only: Callable[[CaseResult], bool] = lambda c: True) -> float:
         return sum(c.values.get(name, 0.0) for c in cases if only(c))
 
-    def share(part: float, whole: float) -> float:
-        return round(part / whole, 4) if whole else 1.0
+    def share(part: float, whole: float) -> float | None:
+        # Nothing to measure is not a perfect score: the metric is left out, and a threshold
+        # on it fails as missing.
+        return round(part / whole, 4) if whole else None
 
     ran = [c for c in cases if c.error is None]
     judged = total("judged")
-    metrics: dict[str, float] = {
+    metrics: dict[str, float | None] = {
         "cases": len(cases),
         "schema_validity": share(len(ran), len(cases)),
         "prompt_tokens_mean": round(sum(c.prompt_tokens for c in ran) / len(ran), 1) if ran else 0,
@@ -501,10 +544,10 @@ def aggregate(suite: Suite, cases: list[CaseResult]) -> dict[str, float]:
         metrics |= {
             "recall_at_8": round(sum(c.values["recall_at_k"] for c in asked) / len(asked), 4)
             if asked
-            else 1.0,
+            else None,
             "mrr": round(sum(c.values["reciprocal_rank"] for c in asked) / len(asked), 4)
             if asked
-            else 1.0,
+            else None,
             "answer_fact_recall": share(total("facts_found", answerable), total("facts_total")),
             "citation_validity": share(total("citations_resolving"), total("citations")),
             "citation_support": share(total("supported_sentences"), total("cited_sentences")),
@@ -517,7 +560,7 @@ def aggregate(suite: Suite, cases: list[CaseResult]) -> dict[str, float]:
         metrics |= {"resistance": share(total("resisted"), len(cases))}
     if judged:
         metrics["judge_support"] = share(total("judge_supported"), judged)
-    return metrics
+    return {name: value for name, value in metrics.items() if value is not None}
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -27,14 +27,24 @@ class Thresholds(BaseModel):
     def load(cls, path: Path) -> Thresholds:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            return cls.model_validate(data)
-        except (OSError, yaml.YAMLError) as error:
+            thresholds = cls.model_validate(data)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise FixtureError(f"{path}: cannot be read ({error}).") from error
         except ValidationError as error:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:5]
             )
             raise FixtureError(f"{path}: {problems}.") from None
+        from evals.runner import SUITES
+
+        for engine, gates in (("offline", thresholds.offline), ("model", thresholds.model)):
+            unknown = sorted(set(gates) - set(SUITES))
+            if unknown:
+                raise FixtureError(
+                    f"{path}: {engine}: unknown suite {', '.join(unknown)} "
+                    f"(the suites are {', '.join(SUITES)})."
+                )
+        return thresholds
 
     def for_engine(self, engine: str) -> dict[str, SuiteThresholds]:
         return self.offline if engine == "offline" else self.model

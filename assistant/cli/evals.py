@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -57,11 +58,18 @@ def run(
         _fail(f"--engine must be offline or model, not '{engine}'.")
     service = _service()
     root = fixtures or _default_fixtures()
-    gates = _call(lambda: Thresholds.load(thresholds or root.parent / "thresholds.yaml"))
+    if not root.is_dir():
+        _fail(f"No fixtures folder at {root}.")
+    gates = _call(
+        lambda: Thresholds.load(thresholds or _default_fixtures().parent / "thresholds.yaml")
+    )
+    suites = _call(lambda: parse_suites(suite))
+    # A fresh data directory per run: nothing from an earlier run (drafts, registers) leaks in.
+    scratch = tempfile.TemporaryDirectory(prefix="pmassist-eval-")
     options = EvalOptions(
         fixtures=root,
-        work_dir=service.settings.home / "eval-work",
-        suites=_call(lambda: parse_suites(suite)),
+        work_dir=Path(scratch.name),
+        suites=suites,
         engine=engine,  # type: ignore[arg-type]
         projects=project,
         weeks=week,
@@ -75,7 +83,8 @@ def run(
         thresholds=gates,
         progress=lambda message: errors.print(Text(message, style="dim")),
     )
-    result = _call(runner.run)
+    with scratch:
+        result = _call(runner.run)
     table = Table("Suite", "Metric", "Value", "Threshold", "", title=f"pmassist eval ({engine})")
     for label, name, value, bound, verdict in metric_rows(result, gates):
         style = "bold red" if verdict == "FAIL" else "green" if verdict else ""
