@@ -70,7 +70,22 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
             f"<tr><td>{escape(label)}</td><td>{escape(name)}</td><td>{value:g}</td>"
             f"<td>{escape(bound)}</td><td class='{ok}'>{escape(ok)}</td></tr>"
         )
-    parts.append("</table>")
+    parts.append("</table><h2>Per project</h2>")
+    for result_suite in result.suites:
+        per_project = result_suite.per_project()
+        names = sorted({name for metrics in per_project.values() for name in metrics})
+        parts.append(
+            f"<h3>{escape(result_suite.suite)}</h3><table><tr><th>Metric</th>"
+            + "".join(f"<th>{escape(p)}</th>" for p in per_project)
+            + "</tr>"
+        )
+        for name in names:
+            cells = "".join(
+                f"<td>{metrics[name]:g}</td>" if name in metrics else "<td>—</td>"
+                for metrics in per_project.values()
+            )
+            parts.append(f"<tr><td>{escape(name)}</td>{cells}</tr>")
+        parts.append("</table>")
     for suite in result.suites:
         parts.append(
             f"<h2>{escape(suite.suite)}: cases</h2><table><tr><th>Project</th>"

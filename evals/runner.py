@@ -70,6 +70,15 @@ class SuiteResult:
     metrics: dict[str, float]
     cases: list[CaseResult]
 
+    def per_project(self) -> dict[str, dict[str, float]]:
+        """The suite's metrics for each project on its own (the gate uses the pooled ones;
+        these show a project that lags behind)."""
+        projects = sorted({case.project for case in self.cases})
+        return {
+            project: aggregate(self.suite, [c for c in self.cases if c.project == project])
+            for project in projects
+        }
+
 
 @dataclass
 class EvalResult:
@@ -98,6 +107,7 @@ class EvalResult:
                 {
                     "suite": s.suite,
                     "metrics": s.metrics,
+                    "per_project": s.per_project(),
                     "cases": [c.__dict__ for c in s.cases],
                 }
                 for s in self.suites
