@@ -165,3 +165,16 @@ def copy_database(source: Assistant, target: Path) -> str:
     change the register work on a copy of the sample project's database; its vectors are shared
     and only read."""
     return copy_sqlite(source.settings.sqlalchemy_url, target)
+
+
+def sample_copy(harbor: Any, tmp_path: Path, model: Any = None, **changes: Any) -> Assistant:
+    """The sample project with a database of its own (its register, drafts, tokens); the
+    vectors and keyword index of the session's ingest are shared and only read."""
+    offline, _ = harbor
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        home=offline.settings.home,
+        database_url=copy_database(offline, tmp_path / "sample-copy.db"),
+        **changes,
+    )
+    return Assistant(settings, embedder=offline.embedder(), language_model=model)

@@ -28,20 +28,13 @@ from assistant.llm import LanguageModel
 from assistant.service import Assistant
 from assistant.store.access import AccessStore
 from assistant.tokens import TokenCounter
-from tests.conftest import copy_database
+from tests.conftest import sample_copy as shared_sample_copy
 
 
 def sample_copy(
     harbor: Any, tmp_path: Path, model: LanguageModel | None = None, **changes: Any
 ) -> Assistant:
-    offline, _ = harbor
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        home=offline.settings.home,
-        database_url=copy_database(offline, tmp_path / "api.db"),
-        **changes,
-    )
-    assistant = Assistant(settings, embedder=offline.embedder(), language_model=model)
+    assistant = shared_sample_copy(harbor, tmp_path, model, **changes)
     # A second project, so that scope can be tested: it exists, but no token here may read it.
     assistant.documents.ensure_project("payroll", assistant.model_id)
     return assistant

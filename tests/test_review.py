@@ -23,7 +23,7 @@ from assistant.review.approval import ApprovalRefused
 from assistant.service import Assistant
 from assistant.store.drafts import UnknownDraftError
 from assistant.tokens import TokenCounter
-from tests.conftest import copy_database
+from tests.conftest import sample_copy
 
 W46 = week_period("2026-W46")
 PM = "Priya Raman"
@@ -36,13 +36,7 @@ class FakeModel(LanguageModel):
 
 
 def own_copy(harbor: Any, tmp_path: Path, model: LanguageModel | None = None) -> Assistant:
-    offline, _ = harbor
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        home=offline.settings.home,
-        database_url=copy_database(offline, tmp_path / "review.db"),
-    )
-    return Assistant(settings, embedder=offline.embedder(), language_model=model)
+    return sample_copy(harbor, tmp_path, model)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from assistant.service import Assistant
 from assistant.store.risks import UnknownRiskError
 from assistant.tokens import TokenCounter
 from evals.metrics import ExpectedRisk, risk_scores
-from tests.conftest import SAMPLE_RECORD, copy_database
+from tests.conftest import SAMPLE_RECORD, sample_copy
 
 LABELS = yaml.safe_load((SAMPLE_RECORD.parent / "risks.yaml").read_text(encoding="utf-8"))
 W46 = week_period("2026-W46")
@@ -43,14 +43,7 @@ PM = "Priya Raman"
 
 
 def own_copy(harbor: Any, tmp_path: Path, model: LanguageModel | None = None) -> Assistant:
-    """The sample project with a register of its own; vectors and keyword index are shared."""
-    offline, _ = harbor
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        home=offline.settings.home,
-        database_url=copy_database(offline, tmp_path / "harbor-copy.db"),
-    )
-    return Assistant(settings, embedder=offline.embedder(), language_model=model)
+    return sample_copy(harbor, tmp_path, model)
 
 
 @pytest.fixture

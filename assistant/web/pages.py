@@ -24,6 +24,7 @@ from assistant.api.deps import (
 )
 from assistant.api.records import start_upload
 from assistant.errors import PmassistError
+from assistant.reports.rendering import SECTIONS as REPORT_SECTIONS
 from assistant.reports.schema import StatusReport
 from assistant.risks.heatmap import heat_map_svg, plotted
 from assistant.risks.schema import RESPONSES
@@ -34,19 +35,12 @@ from ingest.loaders import SUPPORTED_EXTENSIONS
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
 
+# The report's sections as the Markdown and HTML show them, the summary and what needs checking
+# first.
 SECTIONS = (
     ("Executive summary", "executive_summary"),
     ("Needs checking (not shown as fact)", "needs_checking"),
-    ("Accomplishments", "accomplishments"),
-    ("In progress", "in_progress"),
-    ("Plan for next period", "next_period"),
-    ("Milestones", "milestones"),
-    ("Blockers and issues", "blockers"),
-    ("Decisions", "decisions"),
-    ("Risks and concerns", "risks"),
-    ("Risk register", "risk_register"),
-    ("Suggested risks (not yet reviewed)", "suggested_risks"),
-    ("Asks and escalations", "asks"),
+    *REPORT_SECTIONS,
 )
 
 
