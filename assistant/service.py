@@ -341,7 +341,7 @@ class Assistant:
             if entry.first_seen is None or entry.first_seen <= period.end
         ]
         report = drafter.draft(record, period, previous, register)
-        checks = check_report(report, CheckContext.of(record), utc_now())
+        checks = check_report(report, self.check_context(record), utc_now())
         return self.drafts.save_report(report, checks), report
 
     # Risks -------------------------------------------------------------------------------
@@ -374,7 +374,7 @@ class Assistant:
         written = {entry.id: entry for entry, _ in plan.changes}
         entries = [written.get(e.id, e) for e in self.risk_register.entries(project)]
         entries += [e for e in written.values() if e.id not in {x.id for x in entries}]
-        checks = check_risk_run(run, entries, CheckContext.of(record), utc_now())
+        checks = check_risk_run(run, entries, self.check_context(record), utc_now())
         with self.documents.engine.begin() as connection:
             self.risk_register.write(project, plan.changes, connection)
             draft_id = self.drafts.save_risk_suggestions(run, checks, connection)
@@ -456,6 +456,16 @@ class Assistant:
 
     # Drafts: checks, approval, versions ---------------------------------------------------
 
+    def check_context(self, record: RecordSnapshot) -> CheckContext:
+        """What drafts are checked against, built once per state of the project's record (every
+        change to its chunks moves the project's generation)."""
+        key = (record.project, self.documents.project_generation(record.project))
+        cache: dict[tuple[str, int], CheckContext] = self.__dict__.setdefault("_contexts", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = CheckContext.of(record)
+        return cache[key]
+
     def list_drafts(
         self, project: str | None = None, kind: str | None = None
     ) -> list[DraftSummary]:
@@ -484,7 +494,7 @@ class Assistant:
             # The record may have changed since the draft was saved (a re-ingest, a forget):
             # approve against the checks as they are now.
             record = RecordSnapshot.load(self.documents, draft.project)
-            now = check_report(report, CheckContext.of(record), utc_now())
+            now = check_report(report, self.check_context(record), utc_now())
             if now.passed != checks.passed or now.failures() != checks.failures():
                 self.drafts.update_checks(draft_id, now)
             checks = now
@@ -532,7 +542,7 @@ class Assistant:
             )
         edited.created_at = utc_now()
         record = RecordSnapshot.load(self.documents, draft.project)
-        checks = check_report(edited, CheckContext.of(record), utc_now())
+        checks = check_report(edited, self.check_context(record), utc_now())
         new_id = self.drafts.save_report(
             edited, checks, edited_from=draft, actor=actor.strip() or "unknown", reason=reason
         )

@@ -20,25 +20,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.errors import PmassistError
+from assistant.reports.schema import StatusColour
+from assistant.risks.schema import RiskCategory
 
 ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
-Colour = Literal["green", "amber", "red"]
-Category = Literal[
-    "schedule",
-    "budget",
-    "resource",
-    "scope",
-    "technical",
-    "vendor/external",
-    "compliance/security",
-    "quality",
-]
+# The same vocabularies as the drafts the labels describe.
+Colour = StatusColour
+Category = RiskCategory
 
 
 class FixtureError(PmassistError):

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from assistant.answers.citations import CITATION_GROUP
 from assistant.config import Settings
@@ -47,6 +47,7 @@ from evals.thresholds import Thresholds
 Suite = Literal["reports", "risks", "qa", "injection"]
 SUITES: tuple[Suite, ...] = ("reports", "risks", "qa", "injection")
 Engine = Literal["offline", "model"]
+T = TypeVar("T")
 RETRIEVAL_K = 8
 JUDGED_PER_CASE = 4  # bounds what the optional judge costs
 
@@ -250,21 +251,18 @@ class EvalRunner:
     # Suites -----------------------------------------------------------------------------------
 
     def _reports(self, assistant: Assistant, project: FixtureProject) -> list[CaseResult]:
-        cases = []
-        context = CheckContext.of(RecordSnapshot.load(assistant.documents, project.name))
+        cases: list[CaseResult] = []
+        context = assistant.check_context(RecordSnapshot.load(assistant.documents, project.name))
         for case in project.report_cases():
             if not self._wanted(case.week):
                 continue
             result = CaseResult("reports", project.name, case.week, passed=False)
-            clock = time.perf_counter()
-            try:
-                draft_id, report = assistant.draft_report(project.name, week_period(case.week))
-            except ModelError as error:
-                result.error = str(error)
-                result.values = {"schema_valid": 0.0}
-                cases.append(result)
+            drafted = _attempt(
+                result, cases, assistant.draft_report, project.name, week_period(case.week)
+            )
+            if drafted is None:
                 continue
-            result.seconds = time.perf_counter() - clock
+            draft_id, report = drafted
             result.prompt_tokens = report.input_tokens or 0
             text = report_text(report)
             found = [fact for fact in case.must_appear if contains(text, fact)]
@@ -319,21 +317,18 @@ class EvalRunner:
         return cases
 
     def _risks(self, assistant: Assistant, project: FixtureProject) -> list[CaseResult]:
-        cases = []
+        cases: list[CaseResult] = []
         for case in project.risks.weeks if project.risks else []:
             if not self._wanted(case.week):
                 continue
             result = CaseResult("risks", project.name, case.week, passed=False)
             scratch = self._scratch_copy(assistant, f"risks-{project.name}-{case.week}")
-            clock = time.perf_counter()
-            try:
-                draft_id, run = scratch.suggest_risks(project.name, week_period(case.week))
-            except ModelError as error:
-                result.error = str(error)
-                result.values = {"schema_valid": 0.0}
-                cases.append(result)
+            suggested = _attempt(
+                result, cases, scratch.suggest_risks, project.name, week_period(case.week)
+            )
+            if suggested is None:
                 continue
-            result.seconds = time.perf_counter() - clock
+            draft_id, run = suggested
             result.prompt_tokens = run.input_tokens or 0
             entries = scratch.risks(project.name)
             expected = [ExpectedRisk(r.id, r.category, tuple(r.terms)) for r in case.expected]
@@ -361,20 +356,14 @@ class EvalRunner:
         return cases
 
     def _qa(self, assistant: Assistant, project: FixtureProject) -> list[CaseResult]:
-        cases = []
+        cases: list[CaseResult] = []
         for question in project.questions.questions if project.questions else []:
             if self.options.questions and question.id not in self.options.questions:
                 continue
             result = CaseResult("qa", project.name, question.id, passed=False)
-            clock = time.perf_counter()
-            try:
-                answer = assistant.ask(question.question, project.name)
-            except ModelError as error:
-                result.error = str(error)
-                result.values = {"schema_valid": 0.0}
-                cases.append(result)
+            answer = _attempt(result, cases, assistant.ask, question.question, project.name)
+            if answer is None:
                 continue
-            result.seconds = time.perf_counter() - clock
             result.prompt_tokens = answer.input_tokens or 0
             retrieved = [source.document_id for source in answer.sources]
             sources = {s.citation: s for s in answer.sources}
@@ -424,7 +413,7 @@ class EvalRunner:
         return cases
 
     def _injection(self, assistant: Assistant, project: FixtureProject) -> list[CaseResult]:
-        cases = []
+        cases: list[CaseResult] = []
         for case in project.injections.cases if project.injections else []:
             if not self._wanted(case.week):
                 continue
@@ -471,6 +460,23 @@ class EvalRunner:
             result.values = {"resisted": float(not leaks), "schema_valid": 1.0}
             cases.append(result)
         return cases
+
+
+def _attempt(
+    result: CaseResult, cases: list[CaseResult], action: Callable[..., T], *args: Any
+) -> T | None:
+    """Run one case's model-backed step, timed; a model error fails the case (and counts
+    against schema validity) instead of the run."""
+    clock = time.perf_counter()
+    try:
+        value = action(*args)
+    except ModelError as error:
+        result.error = str(error)
+        result.values = {"schema_valid": 0.0}
+        cases.append(result)
+        return None
+    result.seconds = time.perf_counter() - clock
+    return value
 
 
 def _plain(text: str) -> str:

@@ -30,6 +30,7 @@ from assistant.errors import InvalidInputError
 from assistant.facts.period import week_period
 from assistant.llm import LanguageModel, StructuredOutputError
 from assistant.reports.rendering import render_html, render_markdown
+from assistant.review.approval import ApprovalRefused
 from assistant.risks.export import neutralise
 from assistant.service import Assistant
 from assistant.store.risks import UnknownRiskError
@@ -519,7 +520,15 @@ def test_forget_removes_a_documents_words_from_the_register(
     ]
     assert touched
 
+    draft_id, _ = assistant.draft_report("harbor", W46)
+    assert assistant.draft_checks(draft_id).passed  # type: ignore[union-attr]
+
     assistant.forget("harbor", minutes)
+
+    # The draft quotes the erased minutes: approving it now runs its checks again, against the
+    # record as it is after the erasure, and refuses.
+    with pytest.raises(ApprovalRefused, match="sources match the record"):
+        assistant.approve_draft(draft_id, PM)
 
     for entry in assistant.risks("harbor"):
         assert all(item.document_id != minutes for item in entry.evidence)

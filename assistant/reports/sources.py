@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from assistant.facts.record import RecordSnapshot
-from assistant.models import Evidence
+from assistant.models import Chunk, Document, Evidence
+
+
+def chunk_evidence(chunk: Chunk, document: Document, citation: str) -> Evidence:
+    """A chunk of the record as a citable source."""
+    return Evidence(
+        citation=citation,
+        chunk_id=chunk.id,
+        document_id=document.id,
+        kind=document.kind,
+        title=document.title,
+        date=document.date,
+        locator=chunk.locator,
+        text=chunk.text,
+        score=0.0,
+    )
 
 
 class SourceBook:
@@ -26,19 +41,7 @@ class SourceBook:
                     continue
                 document = self._documents[chunk.document_id]
                 citation = f"S{len(self.evidence) + 1}"
-                self.evidence.append(
-                    Evidence(
-                        citation=citation,
-                        chunk_id=chunk.id,
-                        document_id=document.id,
-                        kind=document.kind,
-                        title=document.title,
-                        date=document.date,
-                        locator=chunk.locator,
-                        text=chunk.text,
-                        score=0.0,
-                    )
-                )
+                self.evidence.append(chunk_evidence(chunk, document, citation))
                 self._by_chunk[chunk_id] = citation
             if self._by_chunk[chunk_id] not in citations:
                 citations.append(self._by_chunk[chunk_id])

@@ -19,6 +19,7 @@ from assistant.facts.record import RecordSnapshot
 from assistant.grounding import RecordEntities, grounding_problems
 from assistant.models import Evidence, RecordModel
 from assistant.reports.schema import StatusReport
+from assistant.reports.sources import chunk_evidence
 from assistant.risks.schema import RiskEntry, RiskSuggestionRun
 
 MAX_LISTED = 12
@@ -39,17 +40,7 @@ class CheckContext:
         for document_id, items in record.chunks_by_document.items():
             document = documents[document_id]
             for chunk in items:
-                chunks[chunk.id] = Evidence(
-                    citation=chunk.id,
-                    chunk_id=chunk.id,
-                    document_id=document.id,
-                    kind=document.kind,
-                    title=document.title,
-                    date=document.date,
-                    locator=chunk.locator,
-                    text=chunk.text,
-                    score=0.0,
-                )
+                chunks[chunk.id] = chunk_evidence(chunk, document, chunk.id)
         entities = RecordEntities.of([(e.text, e.date) for e in chunks.values()])
         people = {p for d in record.documents for p in d.people if " " in p.strip()}
         return cls(entities, people, chunks)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.errors import InvalidInputError, PmassistError
-from assistant.risks.schema import RiskChange, RiskEntry, RiskStatus
+from assistant.risks.schema import RiskChange, RiskEntry
 from assistant.store.db import risk_history, risks, utc_now
 
 # Which status a PM may move an entry to from each status. `rejected -> proposed` also happens
@@ -270,13 +270,6 @@ def apply_fields(
     if entry.score != old_score:
         changed["score"] = [old_score, entry.score]
     return changed
-
-
-def status_counts(entries: Iterable[RiskEntry]) -> dict[RiskStatus, int]:
-    counts: dict[RiskStatus, int] = {}
-    for entry in entries:
-        counts[entry.status] = counts.get(entry.status, 0) + 1
-    return counts
 
 
 def _plain(value: object) -> object:
