@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.models import StatusCategory
+from assistant.domain.record import StatusCategory
 
 EmbeddingsProvider = Literal["local", "openai"]
 ChatProvider = Literal["auto", "openai", "azure", "none"]

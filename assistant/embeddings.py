@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
-from assistant.errors import EmbeddingError
+from assistant.domain.errors import EmbeddingError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -11,8 +11,8 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.models import Evidence
-from ingest.loaders.dates import find_all_dates
+from assistant.domain.evidence import Evidence
+from assistant.text.dates import find_all_dates
 
 TICKET_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
 AMOUNT = re.compile(

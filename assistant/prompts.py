@@ -29,8 +29,8 @@ from importlib import resources
 import yaml
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from assistant.errors import PmassistError
-from assistant.models import PromptRef
+from assistant.domain.errors import PmassistError
+from assistant.domain.evidence import PromptRef
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 PART = re.compile(r"^##\s+(System|User)\s*$", re.MULTILINE | re.IGNORECASE)

@@ -11,53 +11,49 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from assistant.answers import AnswerComplete, AnswerEvent, QuestionAnswerer
+from assistant.answers import QuestionAnswerer
 from assistant.answers.extracts import ExtractiveWriter
+from assistant.charts import heat_map_svg, plotted
 from assistant.config import Settings
-from assistant.embeddings import Embedder, configured_model_id, embedder_from_settings
-from assistant.errors import (
+from assistant.domain.answer import Answer, AnswerComplete, AnswerEvent
+from assistant.domain.clock import utc_now
+from assistant.domain.drafts import DraftChecks, DraftSummary
+from assistant.domain.errors import (
     InvalidInputError,
     PmassistError,
     UnknownDocumentError,
     UnknownProjectError,
 )
-from assistant.facts import RecordSnapshot, ReportPeriod
-from assistant.facts.period import (
+from assistant.domain.evidence import Evidence
+from assistant.domain.ingest import IngestProgress, IngestSummary, ProjectSummary
+from assistant.domain.period import (
     last_complete_week,
     parse_date_option,
     period_between,
     week_period,
 )
+from assistant.domain.record import PROJECT_NAME_PATTERN, Document, Kind
+from assistant.domain.report import StatusReport
+from assistant.domain.risk import EDITABLE_FIELDS, STATUSES, RiskEntry, RiskSuggestionRun
+from assistant.domain.search import RetrievalFilter
+from assistant.embeddings import Embedder, configured_model_id, embedder_from_settings
+from assistant.facts import RecordSnapshot, ReportPeriod
 from assistant.llm import LanguageModel, language_model_from_settings
-from assistant.models import PROJECT_NAME_PATTERN, Answer, Document, Evidence, Kind
-from assistant.reports import ReportDrafter, StatusReport
-from assistant.retrieval import KeywordIndexes, RetrievalFilter, Retriever, SearchMode
+from assistant.reports import ReportDrafter
+from assistant.retrieval import KeywordIndexes, Retriever, SearchMode
 from assistant.review.approval import ensure_open, override_needed
-from assistant.review.checks import CheckContext, DraftChecks, check_report, check_risk_run
+from assistant.review.checks import CheckContext, check_report, check_risk_run
 from assistant.risks.export import register_csv, register_xlsx
-from assistant.risks.heatmap import heat_map_svg, plotted
-from assistant.risks.schema import (
-    EDITABLE_FIELDS,
-    STATUSES,
-    RiskEntry,
-    RiskSuggestionRun,
-)
 from assistant.risks.suggesting import RiskSuggester
 from assistant.store.conversations import ConversationStore
-from assistant.store.db import open_engine, utc_now
-from assistant.store.documents import DocumentStore, ProjectSummary
-from assistant.store.drafts import DraftStore, DraftSummary
+from assistant.store.db import open_engine
+from assistant.store.documents import DocumentStore
+from assistant.store.drafts import DraftStore
 from assistant.store.risks import RiskRegister
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
 from ingest.chunking import Chunker
-from ingest.pipeline import (
-    IngestPipeline,
-    IngestProgress,
-    IngestSummary,
-    LazyProjectIndex,
-    repair_vector_writes,
-)
+from ingest.pipeline import IngestPipeline, LazyProjectIndex, repair_vector_writes
 
 MAX_SEARCH_RESULTS = 100
 

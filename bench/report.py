@@ -34,11 +34,11 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
+from assistant.domain.period import week_period  # noqa: E402
+from assistant.domain.record import Ticket  # noqa: E402
 from assistant.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from assistant.facts import RecordSnapshot  # noqa: E402
-from assistant.facts.period import week_period  # noqa: E402
 from assistant.llm import LanguageModel  # noqa: E402
-from assistant.models import Ticket  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from bench.ingest import machine  # noqa: E402
 

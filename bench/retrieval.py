@@ -35,8 +35,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.config import Settings  # noqa: E402
+from assistant.domain.record import Chunk, Document, Kind, Locator, Ticket  # noqa: E402
 from assistant.embeddings import LocalMiniLMEmbedder  # noqa: E402
-from assistant.models import Chunk, Document, Kind, Locator, Ticket  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.store.documents import DocumentWrite  # noqa: E402
 from bench.ingest import AREAS, PEOPLE, PROBLEMS, machine, sentence  # noqa: E402

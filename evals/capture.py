@@ -13,10 +13,10 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import InvalidInputError
+from assistant.domain.errors import InvalidInputError
+from assistant.domain.drafts import STATUS_REPORT, DraftSummary
+from assistant.domain.report import StatusReport
 from assistant.grounding import AMOUNT, TICKET_KEY
-from assistant.reports.schema import StatusReport
-from assistant.service import Assistant
 from evals.dataset import ISO_WEEK, ReportCase, ReportSet, load_label_file
 
 MILESTONE = re.compile(r"\bM\d{1,2}\b")
@@ -38,29 +38,28 @@ def tokens(report: StatusReport) -> list[str]:
     return found
 
 
-def capture_case(assistant: Assistant, draft_id: int, fixtures: Path) -> tuple[Path, ReportCase]:
-    draft = assistant.draft(draft_id)
-    if draft.kind != "status_report":
-        raise InvalidInputError(f"Draft {draft_id} is not a status report.")
+def capture_case(
+    draft: DraftSummary, approved: StatusReport, first: StatusReport, fixtures: Path
+) -> tuple[Path, ReportCase]:
+    """`draft`: the approved draft; `approved` its report; `first` pmassist's first version."""
+    if draft.kind != STATUS_REPORT:
+        raise InvalidInputError(f"Draft {draft.id} is not a status report.", field="draft_id")
     if draft.status != "approved":
         raise InvalidInputError(
-            f"Draft {draft_id} is {draft.status}; only approved reports become cases "
-            f"(`pmassist drafts approve {draft_id}`)."
+            f"Draft {draft.id} is {draft.status}; only approved reports become cases.",
+            field="draft_id",
         )
     if not ISO_WEEK.match(draft.period_label):
         raise InvalidInputError(
-            f"Draft {draft_id} covers {draft.period_label}; cases are ISO weeks."
+            f"Draft {draft.id} covers {draft.period_label}; cases are ISO weeks.", field="draft_id"
         )
     folder = fixtures / draft.project
     if not (folder / "record").is_dir():
         raise InvalidInputError(
             f"There is no fixture project '{draft.project}' in {fixtures}: a captured case needs "
-            f"the project's record in {folder / 'record'}."
+            f"the project's record in {folder / 'record'}.",
+            field="fixtures",
         )
-    approved = assistant.drafts.report(draft_id)
-    first = assistant.drafts.report(assistant.drafts.versions(draft_id)[0].id)
-    assert approved is not None
-    assert first is not None
     kept = tokens(approved)
     removed = [token for token in tokens(first) if token not in kept]
     when = draft.decided_at.date().isoformat() if draft.decided_at else "?"

@@ -24,9 +24,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.errors import PmassistError
-from assistant.reports.schema import StatusColour
-from assistant.risks.schema import RiskCategory
+from assistant.domain.errors import PmassistError
+from assistant.domain.report import StatusColour
+from assistant.domain.risk import RiskCategory
 
 ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
 # The same vocabularies as the drafts the labels describe.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from assistant.domain.evidence import Evidence
 from assistant.llm import LanguageModel, ask_structured
 from assistant.llm.context import pack_evidence
-from assistant.models import Evidence
 from assistant.prompts import load_prompt
 from assistant.tokens import TokenCounter
 

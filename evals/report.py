@@ -6,7 +6,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from evals.runner import EvalResult
+from evals.results import EvalResult
 from evals.thresholds import Thresholds
 
 
@@ -72,7 +72,7 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         )
     parts.append("</table><h2>Per project</h2>")
     for result_suite in result.suites:
-        per_project = result_suite.per_project()
+        per_project = result_suite.per_project
         names = sorted({name for metrics in per_project.values() for name in metrics})
         parts.append(
             f"<h3>{escape(result_suite.suite)}</h3><table><tr><th>Metric</th>"

@@ -4,15 +4,12 @@ gated metric, per engine and suite. A run that misses one fails."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from evals import suites
 from evals.dataset import FixtureError
-
-if TYPE_CHECKING:
-    from evals.runner import SuiteResult
+from evals.results import SuiteResult
 
 SuiteThresholds = dict[str, float]
 
@@ -35,14 +32,12 @@ class Thresholds(BaseModel):
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:5]
             )
             raise FixtureError(f"{path}: {problems}.") from None
-        from evals.runner import SUITES
-
         for engine, gates in (("offline", thresholds.offline), ("model", thresholds.model)):
-            unknown = sorted(set(gates) - set(SUITES))
+            unknown = sorted(set(gates) - set(suites.names()))
             if unknown:
                 raise FixtureError(
                     f"{path}: {engine}: unknown suite {', '.join(unknown)} "
-                    f"(the suites are {', '.join(SUITES)})."
+                    f"(the suites are {', '.join(suites.names())})."
                 )
         return thresholds
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.models import Chunk, Locator, chunk_metadata_date
+from assistant.domain.record import Chunk, Locator, chunk_metadata_date
 from assistant.tokens import TokenCounter
 from ingest.loaders.base import LoadedDocument, SourceLine, SourceSection
 

@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
+from assistant.domain.errors import EmbeddingModelMismatchError, InvalidInputError
+from assistant.domain.ingest import IngestProgress, IngestSummary, LoadFailure, SilentProgress
+from assistant.domain.record import Kind, StatusCategory
 from assistant.embeddings import Embedder
-from assistant.errors import EmbeddingModelMismatchError, InvalidInputError
-from assistant.models import Kind, StatusCategory
 from assistant.store.documents import (
     DocumentStore,
     DocumentWrite,
@@ -29,55 +29,11 @@ from assistant.store.documents import (
 from assistant.store.vectors import ProjectIndex, VectorStore
 from ingest.chunking import Chunker
 from ingest.loaders import LOADER_VERSION, load_file
-from ingest.loaders.base import LoaderOptions, LoadFailure, SourceFile, content_hash
+from ingest.loaders.base import LoaderOptions, SourceFile, content_hash
 
 IGNORED_FILE_NAMES = {"thumbs.db", "desktop.ini"}
 # Documents are embedded and written in groups of about this many chunks.
 WRITE_BATCH_CHUNKS = 512
-
-
-class IngestProgress(Protocol):
-    def files_found(self, count: int) -> None: ...
-    def file_read(self, display: str) -> None: ...
-    def embedding_planned(self, chunks: int) -> None: ...
-    def chunks_embedded(self, count: int) -> None: ...
-
-
-class SilentProgress:
-    def files_found(self, count: int) -> None:
-        pass
-
-    def file_read(self, display: str) -> None:
-        pass
-
-    def embedding_planned(self, chunks: int) -> None:
-        pass
-
-    def chunks_embedded(self, count: int) -> None:
-        pass
-
-
-@dataclass
-class IngestSummary:
-    project: str
-    files: int = 0
-    files_unchanged: int = 0
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-    # No longer in the source but kept, because prune was not asked for.
-    stale: list[str] = field(default_factory=list)
-    failures: list[LoadFailure] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped_items: int = 0
-    chunks_written: int = 0
-    embed_seconds: float = 0.0
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
 
 
 @dataclass

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from assistant.answers.citations import read_sentences, render_checked, split_sentences
 from assistant.answers.extracts import EXTRACTS_LABEL, WEAK_LABEL
 from assistant.config import Settings
-from assistant.errors import InvalidInputError, UnknownProjectError
+from assistant.domain.errors import InvalidInputError, UnknownProjectError
 from assistant.llm import LanguageModel, ModelReply
 from assistant.service import Assistant
 from assistant.tokens import TokenCounter

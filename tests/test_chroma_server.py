@@ -94,7 +94,7 @@ def test_ingest_and_search_through_a_chroma_server(
 def test_unreachable_server_is_a_clear_error(
     tmp_path: Path, counting_embedder: CountingEmbedder, record: Path, samples: Path
 ) -> None:
-    from assistant.errors import PmassistError
+    from assistant.domain.errors import PmassistError
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, home=tmp_path / "home", chroma_host="127.0.0.1", chroma_port=free_port()

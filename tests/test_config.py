@@ -9,7 +9,7 @@ import pytest
 from pydantic import AliasChoices
 
 from assistant.config import Settings
-from assistant.models import StatusCategory
+from assistant.domain.record import StatusCategory
 from tests.conftest import REPO
 
 

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from assistant import cli
 from assistant.config import Settings
+from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.facts.period import week_period
 from assistant.service import Assistant
 from evals.capture import capture_case
 from evals.dataset import FixtureError, load_fixture_project, load_fixtures

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.errors import (
+from assistant.domain.errors import (
     EmbeddingModelMismatchError,
     InvalidInputError,
     UnknownDocumentError,
     UnknownProjectError,
 )
-from assistant.models import Kind
-from assistant.retrieval import RetrievalFilter
+from assistant.domain.record import Kind
+from assistant.domain.search import RetrievalFilter
 from assistant.service import Assistant
 from assistant.store.vectors import collection_name
 from tests.conftest import CountingEmbedder
@@ -250,7 +250,7 @@ def test_another_embedding_model_is_refused_with_the_fix(
     message = str(error.value)
     assert "sentence-transformers/all-MiniLM-L6-v2" in message
     assert "openai/text-embedding-3-small" in message
-    assert "pmassist reindex --project payments" in message
+    assert "reindex the project" in message
     with pytest.raises(EmbeddingModelMismatchError):
         other.search("database", "payments")
 

@@ -10,10 +10,11 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
+from assistant.domain.evidence import Evidence
+from assistant.domain.record import Kind, Locator
 from assistant.llm import LanguageModel, ModelOutputError, StructuredOutputError, ask_structured
 from assistant.llm.context import pack_evidence, render_source
 from assistant.llm.structured import strict_json_schema
-from assistant.models import Evidence, Kind, Locator
 from assistant.prompts import PromptError, load_prompt, parse_prompt
 from assistant.tokens import TokenCounter
 

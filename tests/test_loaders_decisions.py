@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from assistant.models import Decision, Kind
+from assistant.domain.record import Decision, Kind
 from ingest.loaders.base import LoaderOptions, LoadResult
 from tests.conftest import load_path
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.models import ActionItem, Kind, Meeting
+from assistant.domain.record import ActionItem, Kind, Meeting
 from ingest.loaders.base import LoaderOptions, LoadResult
 from tests.conftest import load_path
 

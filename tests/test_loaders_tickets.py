@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from assistant.models import Kind, StatusCategory, Ticket
+from assistant.domain.record import Kind, StatusCategory, Ticket
 from ingest.loaders.base import LoaderOptions, LoadResult
 from tests.conftest import load_path
 

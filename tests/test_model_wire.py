@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.config import Settings
+from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.facts.period import week_period
 from assistant.llm import (
     ModelOutputError,
     ModelUnavailableError,

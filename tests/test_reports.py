@@ -17,9 +17,9 @@ from langchain_core.messages import AIMessage
 from sqlalchemy import func, select
 
 from assistant.config import Settings
+from assistant.domain.errors import InvalidInputError, UnknownProjectError
+from assistant.domain.period import last_complete_week, week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.errors import InvalidInputError, UnknownProjectError
-from assistant.facts.period import last_complete_week, week_period
 from assistant.llm import LanguageModel, StructuredOutputError
 from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.service import Assistant
@@ -210,7 +210,7 @@ def test_week_without_activity_is_short_and_honest(harbor: Any) -> None:
     _, report = assistant.draft_report("harbor", week_period("2026-W52"))
     summary = " ".join(line.text for line in report.executive_summary)
     assert "No activity is recorded for 2026-W52" in summary
-    assert report.accomplishments == []
+    assert report.section("accomplishments") == []
     assert any("record ends on 2026-11-13" in warning for warning in report.warnings)
 
 

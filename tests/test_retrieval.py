@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from assistant.config import Settings
-from assistant.models import Kind
-from assistant.retrieval import RetrievalFilter
+from assistant.domain.record import Kind
+from assistant.domain.search import RetrievalFilter
 from assistant.retrieval.temporal import time_window
 from assistant.service import Assistant
 from evals.metrics import recall_at_k, reciprocal_rank, score_retrieval

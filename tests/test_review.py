@@ -16,12 +16,10 @@ from typer.testing import CliRunner
 
 from assistant import cli
 from assistant.config import Settings
-from assistant.errors import InvalidInputError
-from assistant.facts.period import week_period
+from assistant.domain.errors import ApprovalRefused, InvalidInputError, UnknownDraftError
+from assistant.domain.period import week_period
 from assistant.llm import LanguageModel
-from assistant.review.approval import ApprovalRefused
 from assistant.service import Assistant
-from assistant.store.drafts import UnknownDraftError
 from assistant.tokens import TokenCounter
 from tests.conftest import sample_copy
 
@@ -104,7 +102,7 @@ def test_a_bad_draft_is_refused_with_its_reasons_and_an_override_is_recorded(
     reasons = " ".join(refused.value.reasons)
     assert "The team expects a green status by Friday.”: no citation" in reasons
     assert "ticket HBR-999 in “HBR-999 fixed the load test.”" in reasons
-    assert "--override REASON" in str(refused.value)
+    assert refused.value.field == "override_reason"
     assert assistant.draft(draft_id).status == "checked"
     with pytest.raises(InvalidInputError, match="needs a reason"):
         assistant.approve_draft(draft_id, PM, override_reason="  ")

@@ -25,15 +25,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assistant.config import Settings
+from assistant.domain.errors import ApprovalRefused, InvalidInputError, UnknownRiskError
+from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.errors import InvalidInputError
-from assistant.facts.period import week_period
 from assistant.llm import LanguageModel, StructuredOutputError
 from assistant.reports.rendering import render_html, render_markdown
-from assistant.review.approval import ApprovalRefused
 from assistant.risks.export import neutralise
 from assistant.service import Assistant
-from assistant.store.risks import UnknownRiskError
 from assistant.tokens import TokenCounter
 from evals.metrics import ExpectedRisk, risk_scores
 from tests.conftest import SAMPLE_RECORD, sample_copy
@@ -257,7 +255,7 @@ def test_bad_changes_are_refused_and_change_nothing(
 
 
 def test_unknown_risk_and_status_are_clear_errors(sample: Assistant) -> None:
-    with pytest.raises(UnknownRiskError, match=r"no risk 'R-404'.*risks list"):
+    with pytest.raises(UnknownRiskError, match=r"no risk 'R-404'"):
         sample.risk("harbor", "R-404")
     with pytest.raises(InvalidInputError, match="Unknown status maybe"):
         sample.risks("harbor", ["maybe"])
@@ -487,9 +485,9 @@ def test_the_status_report_shows_the_register_and_the_suggestions(sample: Assist
 
     _, report = sample.draft_report("harbor", W46)
 
-    assert [line.risk_id for line in report.risk_register] == [vendor.id]
-    assert len(report.suggested_risks) == len(sample.risks("harbor")) - 1
-    for line in [*report.risk_register, *report.suggested_risks]:
+    assert [line.risk_id for line in report.section("risk_register")] == [vendor.id]
+    assert len(report.section("suggested_risks")) == len(sample.risks("harbor")) - 1
+    for line in [*report.section("risk_register"), *report.section("suggested_risks")]:
         assert line.citations and not line.flags, (line.text, line.flags)
     markdown = render_markdown(report)
     assert "## Risk register" in markdown and f"- {vendor.id} Payflow dependency" in markdown
@@ -613,7 +611,7 @@ def test_a_report_of_an_earlier_week_shows_only_what_was_known_then(sample: Assi
     _, early = sample.draft_report("harbor", week_period("2026-W38"))
     _, w45 = sample.draft_report("harbor", week_period("2026-W45"))
     _, w46 = sample.draft_report("harbor", W46)
-    assert early.suggested_risks == [] and early.risk_register == []
+    assert early.section("suggested_risks") == [] and early.section("risk_register") == []
     m6 = find(sample, "milestone:m6")  # first seen in week 46
-    assert m6.id not in {line.risk_id for line in w45.suggested_risks}
-    assert len(w46.suggested_risks) == len(sample.risks("harbor"))
+    assert m6.id not in {line.risk_id for line in w45.section("suggested_risks")}
+    assert len(w46.section("suggested_risks")) == len(sample.risks("harbor"))

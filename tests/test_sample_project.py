@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import Kind, Meeting, Ticket
-from assistant.retrieval import RetrievalFilter
+from assistant.domain.ingest import IngestSummary
+from assistant.domain.record import Kind, Meeting, Ticket
+from assistant.domain.search import RetrievalFilter
 from assistant.service import Assistant
-from ingest.pipeline import IngestSummary
 from tests.conftest import SAMPLE_RECORD
 
 

@@ -16,15 +16,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.answers.citations import read_sentences, render_checked
 from assistant.answers.extracts import ExtractiveWriter
 from assistant.config import Settings
-from assistant.errors import InvalidInputError
+from assistant.domain.answer import (
+    Answer,
+    AnswerComplete,
+    AnswerDelta,
+    AnswerEvent,
+    Coverage,
+    SourcesFound,
+    Turn,
+)
+from assistant.domain.clock import utc_now
+from assistant.domain.errors import InvalidInputError
+from assistant.domain.search import RetrievalFilter
 from assistant.llm import (
     LanguageModel,
     ModelReply,
@@ -33,11 +42,9 @@ from assistant.llm import (
     ask_structured,
 )
 from assistant.llm.context import pack_evidence
-from assistant.models import Answer, Evidence
 from assistant.prompts import load_prompt
-from assistant.retrieval import RetrievalFilter, Retriever
-from assistant.store.conversations import ConversationStore, Turn, new_conversation_id
-from assistant.store.db import utc_now
+from assistant.retrieval import Retriever
+from assistant.store.conversations import ConversationStore, new_conversation_id
 from assistant.tokens import TokenCounter
 
 NOT_COVERED = (
@@ -49,29 +56,6 @@ FOLLOW_UP = re.compile(
     r"|\b(?:it|its|that|this|those|these|they|them|their|he|she|his|her|him)\b",
     re.IGNORECASE,
 )
-
-
-Coverage = Literal["answered", "weak", "not_covered"]
-
-
-@dataclass(frozen=True)
-class SourcesFound:
-    search_query: str
-    evidence: list[Evidence]
-    coverage: Coverage
-
-
-@dataclass(frozen=True)
-class AnswerDelta:
-    text: str
-
-
-@dataclass(frozen=True)
-class AnswerComplete:
-    answer: Answer
-
-
-AnswerEvent = SourcesFound | AnswerDelta | AnswerComplete
 
 
 class StandaloneQuestion(BaseModel):

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from assistant.models import AnswerSentence
+from assistant.domain.answer import AnswerSentence
+from assistant.text.citations import CITATION_GROUP, CITATION_ID
 
-CITATION_GROUP = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S\d+)*)\s*\]")
-CITATION_ID = re.compile(r"S\d+")
 # "… was late. [S1][S2]" -> "… was late [S1][S2]." so the ids stay with their sentence.
 TRAILING_CITATIONS = re.compile(r"([.!?])((?:\s*\[\s*S\d+(?:\s*[,;]\s*S\d+)*\s*\])+)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(“‘])")

@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 
 from assistant.answers.citations import split_sentences
+from assistant.domain.answer import AnswerSentence
+from assistant.domain.evidence import Evidence
+from assistant.domain.record import Kind
 from assistant.embeddings import Embedder
-from assistant.injection import gives_orders
-from assistant.models import AnswerSentence, Evidence, Kind
+from assistant.text.injection import gives_orders
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
 WEAK_LABEL = (

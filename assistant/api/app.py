@@ -20,12 +20,16 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from assistant.api import drafts, openai_compat, records, risks
 from assistant.api.deps import CurrentPrincipal
 from assistant.api.jobs import IngestJobs, RateLimiter
-from assistant.errors import InvalidInputError, PmassistError, UnknownProjectError
-from assistant.review.approval import ApprovalRefused
+from assistant.domain.errors import (
+    ApprovalRefused,
+    InvalidInputError,
+    PmassistError,
+    UnknownDraftError,
+    UnknownProjectError,
+    UnknownRiskError,
+)
 from assistant.service import Assistant
 from assistant.store.access import AccessStore
-from assistant.store.drafts import UnknownDraftError
-from assistant.store.risks import UnknownRiskError
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

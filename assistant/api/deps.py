@@ -13,9 +13,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 
-from assistant.errors import InvalidInputError
+from assistant.domain.access import LOCAL_USER, Principal
+from assistant.domain.errors import InvalidInputError
 from assistant.service import Assistant, validate_project_name
-from assistant.store.access import LOCAL_USER, AccessStore, Principal
+from assistant.store.access import AccessStore
 
 SESSION_COOKIE = "pmassist_session"
 CSRF_HEADER = "x-csrf-token"
@@ -129,7 +130,7 @@ UploadableProject = Annotated[str, Depends(uploadable_project)]
 
 def draft_project(assistant: Assistant, principal: Principal, draft_id: int) -> str:
     """A draft's project, if the caller may read it; 404 otherwise."""
-    from assistant.store.drafts import UnknownDraftError
+    from assistant.domain.errors import UnknownDraftError
 
     try:
         draft = assistant.draft(draft_id)

@@ -18,9 +18,9 @@ from assistant.api.deps import (
     Service,
     draft_project,
 )
+from assistant.domain.access import Principal
 from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.service import Assistant
-from assistant.store.access import Principal
 
 router = APIRouter(prefix="/api", tags=["drafts"])
 

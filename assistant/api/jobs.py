@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.errors import InvalidInputError, PmassistError
+from assistant.domain.errors import InvalidInputError, PmassistError
 from assistant.service import Assistant
-from ingest.loaders import SUPPORTED_EXTENSIONS
+from ingest.loaders import supported_extensions
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -79,9 +79,9 @@ class IngestJobs:
     def check_upload(self, name: str, size: int) -> str:
         """The name to save an upload under, or an error naming the file."""
         cleaned = safe_file_name(name)
-        if Path(cleaned).suffix.lower() not in SUPPORTED_EXTENSIONS:
+        if Path(cleaned).suffix.lower() not in supported_extensions():
             raise InvalidInputError(
-                f"{name}: pmassist reads {', '.join(sorted(SUPPORTED_EXTENSIONS))} files."
+                f"{name}: pmassist reads {', '.join(sorted(supported_extensions()))} files."
             )
         if size > self.max_bytes:
             raise InvalidInputError(f"{name} is larger than the limit of {self.max_bytes:,} bytes.")

@@ -15,11 +15,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.answers import AnswerComplete, AnswerDelta
 from assistant.api.deps import CurrentPrincipal, Service, check_project
 from assistant.api.records import limit_questions
-from assistant.errors import PmassistError
-from assistant.models import Answer
+from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta
+from assistant.domain.errors import PmassistError
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_PREFIX = "pmassist:"

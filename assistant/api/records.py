@@ -11,13 +11,14 @@ from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.answers import AnswerComplete, AnswerDelta, SourcesFound
 from assistant.api.deps import CurrentPrincipal, ReadableProject, Service, UploadableProject
 from assistant.api.jobs import IngestJob, IngestJobs, RateLimiter
-from assistant.errors import PmassistError
-from assistant.models import Answer, Evidence, Kind
-from assistant.retrieval import RetrievalFilter
-from assistant.store.access import Principal
+from assistant.domain.access import Principal
+from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta, SourcesFound
+from assistant.domain.errors import PmassistError
+from assistant.domain.evidence import Evidence
+from assistant.domain.record import Kind
+from assistant.domain.search import RetrievalFilter
 
 router = APIRouter(prefix="/api", tags=["record"])
 

@@ -26,7 +26,6 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from assistant.answers import AnswerComplete, AnswerDelta
 from assistant.cli.common import (
     DateOption,
     KindOption,
@@ -38,11 +37,12 @@ from assistant.cli.common import (
     console,
     errors,
 )
-from assistant.errors import PmassistError
-from assistant.models import Answer, Kind
+from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta
+from assistant.domain.errors import PmassistError
+from assistant.domain.ingest import IngestSummary
+from assistant.domain.record import Kind
+from assistant.domain.search import RetrievalFilter
 from assistant.reports.rendering import render_html, render_json, render_markdown
-from assistant.retrieval import RetrievalFilter
-from ingest.pipeline import IngestSummary
 
 app = typer.Typer(
     name="pmassist",

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from assistant.config import Settings
-from assistant.errors import PmassistError
-from assistant.models import Kind
+from assistant.domain.errors import PmassistError
+from assistant.domain.record import Kind
 from assistant.service import Assistant
 
 console = Console()

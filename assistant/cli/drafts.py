@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.common import ByOption, _actor, _call, _fail, _service, console, errors
-from assistant.reports.rendering import checks_lines, render_json, render_markdown
-from assistant.store.drafts import DraftSummary
+from assistant.domain.drafts import DraftSummary
+from assistant.reports.rendering import render_json, render_markdown
+from assistant.reports.rendering.markdown import checks_lines
 
 drafts_app = typer.Typer(
     name="drafts",

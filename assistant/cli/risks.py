@@ -22,8 +22,8 @@ from assistant.cli.common import (
     console,
     errors,
 )
-from assistant.errors import PmassistError
-from assistant.risks.schema import EDITABLE_FIELDS, RiskEntry, RiskSuggestionRun
+from assistant.domain.errors import PmassistError
+from assistant.domain.risk import EDITABLE_FIELDS, RiskEntry, RiskSuggestionRun
 
 risks_app = typer.Typer(
     name="risks",

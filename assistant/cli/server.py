@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from assistant.cli.common import _call, _fail, _service, console, errors
-from assistant.store.access import ALL_PROJECTS, ROLES, AccessStore
+from assistant.domain.access import ALL_PROJECTS, ROLES
+from assistant.store.access import AccessStore
 
 token_app = typer.Typer(
     name="token", help="API tokens: create, list, revoke.", no_args_is_help=True

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from assistant.domain.facts import PeriodFacts
+from assistant.domain.period import ReportPeriod
 from assistant.facts.minutes import MinutesFacts
-from assistant.facts.model import PeriodFacts
-from assistant.facts.period import ReportPeriod
 from assistant.facts.record import RecordSnapshot
 from assistant.facts.tickets import TicketFacts
 

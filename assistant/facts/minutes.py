@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.facts.model import (
+from assistant.domain.facts import (
     ActionItemFact,
     BudgetFact,
     DecisionFact,
@@ -14,10 +14,10 @@ from assistant.facts.model import (
     NoteFact,
     StatedStatusFact,
 )
-from assistant.facts.period import ReportPeriod
+from assistant.domain.period import ReportPeriod
+from assistant.domain.record import Document, MilestoneNote
 from assistant.facts.record import RecordSnapshot
-from assistant.injection import gives_orders
-from assistant.models import Document, MilestoneNote
+from assistant.text.injection import gives_orders
 
 DECISION_NEEDED = re.compile(
     r"\b(?:not (?:yet )?decided|decision (?:needed|required|pending)|to be decided|will decide|"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from assistant.models import Chunk, Decision, Document, Meeting, Ticket
+from assistant.domain.record import Chunk, Decision, Document, Meeting, Ticket
 from assistant.store.documents import DocumentStore
 
 

@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from assistant.facts.model import DeliveryKpis, TicketFact, WeekFlow
-from assistant.facts.period import ReportPeriod, period_between
+from assistant.domain.facts import DeliveryKpis, TicketFact, WeekFlow
+from assistant.domain.period import ReportPeriod, period_between
+from assistant.domain.record import Document, StatusCategory, Ticket
 from assistant.facts.record import RecordSnapshot
-from assistant.models import Document, StatusCategory, Ticket
 
 SEVERITY_LEVEL = re.compile(r"(?:sev(?:erity)?|s|p)\s*-?\s*([1-5])\b", re.IGNORECASE)
 SEVERITY_WORDS = {"blocker": 1, "critical": 1, "major": 2, "high": 2, "minor": 3, "trivial": 4}

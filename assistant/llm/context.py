@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.injection import gives_orders
-from assistant.models import Evidence
+from assistant.domain.evidence import Evidence
+from assistant.text.injection import gives_orders
 from assistant.tokens import TokenCounter
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.errors import PmassistError
+from assistant.domain.errors import PmassistError
 
 
 class ModelError(PmassistError):

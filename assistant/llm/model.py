@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from assistant.config import Settings
-from assistant.errors import PmassistError
+from assistant.domain.errors import PmassistError
 from assistant.llm.errors import (
     ModelOutputError,
     ModelRequestError,

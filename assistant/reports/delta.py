@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-from assistant.reports.schema import ReportDelta, ReportLine, StatusReport
+from assistant.domain.report import MilestoneLine, ReportDelta, ReportLine, StatusReport
+from assistant.reports.sections import blockers, milestones
 
+# The sections a delta compares, by key.
+BLOCKERS = blockers.SECTION.key
+MILESTONES = milestones.SECTION.key
 BLOCKING = re.compile(r"blocked since|blocked \(|open severity-1")
 _KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d+)\b")
 
@@ -28,8 +32,8 @@ def report_delta(current: StatusReport, previous: StatusReport, compared_with: s
         for key, line in before.items()
         if key not in now
     ]
-    earlier = {m.id: m for m in previous.milestones}
-    for milestone in current.milestones:
+    earlier = {m.id: m for m in _milestones(previous)}
+    for milestone in _milestones(current):
         old = earlier.get(milestone.id)
         if old is None:
             continue
@@ -54,10 +58,14 @@ def report_delta(current: StatusReport, previous: StatusReport, compared_with: s
 
 def _blocker_keys(report: StatusReport) -> dict[str, ReportLine]:
     found: dict[str, ReportLine] = {}
-    for line in report.blockers:
+    for line in report.section(BLOCKERS):
         if not line.citations or not BLOCKING.search(line.text):
             continue  # overdue work is listed, but only blocked and severity-1 items block
         match = _KEY.match(line.text)
         key = match.group(1) if match else line.text
         found.setdefault(key, line)
     return found
+
+
+def _milestones(report: StatusReport) -> list[MilestoneLine]:
+    return [line for line in report.section(MILESTONES) if isinstance(line, MilestoneLine)]

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.config import Settings
+from assistant.domain.clock import utc_now
+from assistant.domain.evidence import Evidence
+from assistant.domain.report import ReportLine, StatusReport
+from assistant.domain.risk import RiskEntry
 from assistant.facts import PeriodFacts, RecordSnapshot, ReportPeriod, period_facts
+from assistant.facts.sources import SourceBook
 from assistant.grounding import grounding_problems
 from assistant.llm import LanguageModel
-from assistant.models import Evidence
-from assistant.reports.building import ReportSections, offline_summary
+from assistant.reports import sections
 from assistant.reports.delta import report_delta
 from assistant.reports.model_writer import write_summary
-from assistant.reports.schema import ReportLine, RiskLine, StatusReport
-from assistant.reports.sources import SourceBook
+from assistant.reports.sections import SectionInputs
 from assistant.reports.status_rules import overall_status
-from assistant.risks.schema import RiskEntry
-from assistant.store.db import utc_now
+from assistant.reports.summary import offline_summary, status_reasons
 from assistant.tokens import TokenCounter
 
 # Retrieved beside the facts so the model can phrase them with the record's own words.
@@ -48,7 +50,7 @@ class ReportDrafter:
     ) -> StatusReport:
         """`register`: the risk register's current entries (accepted and suggested)."""
         facts = period_facts(record, period)
-        report, sections, book = self._compose(record, facts, register or [])
+        report, book = self._compose(record, facts, register or [])
         if previous is not None:
             report.delta = report_delta(
                 report, previous, f"the saved report for {previous.period.label}"
@@ -56,65 +58,31 @@ class ReportDrafter:
         elif facts.record_ends is None or period.start > facts.record_ends:
             report.delta = None
         else:
-            earlier, _, _ = self._compose(record, period_facts(record, period.previous()), [])
+            earlier, _ = self._compose(record, period_facts(record, period.previous()), [])
             report.delta = report_delta(
                 report, earlier, f"the record as of the end of {period.previous().label}"
             )
         if self.model is not None:
-            self._write_with_model(report, sections, book, record.project)
+            self._write_with_model(report, book, record.project)
         self._check(report, book)
         return report
 
     def _compose(
         self, record: RecordSnapshot, facts: PeriodFacts, register: list[RiskEntry]
-    ) -> tuple[StatusReport, dict[str, list[ReportLine]], SourceBook]:
+    ) -> tuple[StatusReport, SourceBook]:
         book = SourceBook(record)
-        builder = ReportSections(facts, book)
         colour, fired = overall_status(facts)
-        reasons = builder.status_reasons(colour, fired)
-        milestones = builder.milestones()
-        sections: dict[str, list[ReportLine]] = {
-            "Overall status reasons": list(reasons),
-            "accomplishments": builder.accomplishments(),
-            "in_progress": builder.in_progress(),
-            "next_period": builder.next_period(),
-            "milestones": list(milestones),
-            "blockers": builder.blockers(),
-            "decisions": builder.decisions(),
-            "risks": builder.risks(),
-            "risk register": list(
-                builder.risk_lines([e for e in register if e.status in ("open", "mitigating")])
-            ),
-            "suggested risks (not yet reviewed)": list(
-                builder.risk_lines([e for e in register if e.status == "proposed"])
-            ),
-            "asks": builder.asks(),
-        }
-        budget = builder.budget()
+        reasons = status_reasons(colour, fired, book)
+        inputs = SectionInputs(facts, book, register)
+        built = {section.key: section.build(inputs) for section in sections.registered()}
         report = StatusReport(
             project=record.project,
             period=facts.period,
             overall_status=colour,
             status_reasons=reasons,
-            executive_summary=offline_summary(facts, colour, reasons, sections, budget),
-            accomplishments=sections["accomplishments"],
-            in_progress=sections["in_progress"],
-            next_period=sections["next_period"],
-            milestones=milestones,
-            blockers=sections["blockers"],
-            decisions=sections["decisions"],
-            risks=sections["risks"],
-            risk_register=[
-                line for line in sections["risk register"] if isinstance(line, RiskLine)
-            ],
-            suggested_risks=[
-                line
-                for line in sections["suggested risks (not yet reviewed)"]
-                if isinstance(line, RiskLine)
-            ],
-            asks=sections["asks"],
+            executive_summary=offline_summary(facts, colour, reasons, built),
+            sections=built,
             metrics=facts.kpis,
-            budget=budget,
             writer="offline",
             created_at=utc_now(),
         )
@@ -126,17 +94,9 @@ class ReportDrafter:
                 "report."
             )
         report.sources = book.evidence
-        if budget is not None:
-            sections["budget"] = [budget]
-        return report, sections, book
+        return report, book
 
-    def _write_with_model(
-        self,
-        report: StatusReport,
-        sections: dict[str, list[ReportLine]],
-        book: SourceBook,
-        project: str,
-    ) -> None:
+    def _write_with_model(self, report: StatusReport, book: SourceBook, project: str) -> None:
         assert self.model is not None
         cited = list(book.evidence)
         if self.retrieve is not None:
@@ -147,7 +107,7 @@ class ReportDrafter:
             project=project,
             period=report.period.label,
             colour=report.overall_status,
-            sections={k.replace("_", " ").capitalize(): v for k, v in sections.items()},
+            facts=model_facts(report),
             evidence=cited + book.evidence[len(cited) :],
             sources_by_id=book.by_citation(),
             known_people=book.known_people(),
@@ -182,3 +142,12 @@ class ReportDrafter:
             line.flags = grounding_problems(
                 line.text, line.citations, sources, people, report.period.end.year
             )
+
+
+def model_facts(report: StatusReport) -> dict[str, list[ReportLine]]:
+    """The computed lines the model writes its summary from: the status reasons, then every
+    section under its title."""
+    facts: dict[str, list[ReportLine]] = {"Overall status reasons": list(report.status_reasons)}
+    for key, lines in report.sections.items():
+        facts[sections.titled(key)] = list(lines)
+    return facts

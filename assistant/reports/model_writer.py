@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from assistant.answers.citations import CITATION_GROUP
+from assistant.domain.evidence import Evidence, PromptRef
+from assistant.domain.report import ReportLine, StatusColour
 from assistant.grounding import grounding_problems
 from assistant.llm import LanguageModel
 from assistant.llm.context import pack_evidence
 from assistant.llm.structured import ask_structured
-from assistant.models import Evidence, PromptRef
 from assistant.prompts import load_prompt
-from assistant.reports.schema import ReportLine, StatusColour
+from assistant.text.citations import without_citation_marks
 from assistant.tokens import TokenCounter
 
 PROMPT_NAME = "write_status_report"
@@ -45,10 +45,10 @@ class ModelSummary:
     dropped_sources: list[str] = field(default_factory=list)
 
 
-def facts_text(sections: dict[str, list[ReportLine]]) -> str:
-    """The computed lines, by section, each with its citations, as the model reads them."""
+def facts_text(facts: dict[str, list[ReportLine]]) -> str:
+    """The computed lines, by section title, each with its citations, as the model reads them."""
     blocks = []
-    for title, lines in sections.items():
+    for title, lines in facts.items():
         if not lines:
             continue
         rendered = "\n".join(
@@ -65,7 +65,7 @@ def write_summary(
     project: str,
     period: str,
     colour: StatusColour,
-    sections: dict[str, list[ReportLine]],
+    facts: dict[str, list[ReportLine]],
     evidence: list[Evidence],
     sources_by_id: dict[str, Evidence],
     known_people: set[str],
@@ -74,12 +74,11 @@ def write_summary(
     retries: int,
 ) -> ModelSummary:
     prompt = load_prompt(PROMPT_NAME)
-    facts = facts_text(sections)
     values = {
         "project": project,
         "period": period,
         "overall_status": colour.capitalize(),
-        "facts": facts,
+        "facts": facts_text(facts),
     }
     skeleton = prompt.render(**values, sources="")
     fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
@@ -90,7 +89,7 @@ def write_summary(
     accepted: list[ReportLine] = []
     needs_checking: list[ReportLine] = []
     for sentence in reply.value.summary:
-        text = _without_citation_marks(sentence.text)
+        text = without_citation_marks(sentence.text)
         citations = list(dict.fromkeys(sentence.citations))
         problems = grounding_problems(text, citations, sources_by_id, known_people, year)
         if not citations:
@@ -108,8 +107,3 @@ def write_summary(
         prompt_tokens=pack.prompt_tokens,
         dropped_sources=[item.citation for item in pack.dropped],
     )
-
-
-def _without_citation_marks(text: str) -> str:
-    cleaned = CITATION_GROUP.sub("", text)
-    return " ".join(cleaned.split()).replace(" .", ".").strip()

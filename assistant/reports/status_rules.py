@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.facts.model import MilestoneFact, PeriodFacts, TicketFact
-from assistant.reports.schema import STATUS_ORDER, StatusColour
+from assistant.domain.facts import MilestoneFact, PeriodFacts, TicketFact
+from assistant.domain.report import STATUS_ORDER, StatusColour
 
 BUDGET_RED_PERCENT = 10.0
 BUDGET_AMBER_PERCENT = 5.0

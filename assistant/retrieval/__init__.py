@@ -1,6 +1,6 @@
 """Finding the evidence for a question: hybrid dense + keyword search with filters."""
 
-from assistant.retrieval.filters import RetrievalFilter
+from assistant.domain.search import RetrievalFilter
 from assistant.retrieval.hybrid import Retrieval, Retriever, SearchMode
 from assistant.retrieval.keyword import KeywordIndexes
 

@@ -1,69 +1,35 @@
-"""Metadata filters, applied the same way inside Chroma and to the keyword index."""
+"""Metadata filters as a Chroma `where` clause; the keyword index applies the same filter with
+`RetrievalFilter.matches`."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from assistant.models import Kind, StatusCategory, chunk_metadata_date
+from assistant.domain.record import chunk_metadata_date
+from assistant.domain.search import STATUS_CATEGORIES, RetrievalFilter
 
-_CATEGORIES = {category.value for category in StatusCategory}
 
-
-@dataclass(frozen=True)
-class RetrievalFilter:
-    """Which chunks a search may return. Status and assignee filters keep only tickets.
-
-    `statuses` takes status categories (`todo`, `in_progress`, `done`) or tracker statuses
-    (`Blocked`); `assignees` takes names as the tracker writes them.
-    """
-
-    kinds: tuple[Kind, ...] = ()
-    since: dt.date | None = None
-    until: dt.date | None = None
-    statuses: tuple[str, ...] = ()
-    assignees: tuple[str, ...] = ()
-
-    def to_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.kinds:
-            clauses.append({"kind": {"$in": [kind.value for kind in self.kinds]}})
-        if self.since:
-            clauses.append({"date": {"$gte": chunk_metadata_date(self.since)}})
-        if self.until:
-            clauses.append({"date": {"$lte": chunk_metadata_date(self.until)}})
-        categories = [s for s in self.statuses if s in _CATEGORIES]
-        names = [s for s in self.statuses if s not in _CATEGORIES]
-        if categories and names:
-            clauses.append(
-                {"$or": [{"status_category": {"$in": categories}}, {"status": {"$in": names}}]}
-            )
-        elif categories:
-            clauses.append({"status_category": {"$in": categories}})
-        elif names:
-            clauses.append({"status": {"$in": names}})
-        if self.assignees:
-            clauses.append({"assignee": {"$in": list(self.assignees)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def matches(self, metadata: dict[str, Any]) -> bool:
-        if self.kinds and metadata.get("kind") not in {kind.value for kind in self.kinds}:
-            return False
-        date = metadata.get("date")
-        if self.since and (date is None or date < chunk_metadata_date(self.since)):
-            return False
-        if self.until and (date is None or date > chunk_metadata_date(self.until)):
-            return False
-        if self.statuses and not (
-            metadata.get("status_category") in self.statuses
-            or metadata.get("status") in self.statuses
-        ):
-            return False
-        return not (self.assignees and metadata.get("assignee") not in self.assignees)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.kinds or self.since or self.until or self.statuses or self.assignees)
+def chroma_where(filters: RetrievalFilter) -> dict[str, Any] | None:
+    """The filter as a Chroma `where` clause (the keyword index applies `matches`)."""
+    clauses: list[dict[str, Any]] = []
+    if filters.kinds:
+        clauses.append({"kind": {"$in": [kind.value for kind in filters.kinds]}})
+    if filters.since:
+        clauses.append({"date": {"$gte": chunk_metadata_date(filters.since)}})
+    if filters.until:
+        clauses.append({"date": {"$lte": chunk_metadata_date(filters.until)}})
+    categories = [s for s in filters.statuses if s in STATUS_CATEGORIES]
+    names = [s for s in filters.statuses if s not in STATUS_CATEGORIES]
+    if categories and names:
+        clauses.append(
+            {"$or": [{"status_category": {"$in": categories}}, {"status": {"$in": names}}]}
+        )
+    elif categories:
+        clauses.append({"status_category": {"$in": categories}})
+    elif names:
+        clauses.append({"status": {"$in": names}})
+    if filters.assignees:
+        clauses.append({"assignee": {"$in": list(filters.assignees)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

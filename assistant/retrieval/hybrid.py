@@ -16,9 +16,11 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.domain.evidence import Evidence
+from assistant.domain.record import Chunk, Kind, date_from_chunk_metadata
+from assistant.domain.search import RetrievalFilter
 from assistant.embeddings import Embedder
-from assistant.models import Chunk, Evidence, Kind, date_from_chunk_metadata
-from assistant.retrieval.filters import RetrievalFilter
+from assistant.retrieval.filters import chroma_where
 from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
 from assistant.retrieval.temporal import names_a_period, time_window
 from assistant.store.documents import DocumentStore
@@ -89,7 +91,7 @@ class Retriever:
 
         keywords = self.keyword_indexes.get(project) if mode != "dense" else None
         if mode in ("hybrid", "dense"):
-            hits = index.query(query_vector.tolist(), pool, filters.to_where())
+            hits = index.query(query_vector.tolist(), pool, chroma_where(filters))
             similarity.update({hit.chunk_id: hit.similarity for hit in hits})
             dates.update({hit.chunk_id: hit.metadata.get("date") for hit in hits})
             fuse([hit.chunk_id for hit in hits], DENSE_WEIGHT)

@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.errors import InvalidInputError, PmassistError
-from assistant.review.checks import DraftChecks
-from assistant.store.drafts import DraftSummary
-
-
-class ApprovalRefused(PmassistError):
-    """The draft's checks failed and no override reason was given."""
-
-    def __init__(self, draft_id: int, reasons: list[str]) -> None:
-        listed = "\n".join(f"  - {reason}" for reason in reasons)
-        super().__init__(
-            f"Draft {draft_id} did not pass its checks, so it is not approved:\n{listed}\n"
-            "Fix it (`pmassist drafts edit`), or approve it anyway with --override REASON."
-        )
-        self.reasons = reasons
+from assistant.domain.drafts import DraftChecks, DraftSummary
+from assistant.domain.errors import ApprovalRefused, InvalidInputError
 
 
 def ensure_open(draft: DraftSummary) -> None:
@@ -30,7 +17,7 @@ def ensure_open(draft: DraftSummary) -> None:
     if draft.status == "superseded":
         raise InvalidInputError(
             f"Draft {draft.id} was edited into a newer version; decide on the latest version "
-            f"(`pmassist drafts show {draft.id}` lists them)."
+            "(the draft's versions list it)."
         )
 
 
@@ -44,7 +31,7 @@ def override_needed(
             "draft it again."
         )
     if override_reason is not None and not override_reason.strip():
-        raise InvalidInputError("An override needs a reason (--override REASON).")
+        raise InvalidInputError("An override needs a reason.", field="override_reason")
     if checks.passed:
         return None
     if override_reason is None:

@@ -13,14 +13,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
+from assistant.domain.drafts import DraftCheck, DraftChecks
+from assistant.domain.evidence import Evidence, chunk_evidence
+from assistant.domain.report import StatusReport
+from assistant.domain.risk import RiskEntry, RiskSuggestionRun
 from assistant.facts.record import RecordSnapshot
 from assistant.grounding import RecordEntities, grounding_problems
-from assistant.models import Evidence, RecordModel
-from assistant.reports.schema import StatusReport
-from assistant.reports.sources import chunk_evidence
-from assistant.risks.schema import RiskEntry, RiskSuggestionRun
 
 MAX_LISTED = 12
 
@@ -44,33 +44,6 @@ class CheckContext:
         entities = RecordEntities.of([(e.text, e.date) for e in chunks.values()])
         people = {p for d in record.documents for p in d.people if " " in p.strip()}
         return cls(entities, people, chunks)
-
-
-class DraftCheck(RecordModel):
-    name: str
-    passed: bool
-    summary: str
-    problems: list[str] = Field(default_factory=list)
-
-
-class DraftChecks(RecordModel):
-    passed: bool
-    checks: list[DraftCheck]
-    checked_at: dt.datetime
-
-    def failures(self) -> list[DraftCheck]:
-        return [check for check in self.checks if not check.passed]
-
-    def reasons(self) -> list[str]:
-        """One line per failing check, for the PM: what failed and the first problems."""
-        lines = []
-        for check in self.failures():
-            listed = "; ".join(check.problems[:3])
-            more = f" (+{len(check.problems) - 3} more)" if len(check.problems) > 3 else ""
-            lines.append(
-                f"{check.name}: {check.summary}" + (f" — {listed}{more}" if listed else "")
-            )
-        return lines
 
 
 def _check(name: str, problems: list[str], ok: str, failed: str) -> DraftCheck:

@@ -1,5 +1,5 @@
 """Risk suggestions and the risk register: signals -> proposals -> checks -> register."""
 
-from assistant.risks.schema import RiskEntry, RiskProposal, RiskSuggestionRun
+from assistant.domain.risk import RiskEntry, RiskProposal, RiskSuggestionRun
 
 __all__ = ["RiskEntry", "RiskProposal", "RiskSuggestionRun"]

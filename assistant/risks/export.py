@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from assistant.risks.schema import RiskEntry
+from assistant.domain.risk import RiskEntry
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from assistant.risks.schema import (
+from assistant.domain.risk import (
     EDITABLE_FIELDS,
     RiskChange,
     RiskEntry,
@@ -30,8 +30,8 @@ from assistant.risks.schema import (
     RiskProposal,
     SuggestionOutcome,
     Trend,
+    apply_fields,
 )
-from assistant.store.risks import apply_fields
 
 SIMILARITY_THRESHOLD = 0.75
 # What a suggestion run may set on an entry nobody has reviewed yet.

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
+from assistant.domain.evidence import Evidence, PromptRef
+from assistant.domain.risk import CATEGORIES, RESPONSES, ProposalDraft
 from assistant.llm import LanguageModel
 from assistant.llm.context import pack_evidence
 from assistant.llm.structured import ask_structured
-from assistant.models import Evidence, PromptRef
 from assistant.prompts import load_prompt
-from assistant.risks.schema import CATEGORIES, RESPONSES, ProposalDraft
 from assistant.risks.signals import RiskSignal
 from assistant.tokens import TokenCounter
 

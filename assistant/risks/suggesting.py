@@ -12,22 +12,17 @@ import logging
 from collections.abc import Callable
 
 from assistant.config import Settings
+from assistant.domain.clock import utc_now
+from assistant.domain.evidence import Evidence
+from assistant.domain.risk import DroppedProposal, ProposalDraft, RiskProposal, RiskSuggestionRun
 from assistant.facts import RecordSnapshot, ReportPeriod, period_facts
+from assistant.facts.sources import SourceBook
 from assistant.llm import LanguageModel
-from assistant.models import Evidence
-from assistant.reports.sources import SourceBook
 from assistant.risks.matching import Embed, RegisterPlan, plan_register_changes
 from assistant.risks.model_writer import propose_with_model
 from assistant.risks.offline_writer import write_offline
-from assistant.risks.schema import (
-    DroppedProposal,
-    ProposalDraft,
-    RiskProposal,
-    RiskSuggestionRun,
-)
-from assistant.risks.signals import LOOKBACK_DAYS, MAX_EVIDENCE, RiskSignal, SignalDetector
+from assistant.risks.signals import LOOKBACK_DAYS, MAX_EVIDENCE, RiskSignal, detect_signals
 from assistant.risks.validation import validate_proposal
-from assistant.store.db import utc_now
 from assistant.store.risks import RiskRegister
 from assistant.tokens import TokenCounter
 
@@ -62,7 +57,7 @@ class RiskSuggester:
         """The run and the register changes it plans; the caller writes both in one
         transaction."""
         facts = period_facts(record, period)
-        signals = SignalDetector(facts, record).detect()
+        signals = detect_signals(facts, record)
         book = SourceBook(record)
         citations = {
             signal.key: book.cite([e.chunk_id for e in signal.evidence[:MAX_EVIDENCE]])

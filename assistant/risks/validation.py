@@ -16,9 +16,8 @@ from collections.abc import Collection, Mapping
 
 from pydantic import ValidationError
 
-from assistant.grounding import grounding_problems
-from assistant.models import Evidence
-from assistant.risks.schema import (
+from assistant.domain.evidence import Evidence
+from assistant.domain.risk import (
     CATEGORIES,
     RESPONSES,
     DroppedProposal,
@@ -26,6 +25,7 @@ from assistant.risks.schema import (
     RiskEvidence,
     RiskProposal,
 )
+from assistant.grounding import grounding_problems
 from assistant.risks.signals import RiskSignal
 
 log = logging.getLogger(__name__)

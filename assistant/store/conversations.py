@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from assistant.models import Answer
-from assistant.store.db import answers, conversations, utc_now
+from assistant.domain.answer import Answer, Turn
+from assistant.domain.clock import utc_now
+from assistant.store.db import answers, conversations
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,6 @@ class Conversation:
     created_at: dt.datetime
     updated_at: dt.datetime
     answers: int
-
-
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    answer: str
 
 
 def new_conversation_id() -> str:

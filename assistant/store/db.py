@@ -5,7 +5,6 @@ Schema changes are applied by numbered migrations, each recorded once in `schema
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +28,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
+
+from assistant.domain.clock import utc_now
 
 metadata = MetaData()
 
@@ -352,11 +353,6 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_draft_review", _add_draft_review),
     ("0007_access", _add_access),
 ]
-
-
-def utc_now() -> dt.datetime:
-    """Naive UTC: SQLite has no time zones, so every stored time is UTC by convention."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

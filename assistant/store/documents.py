@@ -10,26 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from assistant.models import Chunk, Document, Kind, Locator
-from assistant.store.db import (
-    chunks,
-    documents,
-    pending_vector_writes,
-    projects,
-    source_files,
-    utc_now,
-)
-
-
-@dataclass(frozen=True)
-class ProjectSummary:
-    name: str
-    embedding_model: str
-    created_at: dt.datetime
-    last_ingest_at: dt.datetime | None
-    documents: int
-    chunks: int
-    by_kind: dict[str, int]
+from assistant.domain.clock import utc_now
+from assistant.domain.ingest import ProjectSummary
+from assistant.domain.record import Chunk, Document, Kind, Locator
+from assistant.store.db import chunks, documents, pending_vector_writes, projects, source_files
 
 
 @dataclass(frozen=True)

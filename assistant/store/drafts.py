@@ -11,59 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import desc, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from assistant.errors import InvalidInputError, PmassistError
-from assistant.reports.schema import StatusReport
-from assistant.review.checks import DraftChecks
-from assistant.risks.schema import RiskSuggestionRun
-from assistant.store.db import draft_audit, drafts, utc_now
-
-STATUS_REPORT = "status_report"
-RISK_SUGGESTIONS = "risk_suggestions"
-OPEN_STATUSES = ("checked", "draft")  # "draft": saved before checks existed
-
-
-class UnknownDraftError(PmassistError):
-    def __init__(self, draft_id: int) -> None:
-        super().__init__(f"There is no draft {draft_id}. `pmassist drafts list` shows them.")
-
-
-@dataclass(frozen=True)
-class DraftSummary:
-    id: int
-    project: str
-    kind: str
-    period_label: str
-    status: str
-    overall_status: str | None
-    writer: str
-    created_at: dt.datetime
-    version: int = 1
-    parent_id: int | None = None
-    checks_passed: bool | None = None
-    decided_by: str | None = None
-    decided_at: dt.datetime | None = None
-    decision_reason: str | None = None
-    override_reason: str | None = None
-    body_hash: str | None = None
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    draft_id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    version: int
-    body_hash: str | None
-    details: dict[str, Any]
-    reason: str | None
-
+from assistant.domain.clock import utc_now
+from assistant.domain.drafts import (
+    OPEN_STATUSES,
+    RISK_SUGGESTIONS,
+    STATUS_REPORT,
+    AuditEntry,
+    DraftChecks,
+    DraftSummary,
+)
+from assistant.domain.errors import InvalidInputError, UnknownDraftError
+from assistant.domain.report import StatusReport
+from assistant.domain.risk import RiskSuggestionRun
+from assistant.store.db import draft_audit, drafts
 
 _SUMMARY_COLUMNS = (
     drafts.c.id,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
-from assistant.errors import EmbeddingModelMismatchError, PmassistError
-from assistant.models import Chunk
+from assistant.domain.errors import EmbeddingModelMismatchError, PmassistError
+from assistant.domain.record import Chunk
 
 if TYPE_CHECKING:
     import numpy as np

@@ -23,25 +23,19 @@ from assistant.api.deps import (
     require_form_csrf,
 )
 from assistant.api.records import start_upload
-from assistant.errors import PmassistError
-from assistant.reports.rendering import SECTIONS as REPORT_SECTIONS
-from assistant.reports.schema import StatusReport
-from assistant.risks.heatmap import heat_map_svg, plotted
-from assistant.risks.schema import RESPONSES
+from assistant.charts import heat_map_svg, plotted
+from assistant.domain.access import Principal
+from assistant.domain.errors import PmassistError
+from assistant.domain.report import StatusReport
+from assistant.domain.risk import RESPONSES
+from assistant.reports import sections as report_sections
+from assistant.reports.sections.risk_register import register_heat_map
 from assistant.service import Assistant
-from assistant.store.access import AccessStore, Principal
-from ingest.loaders import SUPPORTED_EXTENSIONS
+from assistant.store.access import AccessStore
+from ingest.loaders import supported_extensions
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False)
-
-# The report's sections as the Markdown and HTML show them, the summary and what needs checking
-# first.
-SECTIONS = (
-    ("Executive summary", "executive_summary"),
-    ("Needs checking (not shown as fact)", "needs_checking"),
-    *REPORT_SECTIONS,
-)
 
 
 class LoginNeeded(Exception):
@@ -254,23 +248,15 @@ def draft_page(request: Request, draft_id: DraftId) -> Response:
 
 
 def _sections(report: StatusReport) -> list[tuple[str, list[Any]]]:
-    found: list[tuple[str, list[Any]]] = []
-    for title, name in SECTIONS:
-        lines = list(getattr(report, name))
-        if name == "needs_checking" and not lines:
-            continue
-        found.append((title, lines))
-    if report.budget:
-        found.append(("Budget", [report.budget]))
+    found: list[tuple[str, list[Any]]] = [("Executive summary", report.executive_summary)]
+    if report.needs_checking:
+        found.append(("Needs checking (not shown as fact)", report.needs_checking))
+    found += [(section.title, lines) for section, lines in report_sections.built(report)]
     return found
 
 
 def _report_heatmap(report: StatusReport) -> str:
-    items = [
-        (line.risk_id, line.status, line.likelihood, line.impact)
-        for line in [*report.risk_register, *report.suggested_risks]
-    ]
-    return heat_map_svg(items) if items else ""
+    return register_heat_map(report)
 
 
 def _decider(request: Request, draft_id: DraftId, csrf: str) -> tuple[Principal, Assistant]:
@@ -327,7 +313,7 @@ def edit(
     """The PM rewrites the executive summary: one line per statement, citations as [S#]."""
     import re
 
-    from assistant.reports.schema import ReportLine
+    from assistant.domain.report import ReportLine
 
     principal, assistant = _decider(request, draft_id, csrf)
     report = assistant.drafts.report(draft_id)
@@ -485,7 +471,7 @@ def ingest_page(request: Request, project: str) -> Response:
         project=project,
         job_id=request.query_params.get("job"),
         max_mb=assistant.settings.upload_max_bytes // 1_000_000,
-        accept=",".join(sorted(SUPPORTED_EXTENSIONS)),
+        accept=",".join(sorted(supported_extensions())),
         message=request.query_params.get("message"),
     )
 

@@ -1,33 +1,55 @@
-"""Reading any supported file of the project record: the format is told by the extension and,
-where one extension serves several formats (.md, .csv, .json), by the content. `--kind` decides
-when the content is ambiguous."""
+"""Reading any supported file of the project record.
+
+`LOADERS` lists every format. A file's extension picks the candidates; where one extension
+serves several formats (.md, .csv, .json) the first candidate whose content it looks like reads
+it. A kind the person gives (`--kind` on the command line) narrows the candidates, and reads the
+file as the only format of that kind for its extension even when its content is unusual.
+
+Adding a format is one module with its `Loader` plus one line in `LOADERS`.
+"""
 
 from __future__ import annotations
 
 import csv
-import io
 
-from assistant.models import Kind
-from ingest.loaders.base import LoaderOptions, LoadError, LoadFailure, LoadResult, SourceFile
-from ingest.loaders.decisions import load_adr, load_decision_log, looks_like_adr
-from ingest.loaders.decoding import read_text
-from ingest.loaders.docx_minutes import load_docx_minutes
-from ingest.loaders.github_issues import load_github_issues, looks_like_github_issues
-from ingest.loaders.jira_csv import load_jira_csv
-from ingest.loaders.jira_json import load_jira_json, parse_json
-from ingest.loaders.minutes import load_markdown_minutes
-from ingest.loaders.transcripts import load_transcript
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Kind
+from ingest.loaders import (
+    decisions,
+    docx_minutes,
+    github_issues,
+    jira_csv,
+    jira_json,
+    minutes,
+    transcripts,
+)
+from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, SourceFile
+from ingest.loaders.files import Loader, RecordFile
 
-TEXT_EXTENSIONS = {".md", ".markdown", ".txt"}
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | {".docx", ".vtt", ".srt", ".csv", ".json"}
+# Where one extension serves several formats, the more particular come first: the Markdown
+# minutes read any text file that is nothing else.
+LOADERS: tuple[Loader, ...] = (
+    docx_minutes.LOADER,
+    transcripts.LOADER,
+    jira_csv.LOADER,
+    decisions.DECISION_LOG_LOADER,
+    github_issues.LOADER,
+    jira_json.LOADER,
+    decisions.ADR_LOADER,
+    minutes.LOADER,
+)
 # Bump when a loader changes what it produces, so unchanged files are read again.
 LOADER_VERSION = "3"
+
+
+def supported_extensions() -> frozenset[str]:
+    return frozenset(extension for loader in LOADERS for extension in loader.extensions)
 
 
 def load_file(source: SourceFile, options: LoaderOptions) -> LoadResult:
     """Load one file. Never raises for bad content: problems come back as failures."""
     try:
-        return _load(source, options)
+        return _load(RecordFile(source), options)
     except LoadError as error:
         return LoadResult(
             format="unknown",
@@ -37,60 +59,39 @@ def load_file(source: SourceFile, options: LoaderOptions) -> LoadResult:
         return LoadResult(format="unknown", failures=[LoadFailure(source.display, str(error))])
 
 
-def _load(source: SourceFile, options: LoaderOptions) -> LoadResult:
-    extension = source.path.suffix.lower()
-    if extension not in SUPPORTED_EXTENSIONS:
-        raise LoadError(
-            f"unsupported file type '{extension or source.path.name}' (supported: "
-            f"{', '.join(sorted(SUPPORTED_EXTENSIONS))})"
-        )
-    kind = options.kind
-    if extension == ".docx":
-        _require_kind(kind, Kind.MINUTES, "Word files are read as meeting minutes")
-        return load_docx_minutes(source, options)
-    text = read_text(source.path)
-    if extension in (".vtt", ".srt"):
-        _require_kind(kind, Kind.MINUTES, "transcripts are meeting minutes")
-        return load_transcript(text, source, options, extension.removeprefix("."))
-    if extension == ".csv":
-        return _load_csv(text, source, options)
-    if extension == ".json":
-        _require_kind(kind, Kind.TICKET, "JSON files are read as ticket exports")
-        data = parse_json(text)
-        if looks_like_github_issues(data):
-            return load_github_issues(data, source, options)
-        if isinstance(data, dict) and "issues" in data:
-            return load_jira_json(data, source, options)
-        raise LoadError(
-            'unrecognised JSON: expected a Jira search result ({"issues": [...]}) or a GitHub '
-            'issues list ([{"number": …, "title": …}])'
-        )
-    if kind == Kind.TICKET:
-        raise LoadError("--kind ticket needs a Jira CSV/JSON or GitHub issues JSON file")
-    if kind == Kind.DECISION or (kind is None and looks_like_adr(text, source.path.name)):
-        return load_adr(text, source, options)
-    return load_markdown_minutes(text, source, options)
+def _load(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return loader_for(file, options.kind).load(file, options)
 
 
-def _load_csv(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
-    header = {cell.strip().lower() for cell in next(csv.reader(io.StringIO(text)), [])}
-    is_jira = "issue key" in header
-    is_decision_log = "decision" in header
-    if options.kind == Kind.TICKET or (options.kind is None and is_jira):
-        return load_jira_csv(text, source, options)
-    if options.kind == Kind.DECISION or (options.kind is None and is_decision_log):
-        return load_decision_log(text, source, options)
-    if options.kind == Kind.MINUTES:
-        raise LoadError("CSV files hold tickets or decisions, not minutes")
+def loader_for(file: RecordFile, kind: Kind | None) -> Loader:
+    """The loader that reads `file`, or a LoadError that says why none does."""
+    extension = file.extension
+    candidates = [loader for loader in LOADERS if extension in loader.extensions]
+    if not candidates:
+        raise LoadError(
+            f"unsupported file type '{extension or file.name}' (supported: "
+            f"{', '.join(sorted(supported_extensions()))})"
+        )
+    if kind is not None:
+        of_kind = [loader for loader in candidates if loader.kind == kind]
+        if not of_kind:
+            held = sorted({loader.kind.value for loader in candidates})
+            raise LoadError(
+                f"cannot read a {extension} file as {kind.value}: {extension} files hold "
+                f"{' or '.join(held)} records"
+            )
+        candidates = of_kind
+    for loader in candidates:
+        if loader.looks_like(file):
+            return loader
+    if kind is not None and len(candidates) == 1:
+        return candidates[0]  # the person said what it is, and only one format fits
+    label = extension.removeprefix(".").upper()
     raise LoadError(
-        "unrecognised CSV: expected a Jira export (columns 'Issue key', 'Summary', …) or a "
-        "decision log (columns 'ID', 'Date', 'Decision', …); use --kind to say which"
+        f"unrecognised {label}: expected "
+        + " or ".join(loader.describes for loader in candidates)
+        + ("" if kind is not None else "; say which kind it is (minutes, ticket or decision)")
     )
 
 
-def _require_kind(kind: Kind | None, expected: Kind, why: str) -> None:
-    if kind is not None and kind != expected:
-        raise LoadError(f"cannot read this file as {kind.value}: {why}")
-
-
-__all__ = ["LOADER_VERSION", "SUPPORTED_EXTENSIONS", "load_file"]
+__all__ = ["LOADERS", "LOADER_VERSION", "Loader", "load_file", "supported_extensions"]

@@ -16,9 +16,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from assistant.models import ActionItem
+from assistant.domain.record import ActionItem
+from assistant.text.dates import find_date
 from ingest.loaders.base import SourceLine
-from ingest.loaders.dates import find_date
 from ingest.loaders.markdown import clean_inline
 from ingest.loaders.people import clean_person, looks_like_name
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from assistant.models import Document, Kind, Locator, StatusCategory
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Document, Kind, Locator, StatusCategory
 
 
 class SourceLine(NamedTuple):
@@ -42,27 +43,6 @@ class SourceSection:
 class LoadedDocument:
     document: Document
     sections: list[SourceSection]
-
-
-@dataclass(frozen=True)
-class LoadFailure:
-    """One thing that could not be read, with where it is: file, and row or field when known."""
-
-    file: str
-    reason: str
-    row: int | None = None
-    field: str | None = None
-
-    def where(self) -> str:
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.field:
-            parts.append(f"field '{self.field}'")
-        return ", ".join(parts)
-
-    def __str__(self) -> str:
-        return f"{self.where()}: {self.reason}"
 
 
 class LoadError(Exception):

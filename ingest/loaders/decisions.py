@@ -13,12 +13,13 @@ import io
 import re
 from typing import Any
 
-from assistant.models import Decision, Document, Kind, Locator
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Decision, Document, Kind, Locator
+from assistant.text.dates import parse_date
 from ingest.loaders.base import (
     LoadedDocument,
     LoaderOptions,
     LoadError,
-    LoadFailure,
     LoadResult,
     RowError,
     SourceFile,
@@ -27,7 +28,7 @@ from ingest.loaders.base import (
     date_from_filename,
     slugify,
 )
-from ingest.loaders.dates import parse_date
+from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile
 from ingest.loaders.markdown import (
     MarkdownSection,
     clean_inline,
@@ -314,3 +315,29 @@ def _section_text(sections: list[MarkdownSection], part: str) -> str:
             continue
         collected.extend(line.text.strip() for line in section.lines if line.text.strip())
     return "\n".join(clean_inline(text) for text in collected if text).strip()
+
+
+def _read_adr(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_adr(file.text, file.source, options)
+
+
+def _read_decision_log(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_decision_log(file.text, file.source, options)
+
+
+ADR_LOADER = Loader(
+    name="adr",
+    kind=Kind.DECISION,
+    extensions=TEXT_EXTENSIONS,
+    describes="an architecture decision record (Status, Context, Decision)",
+    looks_like=lambda file: looks_like_adr(file.text, file.name),
+    load=_read_adr,
+)
+DECISION_LOG_LOADER = Loader(
+    name="decision-log",
+    kind=Kind.DECISION,
+    extensions=frozenset({".csv"}),
+    describes="a decision log (columns 'ID', 'Date', 'Decision', …)",
+    looks_like=lambda file: "decision" in file.csv_header,
+    load=_read_decision_log,
+)

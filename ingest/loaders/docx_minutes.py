@@ -7,7 +7,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from assistant.domain.record import Kind
 from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, SourceFile, SourceLine
+from ingest.loaders.files import Loader, RecordFile, any_content
 from ingest.loaders.minutes import minutes_document
 
 _LIST_STYLES = ("list", "bullet", "number")
@@ -63,3 +65,17 @@ def _paragraph_line(paragraph: Any) -> str:
     if numbered or any(word in style for word in _LIST_STYLES):
         return f"- {text}"
     return text
+
+
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_docx_minutes(file.source, options)
+
+
+LOADER = Loader(
+    name="minutes-docx",
+    kind=Kind.MINUTES,
+    extensions=frozenset({".docx"}),
+    describes="Word minutes",
+    looks_like=any_content,
+    load=_read,
+)

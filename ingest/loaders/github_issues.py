@@ -10,16 +10,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from assistant.models import StatusCategory, Ticket
-from ingest.loaders.base import (
-    LoaderOptions,
-    LoadError,
-    LoadFailure,
-    LoadResult,
-    RowError,
-    SourceFile,
-)
-from ingest.loaders.dates import parse_tracker_datetime
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Kind, StatusCategory, Ticket
+from assistant.text.dates import parse_tracker_datetime
+from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
+from ingest.loaders.files import Loader, RecordFile
 from ingest.loaders.tickets import status_category, ticket_document
 
 PRIORITY_LABEL = re.compile(
@@ -170,3 +165,17 @@ def _repository(issue: dict[str, Any]) -> str:
         r"github\.com/[^/]+/([^/]+)/issues", url
     )
     return match.group(1) if match else "GH"
+
+
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_github_issues(file.json, file.source, options)
+
+
+LOADER = Loader(
+    name="github-json",
+    kind=Kind.TICKET,
+    extensions=frozenset({".json"}),
+    describes='a GitHub issues list ([{"number": …, "title": …}])',
+    looks_like=lambda file: looks_like_github_issues(file.json),
+    load=_read,
+)

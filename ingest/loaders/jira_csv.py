@@ -14,16 +14,11 @@ import io
 import re
 from collections.abc import Callable
 
-from assistant.models import Ticket, TicketComment, TicketLink
-from ingest.loaders.base import (
-    LoaderOptions,
-    LoadError,
-    LoadFailure,
-    LoadResult,
-    RowError,
-    SourceFile,
-)
-from ingest.loaders.dates import parse_tracker_datetime
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Kind, Ticket, TicketComment, TicketLink
+from assistant.text.dates import parse_tracker_datetime
+from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
+from ingest.loaders.files import Loader, RecordFile
 from ingest.loaders.tickets import status_category, ticket_document
 
 REQUIRED = ("issue key", "summary")
@@ -225,3 +220,17 @@ def _number(value: str | None, row: _Row, field: str) -> float | None:
         return float(value)
     except ValueError:
         raise RowError(f"not a number: {value!r}", row=row.number, field=field) from None
+
+
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_jira_csv(file.text, file.source, options)
+
+
+LOADER = Loader(
+    name="jira-csv",
+    kind=Kind.TICKET,
+    extensions=frozenset({".csv"}),
+    describes="a Jira export (columns 'Issue key', 'Summary', …)",
+    looks_like=lambda file: "issue key" in file.csv_header,
+    load=_read,
+)

@@ -8,19 +8,13 @@ points); without it the Jira Cloud default ids are tried.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from assistant.models import Ticket, TicketComment, TicketLink
-from ingest.loaders.base import (
-    LoaderOptions,
-    LoadError,
-    LoadFailure,
-    LoadResult,
-    RowError,
-    SourceFile,
-)
-from ingest.loaders.dates import parse_tracker_datetime
+from assistant.domain.ingest import LoadFailure
+from assistant.domain.record import Kind, Ticket, TicketComment, TicketLink
+from assistant.text.dates import parse_tracker_datetime
+from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
+from ingest.loaders.files import Loader, RecordFile
 from ingest.loaders.tickets import status_category, ticket_document
 
 # Jira Cloud's usual ids when the export carries no `names` map.
@@ -269,10 +263,15 @@ def _adf_inline(node: Any) -> str:
     )
 
 
-def parse_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise LoadError(
-            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from error
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_jira_json(file.json, file.source, options)
+
+
+LOADER = Loader(
+    name="jira-json",
+    kind=Kind.TICKET,
+    extensions=frozenset({".json"}),
+    describes='a Jira search result ({"issues": [...]})',
+    looks_like=lambda file: isinstance(file.json, dict) and "issues" in file.json,
+    load=_read,
+)

@@ -11,7 +11,8 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from assistant.models import BudgetNote, Document, Kind, Locator, Meeting, MinutesNote
+from assistant.domain.record import BudgetNote, Document, Kind, Locator, Meeting, MinutesNote
+from assistant.text.dates import parse_date
 from ingest.loaders.action_items import BULLET, parse_action_line, parse_action_table
 from ingest.loaders.base import (
     LoadedDocument,
@@ -25,7 +26,7 @@ from ingest.loaders.base import (
     slugify,
     title_from_filename,
 )
-from ingest.loaders.dates import parse_date
+from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile, any_content
 from ingest.loaders.markdown import (
     MarkdownSection,
     clean_inline,
@@ -322,3 +323,18 @@ def _source_sections(
         locator = Locator(source=source.display, heading=heading, line_unit=line_unit)
         result.append(SourceSection(heading=heading, lines=lines, locator=locator))
     return result
+
+
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_markdown_minutes(file.text, file.source, options)
+
+
+# The fallback of text files: whatever else a Markdown or text file is not, it is minutes.
+LOADER = Loader(
+    name="minutes-markdown",
+    kind=Kind.MINUTES,
+    extensions=TEXT_EXTENSIONS,
+    describes="Markdown or text minutes",
+    looks_like=any_content,
+    load=_read,
+)

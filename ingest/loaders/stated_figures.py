@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.models import BudgetNote, MilestoneNote
-from ingest.loaders.dates import find_all_dates
+from assistant.domain.record import BudgetNote, MilestoneNote
+from assistant.text.dates import find_all_dates
 from ingest.loaders.markdown import clean_inline
 
 MILESTONE_ID = re.compile(r"^\s*(?:[-*+]\s*)?\**\s*(M\d{1,2})\b(?![–-]M?\d)", re.IGNORECASE)

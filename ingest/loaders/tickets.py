@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assistant.models import Document, Kind, Locator, StatusCategory, Ticket
+from assistant.domain.record import Document, Kind, Locator, StatusCategory, Ticket
 from ingest.loaders.base import LoadedDocument, LoaderOptions, SourceFile, SourceLine, SourceSection
 from ingest.loaders.people import unique_people
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.models import Document, Kind, Locator, Meeting, MinutesNote
+from assistant.domain.record import Document, Kind, Locator, Meeting, MinutesNote
+from assistant.text.dates import find_date
 from ingest.loaders.action_items import parse_action_text
 from ingest.loaders.base import (
     LoadedDocument,
@@ -21,7 +22,7 @@ from ingest.loaders.base import (
     slugify,
     title_from_filename,
 )
-from ingest.loaders.dates import find_date
+from ingest.loaders.files import Loader, RecordFile, any_content
 from ingest.loaders.people import looks_like_name, unique_people
 
 TIMING = re.compile(
@@ -219,3 +220,17 @@ def _turns(cues: list[Cue]) -> list[Turn]:
         current.append(cue)
     flush()
     return turns
+
+
+def _read(file: RecordFile, options: LoaderOptions) -> LoadResult:
+    return load_transcript(file.text, file.source, options, file.extension.removeprefix("."))
+
+
+LOADER = Loader(
+    name="transcript",
+    kind=Kind.MINUTES,
+    extensions=frozenset({".vtt", ".srt"}),
+    describes="a WebVTT or SRT meeting transcript",
+    looks_like=any_content,
+    load=_read,
+)

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import Field, computed_field, field_validator, model_validator
 
-from assistant.models import Locator, PromptRef, RecordModel
+from assistant.domain.evidence import PromptRef
+from assistant.domain.record import Locator, RecordModel
 
 RiskCategory = Literal[
     "schedule",
@@ -231,3 +232,53 @@ class ProposalDraft(RecordModel):
     citations: list[str]
     confidence: str
     inferred: dict[str, str] = Field(default_factory=dict)
+
+
+# Which status a PM may move an entry to from each status. `rejected -> proposed` also happens
+# when a suggestion run brings new evidence for a rejected entry.
+TRANSITIONS: dict[str, set[str]] = {
+    "proposed": {"open", "mitigating", "rejected"},
+    "open": {"mitigating", "closed"},
+    "mitigating": {"open", "closed"},
+    "closed": {"open"},
+    "rejected": {"proposed"},
+}
+NEEDS_REASON = {"rejected", "closed"}
+
+
+# Fields whose words may come from the record. What a PM types is kept in the history as typed;
+# what a suggestion run writes is not (`quote_text=False`): the history only says it changed.
+TEXT_FIELDS = {"title", "cause", "event", "effect", "mitigation", "trigger", "inferred"}
+
+
+def apply_fields(
+    entry: RiskEntry, updates: dict[str, Any], *, quote_text: bool = True
+) -> dict[str, list[object]]:
+    """Set fields on an entry after validating them together; returns field -> [before, after].
+
+    Evidence is recorded in the history by locator only (see the module docstring)."""
+    merged = entry.model_dump(exclude={"score"})
+    merged.update(updates)
+    checked = RiskEntry.model_validate(merged)
+    old_score = entry.score
+    changed: dict[str, list[object]] = {}
+    for name in updates:
+        before, after = getattr(entry, name), getattr(checked, name)
+        if before == after:
+            continue
+        if name == "evidence":
+            changed[name] = [[e.label for e in before], [e.label for e in after]]
+        elif name in TEXT_FIELDS and not quote_text:
+            changed[name] = ["(earlier text)", "(new text)"]
+        else:
+            changed[name] = [_plain(before), _plain(after)]
+        setattr(entry, name, after)
+    if entry.score != old_score:
+        changed["score"] = [old_score, entry.score]
+    return changed
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

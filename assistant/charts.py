@@ -1,11 +1,13 @@
-"""The 5x5 heat map of the register: likelihood up, impact across, entry ids in their cells."""
+"""Charts as self-contained SVG: the register's 5x5 heat map (likelihood up, impact across,
+entry ids in their cells) and the weekly ticket flow."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
 
-from assistant.risks.schema import RiskEntry
+from assistant.domain.facts import WeekFlow
+from assistant.domain.risk import RiskEntry
 
 # (id, status, likelihood, impact): what a cell needs, from an entry or a report's risk line.
 Plotted = tuple[str, str, int, int]
@@ -72,4 +74,40 @@ def heat_map_svg(items: Sequence[Plotted], title: str = "Risk heat map") -> str:
         "Impact (* suggested, not yet reviewed)</text>"
     )
     parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def flow_chart_svg(weeks: Sequence[WeekFlow]) -> str:
+    """Completed and opened tickets per week as paired bars."""
+    if not weeks:
+        return ""
+    top = max([1] + [max(w.completed, w.opened) for w in weeks])
+    width, height, bar = 60 * len(weeks) + 40, 160, 18
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + 40}' "
+        "role='img' aria-label='Tickets completed and opened per week'>"
+    ]
+    for index, week in enumerate(weeks):
+        x = 30 + index * 60
+        for offset, value, fill in (
+            (0, week.completed, "#2e7d32"),
+            (bar + 2, week.opened, "#90a4ae"),
+        ):
+            h = round(value / top * (height - 20))
+            parts.append(
+                f"<rect x='{x + offset}' y='{height - h}' width='{bar}' height='{h}' fill='{fill}'>"
+                f"<title>{escape(week.week)}: {value}</title></rect>"
+            )
+            parts.append(
+                f"<text x='{x + offset + bar / 2}' y='{height - h - 3}' font-size='10' "
+                f"text-anchor='middle'>{value}</text>"
+            )
+        parts.append(
+            f"<text x='{x + bar}' y='{height + 14}' font-size='10' text-anchor='middle'>"
+            f"{escape(week.week[-3:])}</text>"
+        )
+    parts.append(
+        f"<text x='30' y='{height + 32}' font-size='11'><tspan fill='#2e7d32'>■</tspan> completed "
+        "<tspan fill='#90a4ae'>■</tspan> opened</text></svg>"
+    )
     return "".join(parts)

@@ -1,24 +1,11 @@
-"""The sources a report cites: chunk ids become S1, S2, … in the order they are first cited."""
+"""The sources a draft cites: chunk ids become S1, S2, … in the order they are first cited.
+
+Shared by status reports and risk runs, so both number the record's chunks the same way."""
 
 from __future__ import annotations
 
+from assistant.domain.evidence import Evidence, chunk_evidence
 from assistant.facts.record import RecordSnapshot
-from assistant.models import Chunk, Document, Evidence
-
-
-def chunk_evidence(chunk: Chunk, document: Document, citation: str) -> Evidence:
-    """A chunk of the record as a citable source."""
-    return Evidence(
-        citation=citation,
-        chunk_id=chunk.id,
-        document_id=document.id,
-        kind=document.kind,
-        title=document.title,
-        date=document.date,
-        locator=chunk.locator,
-        text=chunk.text,
-        score=0.0,
-    )
 
 
 class SourceBook:

@@ -11,8 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from assistant.facts.period import ReportPeriod
-from assistant.models import RecordModel
+from assistant.domain.period import ReportPeriod
+from assistant.domain.record import RecordModel
 
 
 class Sourced(RecordModel):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from assistant.facts.model import DeliveryKpis
-from assistant.facts.period import ReportPeriod
-from assistant.models import Evidence, PromptRef, RecordModel
+from assistant.domain.evidence import Evidence, PromptRef
+from assistant.domain.facts import DeliveryKpis
+from assistant.domain.period import ReportPeriod
+from assistant.domain.record import RecordModel
 
 StatusColour = Literal["green", "amber", "red"]
 STATUS_ORDER: dict[str, int] = {"green": 0, "amber": 1, "red": 2}
@@ -63,28 +64,40 @@ class ReportDelta(RecordModel):
     slipped_dates: list[ReportLine] = Field(default_factory=list)
 
 
+# A line of a section: a plain statement, a milestone with its dates, or a risk entry.
+# (With extra fields forbidden, exactly one of the three fits any line.)
+SectionLine = MilestoneLine | RiskLine | ReportLine
+
+# Drafts saved before sections were keyed kept each section as a field of its own, in this order.
+_FIELDS_BEFORE_SECTIONS = (
+    "accomplishments",
+    "in_progress",
+    "next_period",
+    "milestones",
+    "blockers",
+    "decisions",
+    "risks",
+    "risk_register",
+    "suggested_risks",
+    "asks",
+    "budget",
+)
+
+
 class StatusReport(RecordModel):
+    """A status report. Its body is `sections`, keyed and ordered as the report's section
+    registry defines them (`assistant/reports/sections/`); the status, its reasons, the summary,
+    the metrics and the delta are the parts every report has."""
+
     project: str
     period: ReportPeriod
     overall_status: StatusColour
     status_reasons: list[StatusReason]
     executive_summary: list[ReportLine]
-    accomplishments: list[ReportLine] = Field(default_factory=list)
-    in_progress: list[ReportLine] = Field(default_factory=list)
-    next_period: list[ReportLine] = Field(default_factory=list)
-    milestones: list[MilestoneLine] = Field(default_factory=list)
-    blockers: list[ReportLine] = Field(default_factory=list)
-    decisions: list[ReportLine] = Field(default_factory=list)
-    risks: list[ReportLine] = Field(default_factory=list)
-    risk_register: list[RiskLine] = Field(
-        default_factory=list, description="Open and mitigating entries, highest score first."
+    sections: dict[str, list[SectionLine]] = Field(
+        default_factory=dict, description="Section key -> its cited lines, in render order."
     )
-    suggested_risks: list[RiskLine] = Field(
-        default_factory=list, description="Proposals waiting for the PM's review."
-    )
-    asks: list[ReportLine] = Field(default_factory=list)
     metrics: DeliveryKpis
-    budget: ReportLine | None = None
     delta: ReportDelta | None = None
     needs_checking: list[ReportLine] = Field(
         default_factory=list,
@@ -98,24 +111,36 @@ class StatusReport(RecordModel):
     warnings: list[str] = Field(default_factory=list)
     created_at: dt.datetime
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sections_of_earlier_drafts(cls, values: Any) -> Any:
+        if not isinstance(values, dict) or not any(k in values for k in _FIELDS_BEFORE_SECTIONS):
+            return values
+        values = dict(values)
+        sections = dict(values.pop("sections", None) or {})
+        for key in _FIELDS_BEFORE_SECTIONS:
+            lines = values.pop(key, None)
+            if key == "budget":
+                lines = [lines] if lines else []
+            sections.setdefault(key, lines or [])
+        values["sections"] = sections
+        return values
+
+    def section(self, key: str) -> list[SectionLine]:
+        """The lines of one section (none when the report does not have it)."""
+        return self.sections.get(key, [])
+
+    def risk_lines(self) -> list[RiskLine]:
+        """Every register entry the report shows, in order."""
+        return [
+            line for lines in self.sections.values() for line in lines if isinstance(line, RiskLine)
+        ]
+
     def lines(self) -> list[ReportLine]:
         """Every cited statement of the report, for checks."""
         found: list[ReportLine] = [*self.status_reasons, *self.executive_summary]
-        for section in (
-            self.accomplishments,
-            self.in_progress,
-            self.next_period,
-            self.milestones,
-            self.blockers,
-            self.decisions,
-            self.risks,
-            self.risk_register,
-            self.suggested_risks,
-            self.asks,
-        ):
-            found.extend(section)
-        if self.budget:
-            found.append(self.budget)
+        for lines in self.sections.values():
+            found.extend(lines)
         return found
 
     def source(self, citation: str) -> Evidence | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.errors import InvalidInputError
-from assistant.models import RecordModel
+from assistant.domain.errors import InvalidInputError
+from assistant.domain.record import RecordModel
 
 ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 

@@ -1,0 +1,92 @@
+"""What reading a project's record reports: the projects, an ingest's summary and progress, the
+failures that name a file, row or field, and a reindex."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    name: str
+    embedding_model: str
+    created_at: dt.datetime
+    last_ingest_at: dt.datetime | None
+    documents: int
+    chunks: int
+    by_kind: dict[str, int]
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """One thing that could not be read, with where it is: file, and row or field when known."""
+
+    file: str
+    reason: str
+    row: int | None = None
+    field: str | None = None
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.reason}"
+
+
+class IngestProgress(Protocol):
+    def files_found(self, count: int) -> None: ...
+    def file_read(self, display: str) -> None: ...
+    def embedding_planned(self, chunks: int) -> None: ...
+    def chunks_embedded(self, count: int) -> None: ...
+
+
+class SilentProgress:
+    def files_found(self, count: int) -> None:
+        pass
+
+    def file_read(self, display: str) -> None:
+        pass
+
+    def embedding_planned(self, chunks: int) -> None:
+        pass
+
+    def chunks_embedded(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class IngestSummary:
+    project: str
+    files: int = 0
+    files_unchanged: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    # No longer in the source but kept, because prune was not asked for.
+    stale: list[str] = field(default_factory=list)
+    failures: list[LoadFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped_items: int = 0
+    chunks_written: int = 0
+    embed_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    project: str
+    model_id: str
+    chunks: int
+    seconds: float

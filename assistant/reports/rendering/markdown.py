@@ -1,0 +1,93 @@
+"""A status report as Markdown: the form a PM pastes into an e-mail or a wiki page."""
+
+from __future__ import annotations
+
+from assistant.domain.drafts import DraftChecks
+from assistant.domain.report import ReportLine, StatusReport
+from assistant.reports import sections
+
+
+def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> str:
+    out = [
+        f"# {report.project}: status report {report.period.label}",
+        "",
+        f"Period {report.period.start} to {report.period.end} · writer: {report.writer} · "
+        "draft for review",
+        "",
+        f"## Overall status: {report.overall_status.upper()}",
+        "",
+        *(f"- {_md(reason)} ({reason.rule})" for reason in report.status_reasons),
+        "",
+        "## Executive summary",
+        "",
+        *(f"- {_md(line)}" for line in report.executive_summary),
+    ]
+    if report.needs_checking:
+        out += ["", "## Needs checking (not shown as fact)", ""]
+        out += [f"- {line.text} — {'; '.join(line.flags)}" for line in report.needs_checking]
+    if report.delta:
+        delta = report.delta
+        changes = [delta.status_change] if delta.status_change else []
+        changes += delta.new_blockers + delta.closed_blockers + delta.slipped_dates
+        out += ["", f"## Since the last report ({delta.compared_with})", ""]
+        out += [f"- {_md(line)}" for line in changes] or [
+            "- No change in status, blockers or dates."
+        ]
+    for section, lines in sections.built(report):
+        out += ["", f"## {section.title}", ""]
+        out += [f"- {_md(line)}" for line in lines] or [f"- {section.empty}"]
+    out += ["", "## Metrics", "", *(f"- {line}" for line in metrics_lines(report))]
+    if report.warnings:
+        out += ["", "## Warnings", "", *(f"- {w}" for w in report.warnings)]
+    if checks is not None:
+        first, *rest = checks_lines(checks)
+        out += ["", "## Checks", "", first, "", *(f"- {line}" for line in rest)]
+    out += ["", "## Sources", ""]
+    out += [f"- [{s.citation}] {s.locator.label()}" for s in report.sources]
+    return "\n".join(out) + "\n"
+
+
+def checks_lines(checks: DraftChecks) -> list[str]:
+    verdict = "passed" if checks.passed else "FAILED — approval needs an override reason"
+    lines = [f"Checks {verdict}:"]
+    for check in checks.checks:
+        mark = "✓" if check.passed else "✗"
+        lines.append(f"{mark} {check.name}: {check.summary}")
+        lines += [f"    {problem}" for problem in check.problems if not check.passed]
+    return lines
+
+
+def metrics_lines(report: StatusReport) -> list[str]:
+    """The delivery metrics as sentences (shared with the HTML page)."""
+    kpis = report.metrics
+    flow = ", ".join(f"{w.week} {w.completed} done / {w.opened} opened" for w in kpis.throughput)
+    lines = [f"Ticket flow: {flow}."]
+    if kpis.on_time_share is not None:
+        lines.append(
+            f"On-time delivery this period: {kpis.done_on_time_in_period} of "
+            f"{kpis.due_in_period} done by their due date ({kpis.on_time_share:.0%})."
+        )
+    if kpis.on_time_share_to_date is not None:
+        lines.append(f"On-time delivery to date: {kpis.on_time_share_to_date:.0%}.")
+    if kpis.scope_change_percent is not None:
+        crs = (
+            f" including change requests {', '.join(kpis.change_requests)}"
+            if kpis.change_requests
+            else ""
+        )
+        lines.append(
+            f"Scope change: {kpis.scope_items_added} items added after the baseline of "
+            f"{kpis.baseline_date} ({kpis.scope_change_percent:.0f}% of "
+            f"{kpis.scope_items_at_baseline}){crs}."
+        )
+    defects = ", ".join(f"{k}: {v}" for k, v in kpis.open_defects_by_severity.items()) or "none"
+    lines.append(f"Open defects by severity: {defects}.")
+    ages = ", ".join(f"{k}: {v}" for k, v in kpis.open_items_by_age.items())
+    lines.append(f"Age of open work: {ages}.")
+    return lines
+
+
+def _md(line: ReportLine) -> str:
+    marks = "".join(f"[{c}]" for c in line.citations)
+    flags = f" ⚠ {'; '.join(line.flags)}" if line.flags else ""
+    return f"{line.text} {marks}".rstrip() + flags

@@ -1,0 +1,23 @@
+"""Accomplishments: tickets done in the period, milestones achieved, actions ticked off."""
+
+from __future__ import annotations
+
+from assistant.domain.report import SectionLine
+from assistant.reports.sections.base import ReportSection, SectionInputs
+
+
+def accomplishments(inputs: SectionInputs) -> list[SectionLine]:
+    facts = inputs.facts
+    lines: list[SectionLine] = [
+        inputs.ticket_line(t, f"done {t.resolved}") for t in facts.completed
+    ]
+    lines += [
+        inputs.line(f"{m.id} {m.name} achieved on {m.achieved}.", m.sources)
+        for m in facts.milestones
+        if facts.period.contains(m.achieved)
+    ]
+    lines += [inputs.action_line(a) for a in facts.action_items if a.state == "done"]
+    return lines
+
+
+SECTION = ReportSection(key="accomplishments", title="Accomplishments", build=accomplishments)

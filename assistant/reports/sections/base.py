@@ -1,0 +1,65 @@
+"""What a report section is: a key, a title, and how its cited lines are built from the facts.
+
+A section's lines are composed by code from facts, so their numbers, keys, owners and dates are
+the record's. Every line cites its chunks through the report's one `SourceBook`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.domain.facts import ActionItemFact, PeriodFacts, TicketFact
+from assistant.domain.report import ReportLine, SectionLine, StatusReport
+from assistant.domain.risk import RiskEntry
+from assistant.facts.sources import SourceBook
+
+LIST_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class SectionInputs:
+    """What every section is built from: the period's facts, the book that numbers the sources,
+    and the risk register as of the period."""
+
+    facts: PeriodFacts
+    book: SourceBook
+    register: list[RiskEntry] = field(default_factory=list)
+
+    def line(self, text: str, sources: list[str]) -> ReportLine:
+        return ReportLine(text=text, citations=self.book.cite(sources))
+
+    def ticket_line(self, ticket: TicketFact, state: str) -> ReportLine:
+        owner = f" — {ticket.assignee}" if ticket.assignee else ""
+        return self.line(f"{ticket.key} {ticket.summary}: {state}{owner}.", ticket.sources)
+
+    def action_line(self, action: ActionItemFact) -> ReportLine:
+        owner = action.owner or "no owner"
+        due = f", due {action.due}" if action.due else ""
+        state = {
+            "done": f"done ({action.done_on})",
+            "overdue": "overdue",
+            "open": "open",
+        }[action.state]
+        return self.line(f"Action: {action.task} — {owner}{due}; {state}.", action.sources)
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One section of the status report. The registry (`sections/__init__.py`) lists them in
+    the order they are drafted and shown; drafting, the JSON, the renderers, the model's facts
+    and the web page all read this one definition."""
+
+    key: str  # the key in StatusReport.sections (and the JSON)
+    title: str  # the heading in Markdown and HTML, on the web page and in the model's facts
+    build: Callable[[SectionInputs], list[SectionLine]]
+    empty: str = "None recorded."  # what a reader sees when the section has no lines
+    # A chart drawn below the section in the HTML report (self-contained SVG), if any.
+    chart: Callable[[StatusReport], str] | None = None
+
+
+def limited(lines: list[SectionLine], what: str) -> list[SectionLine]:
+    """At most LIST_LIMIT lines, then one line saying how many more there are."""
+    if len(lines) <= LIST_LIMIT:
+        return lines
+    return [*lines[:LIST_LIMIT], ReportLine(text=f"{len(lines) - LIST_LIMIT} {what}.")]

@@ -1,0 +1,38 @@
+"""Blockers and issues: blocked work, open severity-1 defects, overdue tickets and actions."""
+
+from __future__ import annotations
+
+from assistant.domain.report import ReportLine, SectionLine
+from assistant.reports.sections.base import ReportSection, SectionInputs, limited
+
+
+def blockers(inputs: SectionInputs) -> list[SectionLine]:
+    facts = inputs.facts
+    lines: list[SectionLine] = []
+    for ticket in facts.blocked:
+        waiting = f", waiting on {ticket.waiting_on}" if ticket.waiting_on else ""
+        lines.append(inputs.ticket_line(ticket, f"{ticket.blocked_text}{waiting}"))
+    for ticket in facts.open_critical:
+        when = (
+            f"{ticket.days_overdue} days past due {ticket.due}"
+            if ticket.days_overdue is not None
+            else f"due {ticket.due}"
+        )
+        lines.append(inputs.ticket_line(ticket, f"open severity-1, {when}"))
+    overdue = [t for t in facts.overdue if t.severity_level != 1]
+    lines += limited(
+        [inputs.ticket_line(t, f"overdue by {t.days_overdue} days (due {t.due})") for t in overdue],
+        "more overdue tickets",
+    )
+    lines += [inputs.action_line(a) for a in facts.action_items if a.state == "overdue"]
+    if facts.actions_not_followed_up:
+        lines.append(
+            ReportLine(
+                text=f"{facts.actions_not_followed_up} older open actions have not been "
+                "mentioned in any meeting for three weeks."
+            )
+        )
+    return lines
+
+
+SECTION = ReportSection(key="blockers", title="Blockers and issues", build=blockers)

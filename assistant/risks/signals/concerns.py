@@ -1,0 +1,92 @@
+"""Stated concerns: the minutes' risk items, lines that voice a concern, and lines that say
+something expires on a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from assistant.domain.risk import ProposalDraft
+from assistant.risks.signals.base import (
+    RiskSignal,
+    only_no_change,
+    text_key,
+    words_key,
+)
+from assistant.risks.signals.family import SignalFamily
+from assistant.risks.signals.proposals import generic_proposal
+from assistant.risks.signals.scan import SignalScan
+from assistant.risks.signals.vocabulary import (
+    classify,
+)
+from assistant.text.injection import gives_orders
+
+CONCERN_PHRASES = re.compile(
+    r"\b(?:at risk|might slip|may slip|could slip|single point of failure|concern(?:ed|s)?|"
+    r"worried|worry)\b",
+    re.IGNORECASE,
+)
+# "certificates expire on 20 November", "the licence expires 2026-12-31"
+EXPIRY = re.compile(r"\bexpir(?:e|es|y|ing|ed)\b", re.IGNORECASE)
+STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
+DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
+
+
+def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]:
+    """Items of the minutes' risk sections, lines that voice a concern, and lines that say
+    something expires on a date."""
+    seen: set[str] = set()
+    signals = []
+    for note in [*scan.facts.concerns, *scan.facts.decisions_needed]:
+        if words_key(note.text) in seen or only_no_change(note.text):
+            continue
+        if gives_orders(note.text):
+            continue  # text that orders an assistant about is not a concern of the team
+        seen.add(words_key(note.text))
+        signals.append(_concern_signal(scan, note.text, note.sources, note.date))
+    for line in scan.minutes_lines(scan.period.start):
+        text = line.text
+        expires = EXPIRY.search(text) and scan.upcoming_dates(text, line.document.date)
+        if not (CONCERN_PHRASES.search(text) or expires) or words_key(text) in seen:
+            continue
+        if gives_orders(text):
+            continue
+        if STATUS_LINE.match(text):
+            continue  # the stated status is read by the status rules, not here
+        seen.add(words_key(text))
+        signals.append(_concern_signal(scan, text, [line.chunk.id], line.document.date))
+    return signals
+
+
+def _concern_signal(
+    scan: SignalScan, text: str, sources: list[str], date: dt.date | None
+) -> RiskSignal:
+    signal = RiskSignal(
+        key=f"concern:{text_key(text)}",
+        kind="stated_concern",
+        category=classify(text, default="schedule"),
+        subjects=scan.subjects_of(text),
+        notes=[text],
+        texts=[text],
+    )
+    signal.facts.append(f"Minutes of {date}: {text}" if date else text)
+    for chunk_id in sources:
+        scan.cite_chunk(signal, chunk_id, text)
+    upcoming = scan.upcoming_dates(text, date)
+    signal.proximity = min(upcoming) if upcoming else None
+    decider = DECIDER.search(text)
+    named = scan.people_in(text)
+    if decider and (person := scan.person(decider.group(1))):
+        signal.owner, signal.owner_basis = person, "named as the one to decide"
+        signal.details["decider"] = person
+    elif named:
+        signal.owner, signal.owner_basis = named[0], "named in the concern"
+    return signal
+
+
+def propose(signal: RiskSignal) -> ProposalDraft:
+    return generic_proposal(signal)
+
+
+FAMILY = SignalFamily(kind="stated_concern", generic=True, detect=detect, propose=propose)

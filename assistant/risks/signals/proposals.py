@@ -1,0 +1,94 @@
+"""What every offline proposal rule shares: a draft with the signal's key, category, owner and
+date filled in, and the one rule for generic signals (overdue work, blockers, actions, concerns).
+
+Rules are documented: each draft's `inferred` says which rule set a score and why."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.domain.risk import ProposalDraft
+from assistant.risks.signals.base import RiskSignal
+
+
+def draft(signal: RiskSignal, **values: object) -> ProposalDraft:
+    base: dict[str, object] = {
+        "signal": signal.key,
+        "category": signal.category,
+        "owner": signal.owner,
+        "proximity_date": signal.proximity.isoformat() if signal.proximity else None,
+        "citations": [],
+        "confidence": "medium",
+    }
+    base.update(values)
+    return ProposalDraft.model_validate(base)
+
+
+def generic_proposal(signal: RiskSignal) -> ProposalDraft:
+    """Overdue critical work, ageing blockers, loose actions and stated concerns."""
+    note = signal.notes[0] if signal.notes else None
+    ticket = signal.tickets[0] if signal.tickets else None
+    if signal.kind == "action_follow_up" and len(signal.actions) > 1 and not note:
+        title = f"{len(signal.actions)} actions past due or without an owner"
+    elif note:
+        title = title_from(note)
+    elif ticket:
+        title = f"{ticket.key} {ticket.summary}"
+        if signal.kind == "blocked_ageing":
+            title = f"{title}: blocked for {ticket.blocked_days} days"
+        elif ticket.days_overdue is not None:
+            title = f"{title}: overdue"
+    else:
+        title = title_from(signal.texts[0] if signal.texts else signal.key)
+    cause = "; ".join(distinct(signal.facts)[:3])
+    urgent = signal.kind in ("overdue_critical", "blocked_ageing")
+    return draft(
+        signal,
+        title=title,
+        cause=cause,
+        event="the concern is not dealt with before the date it matters"
+        if note
+        else "the work is not finished in time for what depends on it",
+        effect="the work that depends on it is delayed",
+        likelihood=4 if urgent else 3,
+        impact=4 if urgent else 3,
+        response="mitigate",
+        mitigation=[
+            "Confirm an owner and a date for dealing with it",
+            "Check it at the next status meeting",
+        ],
+        trigger="No progress by the next status meeting",
+        inferred={
+            "likelihood": "rule: 4 for overdue or blocked critical work, 3 for a stated concern",
+            "impact": "rule: 4 for overdue or blocked critical work, else 3",
+        },
+    )
+
+
+def distinct(facts: list[str]) -> list[str]:
+    """Facts without their "Minutes of …:" prefix, leaving out one that repeats a longer one."""
+    cleaned = [re.sub(r"^Minutes of [\d-]+: ", "", fact).rstrip(". ") for fact in facts]
+    words = [set(re.findall(r"[a-z0-9]{3,}", fact.lower())) for fact in cleaned]
+    kept = []
+    for index, fact in enumerate(cleaned):
+        repeats = any(
+            other != index
+            and words[index] <= words[other]
+            and len(words[other]) > len(words[index])
+            for other in range(len(cleaned))
+        )
+        if not repeats and fact not in kept:
+            kept.append(fact)
+    return kept
+
+
+def title_from(text: str) -> str:
+    """A short title from a line of the record: its first clause, without bracketed detail; for
+    a table row (`M6 Go-live | 2026-12-14 | At risk`) its first and last cells."""
+    if " | " in text:
+        cells = [cell.strip() for cell in text.split(" | ") if cell.strip()]
+        text = f"{cells[0]}: {cells[-1]}" if len(cells) > 1 else cells[0]
+        return text[:120]
+    text = re.sub(r"\s*\([^)]*\)", "", text)
+    first = re.split(r"[;:.]\s+|\s+[—–]\s+", text, maxsplit=1)[0].strip(" .")
+    return (first[:1].upper() + first[1:])[:120] if first else text[:120]
