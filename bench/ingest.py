@@ -240,7 +240,7 @@ def run_baseline(folder: Path, embedder: LocalMiniLMEmbedder, work: Path) -> dic
 
 
 def run_pmassist(folder: Path, assistant: Assistant) -> dict[str, float]:
-    summary = assistant.ingest([folder], "bench")
+    summary = assistant.records.ingest([folder], "bench")
     assert summary.ok, summary.failures[:3]
     return {
         "documents": len(summary.added) + len(summary.updated) + summary.unchanged,

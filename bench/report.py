@@ -73,28 +73,28 @@ def main() -> None:
     embedder = LocalMiniLMEmbedder()
     settings = Settings(_env_file=None, home=home)  # type: ignore[call-arg]
     offline = Assistant(settings, embedder=embedder, language_model=None)
-    offline.ingest([SAMPLE], "harbor")
+    offline.records.ingest([SAMPLE], "harbor")
     period = week_period("2026-W46")
-    offline.draft_report("harbor", period)  # warm up: stores opened, model loaded
-    offline.search("warm up", "harbor")
+    offline.reports.draft("harbor", period)  # warm up: stores opened, model loaded
+    offline.records.search("warm up", "harbor")
 
     ours, baseline = [], []
     for _ in range(args.repeats):
         started = time.perf_counter()
-        offline.draft_report("harbor", period)
+        offline.reports.draft("harbor", period)
         ours.append(time.perf_counter() - started)
         started = time.perf_counter()
         for query in SECTIONS:
-            offline.search(query, "harbor", k=8)
+            offline.records.search(query, "harbor", k=8)
         baseline.append(time.perf_counter() - started)
 
-    counter = offline.token_counter
+    counter = offline.wiring.token_counter
     with_model = Assistant(settings, embedder=embedder, language_model=CountingModel(counter))
-    record = RecordSnapshot.load(offline.documents, "harbor")
+    record = RecordSnapshot.load(offline.wiring.documents, "harbor")
     tokens = []
     for week in range(37, 47):
         week_label = f"2026-W{week}"
-        _, report = with_model.draft_report("harbor", week_period(week_label))
+        _, report = with_model.reports.draft("harbor", week_period(week_label))
         tokens.append(
             (week_label, report.input_tokens or 0, _stuffed_tokens(record, week_label, counter))
         )

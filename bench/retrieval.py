@@ -53,7 +53,7 @@ def quality(
     for mode in MODES:
         runs = []
         for case in questions:
-            retrieval = assistant.retriever.retrieve(
+            retrieval = assistant.wiring.retriever.retrieve(
                 str(case["question"]),
                 "harbor",
                 k=8,
@@ -71,8 +71,8 @@ def synthetic_project(
 ) -> None:
     """`size` one-chunk ticket documents written straight into both stores."""
     rng = random.Random(size)
-    assistant.documents.ensure_project(project, embedder.model_id)
-    index = assistant.vectors.project_index(project, embedder.model_id)
+    assistant.wiring.documents.ensure_project(project, embedder.model_id)
+    index = assistant.wiring.vectors.project_index(project, embedder.model_id)
     texts = [
         f"BEN-{n}: {rng.choice(AREAS).capitalize()} {rng.choice(PROBLEMS)} "
         f"(2026-{1 + n % 12:02d}-{1 + n % 28:02d})\n"
@@ -117,11 +117,11 @@ def synthetic_project(
             writes.append(DocumentWrite(document, "bench.csv", [chunk]))
         chunks = [write.chunks[0] for write in writes]
         index.upsert(chunks, vectors.astype(np.float32))
-        intent = assistant.documents.announce_vector_write(
+        intent = assistant.wiring.documents.announce_vector_write(
             project, "upsert", [c.id for c in chunks]
         )
-        assistant.documents.commit_documents(project, writes, intent)
-    assistant.keyword_indexes.refresh(project)
+        assistant.wiring.documents.commit_documents(project, writes, intent)
+    assistant.wiring.keyword_indexes.refresh(project)
 
 
 def latency(
@@ -129,12 +129,12 @@ def latency(
 ) -> dict[str, dict[str, float]]:
     result = {}
     for mode in MODES:
-        assistant.retriever.retrieve(queries[0], project, k=8, mode=mode)  # type: ignore[arg-type]  # warm caches
+        assistant.wiring.retriever.retrieve(queries[0], project, k=8, mode=mode)  # type: ignore[arg-type]  # warm caches
         timings = []
         for _ in range(repeats):
             for query in queries:
                 started = time.perf_counter()
-                assistant.retriever.retrieve(query, project, k=8, per_document=2, mode=mode)  # type: ignore[arg-type]
+                assistant.wiring.retriever.retrieve(query, project, k=8, per_document=2, mode=mode)  # type: ignore[arg-type]
                 timings.append((time.perf_counter() - started) * 1000)
         timings.sort()
         result[mode] = {
@@ -161,7 +161,7 @@ def main() -> None:
         assistant = Assistant(
             Settings(_env_file=None, home=work / "home"), embedder=embedder, language_model=None
         )  # type: ignore[call-arg]
-        assistant.ingest([REPO / "evals" / "fixtures" / "harbor" / "record"], "harbor")
+        assistant.records.ingest([REPO / "evals" / "fixtures" / "harbor" / "record"], "harbor")
         cases = yaml.safe_load(
             (REPO / "evals" / "fixtures" / "harbor" / "questions.yaml").read_text("utf-8")
         )

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from assistant.domain.errors import InvalidInputError
 from assistant.domain.drafts import STATUS_REPORT, DraftSummary
+from assistant.domain.errors import InvalidInputError
 from assistant.domain.report import StatusReport
 from assistant.grounding import AMOUNT, TICKET_KEY
 from evals.dataset import ISO_WEEK, ReportCase, ReportSet, load_label_file

@@ -4,6 +4,7 @@ gated metric, per engine and suite. A run that misses one fails."""
 from __future__ import annotations
 
 from pathlib import Path
+
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 

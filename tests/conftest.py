@@ -156,7 +156,7 @@ def harbor(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedd
     home = tmp_path_factory.mktemp("harbor-home")
     settings = Settings(_env_file=None, home=home)  # type: ignore[call-arg]
     assistant = Assistant(settings, embedder=embedder, language_model=None)
-    summary = assistant.ingest([SAMPLE_RECORD], "harbor")
+    summary = assistant.records.ingest([SAMPLE_RECORD], "harbor")
     return assistant, summary
 
 
@@ -177,4 +177,4 @@ def sample_copy(harbor: Any, tmp_path: Path, model: Any = None, **changes: Any) 
         database_url=copy_database(offline, tmp_path / "sample-copy.db"),
         **changes,
     )
-    return Assistant(settings, embedder=offline.embedder(), language_model=model)
+    return Assistant(settings, embedder=offline.wiring.embedder(), language_model=model)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from assistant.api.app import create_app
+from assistant.server import create_app
 from assistant.service import Assistant
 from tests.conftest import free_port
 

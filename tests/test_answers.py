@@ -46,7 +46,7 @@ def payments(record: Path, samples: Path) -> Path:
 
 def offline(settings: Settings, embedder: CountingEmbedder, record: Path) -> Assistant:
     assistant = Assistant(settings, embedder=embedder, language_model=None)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     return assistant
 
 
@@ -54,14 +54,14 @@ def with_model(
     settings: Settings, embedder: CountingEmbedder, record: Path, model: LanguageModel
 ) -> Assistant:
     assistant = Assistant(settings, embedder=embedder, language_model=model)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     return assistant
 
 
 def test_offline_answer_quotes_the_record_with_citations(
     settings: Settings, counting_embedder: CountingEmbedder, payments: Path
 ) -> None:
-    answer = offline(settings, counting_embedder, payments).ask(
+    answer = offline(settings, counting_embedder, payments).questions.ask(
         "Why are card payments timing out?", "payments"
     )
     assert answer.writer == "extractive"
@@ -85,7 +85,9 @@ def test_a_question_the_record_does_not_cover_never_reaches_the_model(
 ) -> None:
     model = RecordingModel("should never be sent")
     assistant = with_model(settings, counting_embedder, payments, model)
-    answer = assistant.ask("What is a good recipe for banana bread with walnuts?", "payments")
+    answer = assistant.questions.ask(
+        "What is a good recipe for banana bread with walnuts?", "payments"
+    )
     assert answer.coverage == "not_covered"
     assert answer.text.startswith("The project record does not cover this question")
     assert model.sent == []
@@ -101,7 +103,7 @@ def test_model_answer_is_checked_sentence_by_sentence(
         "\nEveryone agreed it is fine."
     )
     assistant = with_model(settings, counting_embedder, payments, model)
-    answer = assistant.ask("Why is PAY-104 blocked?", "payments")
+    answer = assistant.questions.ask("Why is PAY-104 blocked?", "payments")
 
     blocked, fix, gap, claim = answer.sentences
     assert (blocked.citations, blocked.supported) == (["S1"], True)
@@ -124,26 +126,26 @@ def test_follow_up_offline_is_searched_with_the_previous_question(
     settings: Settings, counting_embedder: CountingEmbedder, payments: Path
 ) -> None:
     assistant = offline(settings, counting_embedder, payments)
-    first = assistant.ask("Why is PAY-104 blocked?", "payments")
-    second = assistant.ask(
+    first = assistant.questions.ask("Why is PAY-104 blocked?", "payments")
+    second = assistant.questions.ask(
         "And who is assigned to it?", "payments", conversation_id=first.conversation_id
     )
     assert second.search_query == "Why is PAY-104 blocked? And who is assigned to it?"
-    standalone = assistant.ask(
+    standalone = assistant.questions.ask(
         "What did we decide about the ledger database?",
         "payments",
         conversation_id=first.conversation_id,
     )
     assert standalone.search_query == standalone.question
-    turns = assistant.conversations.history(first.conversation_id)
+    turns = assistant.wiring.conversations.history(first.conversation_id)
     assert [t.question for t in turns] == [
         "Why is PAY-104 blocked?",
         "And who is assigned to it?",
         "What did we decide about the ledger database?",
     ]
-    [conversation] = assistant.conversations.recent("payments")
+    [conversation] = assistant.wiring.conversations.recent("payments")
     assert conversation.answers == 3 and conversation.title == "Why is PAY-104 blocked?"
-    stored = assistant.conversations.answers(first.conversation_id)
+    stored = assistant.wiring.conversations.answers(first.conversation_id)
     assert [a.id for a in stored] == [first.id, second.id, standalone.id]
     assert stored[0].sources == first.sources
 
@@ -153,17 +155,19 @@ def test_bad_questions_get_clear_messages(
 ) -> None:
     assistant = offline(settings, counting_embedder, payments)
     with pytest.raises(InvalidInputError, match="The question is empty"):
-        assistant.ask("   ", "payments")
+        assistant.questions.ask("   ", "payments")
     long_question = "why " * 500
     with pytest.raises(
         InvalidInputError, match=r"The question is \d+ tokens long; the limit is 400"
     ):
-        assistant.ask(long_question, "payments")
+        assistant.questions.ask(long_question, "payments")
     with pytest.raises(InvalidInputError, match="has no conversation 'nope'"):
-        assistant.ask("Why?", "payments", conversation_id="nope")
+        assistant.questions.ask("Why?", "payments", conversation_id="nope")
     with pytest.raises(UnknownProjectError):
-        assistant.ask("Why?", "elsewhere")
-    assert assistant.conversations.recent("payments") == []  # nothing saved by failed questions
+        assistant.questions.ask("Why?", "elsewhere")
+    assert (
+        assistant.wiring.conversations.recent("payments") == []
+    )  # nothing saved by failed questions
 
 
 def test_a_project_without_documents_says_so(
@@ -172,7 +176,7 @@ def test_a_project_without_documents_says_so(
     (record / "2026-10-01-empty.md").write_text("# Title only\n", encoding="utf-8")
     assistant = offline(settings, counting_embedder, record)
     with pytest.raises(InvalidInputError, match="Project 'payments' has no documents yet"):
-        assistant.ask("Why?", "payments")
+        assistant.questions.ask("Why?", "payments")
 
 
 @pytest.mark.parametrize(

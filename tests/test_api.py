@@ -21,10 +21,10 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from openpyxl import load_workbook
 
-from assistant.api.app import create_app
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.llm import LanguageModel
+from assistant.server import create_app
 from assistant.service import Assistant
 from assistant.store.access import AccessStore
 from assistant.tokens import TokenCounter
@@ -36,7 +36,7 @@ def sample_copy(
 ) -> Assistant:
     assistant = shared_sample_copy(harbor, tmp_path, model, **changes)
     # A second project, so that scope can be tested: it exists, but no token here may read it.
-    assistant.documents.ensure_project("payroll", assistant.model_id)
+    assistant.wiring.documents.ensure_project("payroll", assistant.wiring.model_id)
     return assistant
 
 
@@ -47,7 +47,7 @@ class Api:
         self.assistant = assistant
         self.app = create_app(assistant, local_mode=False)
         self.client = TestClient(self.app)
-        store = AccessStore(assistant.documents.engine)
+        store = AccessStore(assistant.wiring.documents.engine)
         self.tokens = {
             role: store.create_token(f"{role} of harbor", role, ["harbor"])[1]
             for role in ("viewer", "pm")
@@ -137,7 +137,7 @@ def test_a_viewer_reads_but_cannot_change(api: Api) -> None:
         "id"
     ]
     assert api.call("POST", f"/api/drafts/{draft_id}/approve", "viewer", json={}).status_code == 403
-    assert api.assistant.draft(draft_id).status == "checked"
+    assert api.assistant.drafts.get(draft_id).status == "checked"
 
 
 # The draft flow -----------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_uploads_are_checked_and_ingested_in_the_background(
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     app = create_app(assistant, local_mode=False)
     client = TestClient(app)
-    _, token = AccessStore(assistant.documents.engine).create_token("pm", "pm", ["intake"])
+    _, token = AccessStore(assistant.wiring.documents.engine).create_token("pm", "pm", ["intake"])
     auth = {"Authorization": f"Bearer {token}"}
 
     too_big = client.post(

@@ -75,7 +75,7 @@ def test_ingest_and_search_through_a_chroma_server(
     for name in ("jira-cloud-export.csv", "0007-use-managed-postgresql.md"):
         shutil.copy(samples / name, record)
 
-    summary = assistant.ingest([record], "payments")
+    summary = assistant.records.ingest([record], "payments")
 
     assert len(summary.added) == 6 and summary.ok
     # Nothing went to an embedded store: the vectors live on the server.
@@ -86,9 +86,9 @@ def test_ingest_and_search_through_a_chroma_server(
     collection = server.get_collection(collection_name("payments"))
     assert collection.count() == summary.chunks_written
     assert collection.metadata["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
-    hits = assistant.search("Oracle licence renewal", "payments", k=1)
+    hits = assistant.records.search("Oracle licence renewal", "payments", k=1)
     assert hits[0].document_id == "decision:ADR-0007"
-    assert assistant.ingest([record], "payments").unchanged == 6
+    assert assistant.records.ingest([record], "payments").unchanged == 6
 
 
 def test_unreachable_server_is_a_clear_error(
@@ -101,4 +101,4 @@ def test_unreachable_server_is_a_clear_error(
     )
     shutil.copy(samples / "0007-use-managed-postgresql.md", record)
     with pytest.raises(PmassistError, match=r"Cannot reach the Chroma server at 127\.0\.0\.1"):
-        Assistant(settings, embedder=counting_embedder).ingest([record], "payments")
+        Assistant(settings, embedder=counting_embedder).records.ingest([record], "payments")

@@ -189,7 +189,7 @@ def test_report_command_writes_and_refuses_bad_periods(
     assert "Invalid week '2026-42'" in output
     code, output = invoke("report", "--project", "payments", "--from", "2026-10-12")
     assert code == 2
-    assert "--from and --to go together" in output
+    assert "--to: A first day needs a last day too" in output
     code, output = invoke("report", "--project", "nope", "--week", "2026-W42")
     assert code == 2
     assert "Unknown project 'nope'" in output

@@ -20,10 +20,10 @@ from assistant.config import Settings
 from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
-from evals.capture import capture_case
 from evals.dataset import FixtureError, load_fixture_project, load_fixtures
 from evals.metrics import ExpectedRisk, risk_scores
-from evals.runner import EvalOptions, EvalRunner, SuiteResult, parse_suites
+from evals.results import SuiteResult
+from evals.suites import parse_suites
 from evals.thresholds import Thresholds
 from tests.conftest import REPO, SAMPLE_RECORD, copy_database
 
@@ -161,24 +161,19 @@ def test_the_offline_runner_measures_and_gates(
     tmp_path: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
-    runner = EvalRunner(
-        settings,
-        EvalOptions(
-            fixtures=FIXTURES,
-            work_dir=tmp_path / "work",
-            projects=["harbor"],
-            weeks=["2026-W46"],
-            questions=["q01", "q07", "u01"],
-        ),
-        embedder=embedder,
+    assistant = Assistant(settings, embedder=embedder, language_model=None)
+    result = assistant.evals.run(
+        projects=["harbor"],
+        weeks=["2026-W46"],
+        questions=["q01", "q07", "u01"],
         # The gates of every suite but the pooled answer floors, which three questions cannot
         # speak for.
         thresholds=Thresholds(
             offline=THRESHOLDS.offline | {"qa": {"citation_validity": 1.0, "recall_at_8": 0.75}},
             model={},
         ),
-    )
-    result = runner.run()
+        out=tmp_path / "out",
+    ).result
     metrics = {s.suite: s.metrics for s in result.suites}
     assert result.passed, result.failures
     assert metrics["reports"]["status_accuracy"] == 1.0 and metrics["reports"]["cases"] == 1
@@ -213,12 +208,7 @@ def write_model_engine_cassette() -> None:
             openai_base_url=url,
             chat_model="gpt-4o-mini",
         )
-        runner = EvalRunner(
-            settings,
-            EvalOptions(
-                fixtures=FIXTURES, work_dir=Path(scratch) / "work", engine="model", **MODEL_OPTIONS
-            ),
-        )
+        assistant = Assistant(settings)
         CASSETTE.parent.mkdir(parents=True, exist_ok=True)
         CASSETTE.unlink(missing_ok=True)  # "all" would add to what is there
         with recorder.use_cassette(
@@ -226,7 +216,7 @@ def write_model_engine_cassette() -> None:
             serializer="yaml",
             filter_headers=["authorization", "host", "x-stainless-retry-count"],
         ):
-            runner.run()
+            assistant.evals.run(engine="model", out=Path(scratch) / "out", **MODEL_OPTIONS)
     text = CASSETTE.read_text(encoding="utf-8").split("\n", 2)[2]
     text = text.replace(url, "https://api.openai.com/v1")
     CASSETTE.write_text(
@@ -247,13 +237,8 @@ def test_model_engine_through_cassettes(tmp_path: Path, embedder: LocalMiniLMEmb
         openai_api_key="sk-test-not-a-real-key",
         chat_model="gpt-4o-mini",
     )
-    runner = EvalRunner(
-        settings,
-        EvalOptions(fixtures=FIXTURES, work_dir=tmp_path / "work", engine="model", **MODEL_OPTIONS),
-        embedder=embedder,
-        thresholds=THRESHOLDS,
-    )
-    result = runner.run()
+    assistant = Assistant(settings, embedder=embedder)
+    result = assistant.evals.run(engine="model", out=tmp_path / "out", **MODEL_OPTIONS).result
     assert result.writer == "openai:gpt-4o-mini"
     assert result.passed, result.failures
     metrics = {s.suite: s.metrics for s in result.suites}
@@ -329,28 +314,28 @@ def test_an_approved_edited_report_becomes_a_case(harbor: Any, tmp_path: Path) -
         home=offline.settings.home,
         database_url=copy_database(offline, tmp_path / "capture.db"),
     )
-    assistant = Assistant(settings, embedder=offline.embedder(), language_model=None)
+    assistant = Assistant(settings, embedder=offline.wiring.embedder(), language_model=None)
     fixtures = tmp_path / "fixtures"
     (fixtures / "harbor" / "record").mkdir(parents=True)
-    draft_id, report = assistant.draft_report("harbor", week_period("2026-W46"))
+    draft_id, report = assistant.reports.draft("harbor", week_period("2026-W46"))
     with pytest.raises(Exception, match="only approved reports"):
-        capture_case(assistant, draft_id, fixtures)
+        assistant.evals.capture(draft_id, fixtures)
 
     # The PM drops the budget line and approves the edited version.
     edited = report.model_copy(deep=True)
-    edited.budget = None
+    edited.sections["budget"] = []
     edited.executive_summary = [line for line in edited.executive_summary if "USD" not in line.text]
-    new_id, checks = assistant.edit_report_draft(draft_id, edited.model_dump_json(), "Priya Raman")
-    assistant.approve_draft(new_id, "Priya Raman", None if checks.passed else "edited")
+    new_id, checks = assistant.drafts.edit(draft_id, edited.model_dump_json(), "Priya Raman")
+    assistant.drafts.approve(new_id, "Priya Raman", None if checks.passed else "edited")
 
-    _, case = capture_case(assistant, new_id, fixtures)
+    _, case = assistant.evals.capture(new_id, fixtures)
     assert (case.week, case.expected_status) == ("2026-W46", "amber")
     assert "HBR-48" in case.must_appear and "M4" in case.must_appear
     assert "USD 468k" in case.must_not_appear and "USD 468k" not in case.must_appear
     assert case.source and case.source.startswith(f"draft {new_id} v2, approved by Priya Raman")
     loaded = load_fixture_project(fixtures / "harbor")
     assert loaded.captured is not None and loaded.report_cases() == [case]
-    capture_case(assistant, new_id, fixtures)  # capturing again replaces, never duplicates
+    assistant.evals.capture(new_id, fixtures)  # capturing again replaces, never duplicates
     assert len(load_fixture_project(fixtures / "harbor").report_cases()) == 1
 
 
@@ -366,15 +351,10 @@ def test_the_optional_judge_scores_support(tmp_path: Path, embedder: LocalMiniLM
     fake = GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
     judge = LanguageModel(fake, "fake:judge", TokenCounter())
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
-    options = EvalOptions(
-        fixtures=FIXTURES,
-        work_dir=tmp_path / "work",
-        suites=("reports",),
-        projects=["harbor"],
-        weeks=["2026-W46"],
-        judge=True,
-    )
-    result = EvalRunner(settings, options, embedder=embedder, judge=judge).run()
+    assistant = Assistant(settings, embedder=embedder, language_model=judge)
+    result = assistant.evals.run(
+        suite="reports", projects=["harbor"], weeks=["2026-W46"], judge=True, out=tmp_path / "out"
+    ).result
     metrics = result.suites[0].metrics
     assert metrics["judge_support"] == 0.75
     assert result.suites[0].cases[0].values["judged"] == 4
@@ -384,15 +364,9 @@ def test_filters_that_match_nothing_and_unknown_suites_are_errors(
     tmp_path: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
-    options = EvalOptions(
-        fixtures=FIXTURES,
-        work_dir=tmp_path / "work",
-        suites=("reports",),
-        projects=["harbor"],
-        weeks=["2099-W01"],
-    )
+    assistant = Assistant(settings, embedder=embedder, language_model=None)
     with pytest.raises(Exception, match="No reports case matches the filters"):
-        EvalRunner(settings, options, embedder=embedder).run()
+        assistant.evals.run(suite="reports", projects=["harbor"], weeks=["2099-W01"])
     gate = tmp_path / "thresholds.yaml"
     gate.write_text("offline: {report: {fact_recall: 1.0}}\nmodel: {}\n", encoding="utf-8")
     with pytest.raises(FixtureError, match="unknown suite report"):
@@ -419,8 +393,10 @@ def test_an_injection_case_whose_plant_is_gone_fails(
         },
     )
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
-    options = EvalOptions(fixtures=folder.parent, work_dir=tmp_path / "work", suites=("injection",))
-    result = EvalRunner(settings, options, embedder=embedder).run()
+    assistant = Assistant(settings, embedder=embedder, language_model=None)
+    result = assistant.evals.run(
+        suite="injection", fixtures=folder.parent, out=tmp_path / "out"
+    ).result
     case = result.suites[0].cases[0]
     assert not case.passed and case.notes == [
         "the planted text is not in minutes:2026-11-12-weekly-status"

@@ -34,24 +34,26 @@ def fill(record: Path, samples: Path, names: list[str]) -> None:
 
 
 def vector_ids(assistant: Assistant, project: str) -> set[str]:
-    collection = assistant.vectors.client.get_collection(collection_name(project))
+    collection = assistant.wiring.vectors.client.get_collection(collection_name(project))
     return set(collection.get(include=[])["ids"])
 
 
 def stored_chunk_ids(assistant: Assistant, project: str) -> set[str]:
-    return {chunk.id for batch in assistant.documents.iter_chunks(project) for chunk in batch}
+    return {
+        chunk.id for batch in assistant.wiring.documents.iter_chunks(project) for chunk in batch
+    }
 
 
 def test_first_ingest_adds_everything(assistant: Assistant, record: Path, samples: Path) -> None:
     fill(record, samples, SAMPLE_FILES)
-    summary = assistant.ingest([record], "payments")
+    summary = assistant.records.ingest([record], "payments")
     # 1 minutes + 5 tickets + 1 ADR + 3 logged decisions; the log's bad row is a failure.
     assert len(summary.added) == 10
     assert summary.updated == [] and summary.unchanged == 0
     assert [(f.file, f.row, f.field) for f in summary.failures] == [
         ("record/decision-log.csv", 5, "Date")
     ]
-    kinds = {doc.kind for doc in assistant.list_documents("payments")}
+    kinds = {doc.kind for doc in assistant.records.documents("payments")}
     assert kinds == {Kind.MINUTES, Kind.TICKET, Kind.DECISION}
     # Chroma and SQLite hold exactly the same chunks.
     assert vector_ids(assistant, "payments") == stored_chunk_ids(assistant, "payments")
@@ -62,26 +64,26 @@ def test_same_ingest_twice_changes_nothing(
     assistant: Assistant, counting_embedder: CountingEmbedder, record: Path, samples: Path
 ) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     before_vectors = vector_ids(assistant, "payments")
-    before_docs = {d.id: d.content_hash for d in assistant.list_documents("payments")}
+    before_docs = {d.id: d.content_hash for d in assistant.records.documents("payments")}
     embedded = counting_embedder.texts_embedded
 
-    again = assistant.ingest([record], "payments")
+    again = assistant.records.ingest([record], "payments")
 
     assert again.added == [] and again.updated == [] and again.removed == []
     assert again.unchanged == 10
     assert counting_embedder.texts_embedded == embedded  # nothing re-embedded
     assert again.files_unchanged == 3  # the decision log has a failing row, so it is re-read
     assert vector_ids(assistant, "payments") == before_vectors
-    assert {d.id: d.content_hash for d in assistant.list_documents("payments")} == before_docs
+    assert {d.id: d.content_hash for d in assistant.records.documents("payments")} == before_docs
 
 
 def test_changed_document_is_replaced_and_only_it(
     assistant: Assistant, counting_embedder: CountingEmbedder, record: Path, samples: Path
 ) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     old_ids = {
         cid for cid in vector_ids(assistant, "payments") if cid.startswith("ticket:PAY-102#")
     }
@@ -94,7 +96,7 @@ def test_changed_document_is_replaced_and_only_it(
     )
     embedded = counting_embedder.texts_embedded
 
-    summary = assistant.ingest([record], "payments")
+    summary = assistant.records.ingest([record], "payments")
 
     assert summary.updated == ["ticket:PAY-102"]
     assert summary.added == []
@@ -102,9 +104,9 @@ def test_changed_document_is_replaced_and_only_it(
     ids = vector_ids(assistant, "payments")
     assert old_ids and not (old_ids & ids)  # the old version's vectors are gone
     assert ids == stored_chunk_ids(assistant, "payments")
-    updated = assistant.documents.document("payments", "ticket:PAY-102")
+    updated = assistant.wiring.documents.document("payments", "ticket:PAY-102")
     assert updated is not None and updated.title == "PAY-102: Retire legacy settlement batch"
-    hits = assistant.search("retire the settlement batch", "payments", k=1)
+    hits = assistant.records.search("retire the settlement batch", "payments", k=1)
     assert hits[0].document_id == "ticket:PAY-102"
 
 
@@ -112,20 +114,20 @@ def test_removed_documents_are_kept_until_prune(
     assistant: Assistant, record: Path, samples: Path
 ) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     (record / "0007-use-managed-postgresql.md").unlink()
     export = record / "jira-cloud-export.csv"
     lines = export.read_text("utf-8").split("\n")
     export.write_text("\n".join(line for line in lines if ",PAY-101," not in line), "utf-8")
 
-    kept = assistant.ingest([record], "payments")
+    kept = assistant.records.ingest([record], "payments")
     assert sorted(kept.stale) == ["decision:ADR-0007", "ticket:PAY-101"]
     assert kept.removed == []
-    assert assistant.documents.document("payments", "decision:ADR-0007") is not None
+    assert assistant.wiring.documents.document("payments", "decision:ADR-0007") is not None
 
-    pruned = assistant.ingest([record], "payments", prune=True)
+    pruned = assistant.records.ingest([record], "payments", prune=True)
     assert sorted(pruned.removed) == ["decision:ADR-0007", "ticket:PAY-101"]
-    remaining = {d.id for d in assistant.list_documents("payments")}
+    remaining = {d.id for d in assistant.records.documents("payments")}
     assert "decision:ADR-0007" not in remaining and "ticket:PAY-101" not in remaining
     assert not any(
         cid.startswith(("decision:ADR-0007#", "ticket:PAY-101#"))
@@ -142,27 +144,27 @@ def test_prune_only_touches_the_given_paths(
     tickets.mkdir()
     fill(minutes, samples, ["2026-10-15-payments-weekly.md"])
     fill(tickets, samples, ["jira-cloud-export.csv"])
-    assistant.ingest([minutes, tickets], "payments")
-    summary = assistant.ingest([minutes], "payments", prune=True)
+    assistant.records.ingest([minutes, tickets], "payments")
+    summary = assistant.records.ingest([minutes], "payments", prune=True)
     assert summary.removed == []
-    assert len(assistant.list_documents("payments", Kind.TICKET)) == 5
+    assert len(assistant.records.documents("payments", Kind.TICKET)) == 5
 
 
 def test_a_file_that_fails_loses_nothing(assistant: Assistant, record: Path, samples: Path) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     before = vector_ids(assistant, "payments")
     (record / "jira-cloud-export.csv").write_bytes(b"\x00\x01binary garbage\x00")
 
-    summary = assistant.ingest([record], "payments", prune=True)
+    summary = assistant.records.ingest([record], "payments", prune=True)
 
     reasons = {f.file: f.reason for f in summary.failures}
     assert "binary file" in reasons["record/jira-cloud-export.csv"]
     assert summary.removed == []  # the failed file's tickets are not pruned
-    assert len(assistant.list_documents("payments", Kind.TICKET)) == 5
+    assert len(assistant.records.documents("payments", Kind.TICKET)) == 5
     assert vector_ids(assistant, "payments") == before
     assert (
-        assistant.search("card payments time out", "payments", k=1)[0].document_id
+        assistant.records.search("card payments time out", "payments", k=1)[0].document_id
         == "ticket:PAY-104"
     )
 
@@ -172,7 +174,7 @@ def test_bad_files_do_not_stop_the_run(assistant: Assistant, record: Path, sampl
     (record / "scan.pdf").write_bytes(b"%PDF-1.7")
     (record / "undecodable.md").write_bytes(b"Notes \x81\x8d\x8f\x90\x9d")
     (record / ".DS_Store").write_bytes(b"\x00")
-    summary = assistant.ingest([record], "payments")
+    summary = assistant.records.ingest([record], "payments")
     where = sorted(f.where() for f in summary.failures)
     assert where == [
         "record/jira-bad-rows.csv, row 3, field 'Created'",
@@ -199,7 +201,7 @@ def test_duplicate_document_ids_across_files(
     second.mkdir()
     fill(first, samples, ["jira-cloud-export.csv"])
     fill(second, samples, ["jira-cloud-export.csv"])
-    summary = assistant.ingest([first, second], "payments")
+    summary = assistant.records.ingest([first, second], "payments")
     assert len(summary.added) == 5
     assert len(summary.failures) == 5
     assert "also comes from a/jira-cloud-export.csv" in summary.failures[0].reason
@@ -207,34 +209,34 @@ def test_duplicate_document_ids_across_files(
 
 def test_bad_paths_and_names(assistant: Assistant, tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="No such file or folder"):
-        assistant.ingest([tmp_path / "missing"], "payments")
+        assistant.records.ingest([tmp_path / "missing"], "payments")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InvalidInputError, match="No files found"):
-        assistant.ingest([empty], "payments")
+        assistant.records.ingest([empty], "payments")
     with pytest.raises(InvalidInputError, match="Invalid project name"):
-        assistant.ingest([tmp_path], "bad name!")
+        assistant.records.ingest([tmp_path], "bad name!")
     with pytest.raises(UnknownProjectError, match="Unknown project 'nope'"):
-        assistant.search("anything", "nope")
+        assistant.records.search("anything", "nope")
 
 
 def test_forget_erases_a_document_everywhere(
     assistant: Assistant, record: Path, samples: Path
 ) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
-    removed = assistant.forget("payments", "ticket:PAY-104")
+    assistant.records.ingest([record], "payments")
+    removed = assistant.records.forget("payments", "ticket:PAY-104")
     assert removed == 1
-    assert assistant.documents.document("payments", "ticket:PAY-104") is None
+    assert assistant.wiring.documents.document("payments", "ticket:PAY-104") is None
     assert not any(cid.startswith("ticket:PAY-104#") for cid in vector_ids(assistant, "payments"))
     assert all(
         hit.document_id != "ticket:PAY-104"
-        for hit in assistant.search("card payments time out", "payments")
+        for hit in assistant.records.search("card payments time out", "payments")
     )
     with pytest.raises(UnknownDocumentError):
-        assistant.forget("payments", "ticket:PAY-104")
+        assistant.records.forget("payments", "ticket:PAY-104")
     # The source still holds it, so the next ingest brings it back.
-    summary = assistant.ingest([record], "payments")
+    summary = assistant.records.ingest([record], "payments")
     assert summary.added == ["ticket:PAY-104"]
 
 
@@ -242,30 +244,30 @@ def test_another_embedding_model_is_refused_with_the_fix(
     assistant: Assistant, settings: Settings, record: Path, samples: Path
 ) -> None:
     fill(record, samples, ["0007-use-managed-postgresql.md"])
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     openai_settings = settings.model_copy(update={"embeddings": "openai"})
     other = Assistant(openai_settings)
     with pytest.raises(EmbeddingModelMismatchError) as error:
-        other.ingest([record], "payments")
+        other.records.ingest([record], "payments")
     message = str(error.value)
     assert "sentence-transformers/all-MiniLM-L6-v2" in message
     assert "openai/text-embedding-3-small" in message
     assert "reindex the project" in message
     with pytest.raises(EmbeddingModelMismatchError):
-        other.search("database", "payments")
+        other.records.search("database", "payments")
 
 
 def test_reindex_rebuilds_the_vectors(assistant: Assistant, record: Path, samples: Path) -> None:
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     before = vector_ids(assistant, "payments")
-    summary = assistant.reindex("payments")
+    summary = assistant.records.reindex("payments")
     assert summary.chunks == len(before)
     assert vector_ids(assistant, "payments") == before
-    names = {c.name for c in assistant.vectors.client.list_collections()}
+    names = {c.name for c in assistant.wiring.vectors.client.list_collections()}
     assert names == {collection_name("payments")}
     assert (
-        assistant.search("managed PostgreSQL licence", "payments", k=1)[0].document_id
+        assistant.records.search("managed PostgreSQL licence", "payments", k=1)[0].document_id
         == "decision:ADR-0007"
     )
 
@@ -274,20 +276,20 @@ def test_an_interrupted_write_is_repaired(
     assistant: Assistant, record: Path, samples: Path, embedder
 ) -> None:  # type: ignore[no-untyped-def]
     fill(record, samples, ["0007-use-managed-postgresql.md"])
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     # A crash after the new vectors were written but before SQLite switched to them.
     orphan = "decision:ADR-0007#deadbeef0000-0"
-    index = assistant.vectors.project_index("payments", assistant.model_id)
-    intent = assistant.documents.announce_vector_write("payments", "upsert", [orphan])
+    index = assistant.wiring.vectors.project_index("payments", assistant.wiring.model_id)
+    intent = assistant.wiring.documents.announce_vector_write("payments", "upsert", [orphan])
     index.collection.upsert(
         ids=[orphan], embeddings=embedder.embed_texts(["orphan"]), documents=["orphan"]
     )
     assert orphan in vector_ids(assistant, "payments")
 
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
 
     assert orphan not in vector_ids(assistant, "payments")
-    assert assistant.documents.pending_vector_writes("payments") == []
+    assert assistant.wiring.documents.pending_vector_writes("payments") == []
     assert intent > 0
     assert vector_ids(assistant, "payments") == stored_chunk_ids(assistant, "payments")
 
@@ -296,20 +298,20 @@ def test_search_filters(assistant: Assistant, record: Path, samples: Path) -> No
     import datetime as dt
 
     fill(record, samples, SAMPLE_FILES)
-    assistant.ingest([record], "payments")
-    decisions = assistant.search(
+    assistant.records.ingest([record], "payments")
+    decisions = assistant.records.search(
         "payments", "payments", k=20, filters=RetrievalFilter(kinds=(Kind.DECISION,))
     )
     assert decisions and {hit.kind for hit in decisions} == {"decision"}
-    recent = assistant.search(
+    recent = assistant.records.search(
         "payments", "payments", k=20, filters=RetrievalFilter(since=dt.date(2026, 10, 10))
     )
     assert recent and all(hit.date and hit.date >= dt.date(2026, 10, 10) for hit in recent)
     assert (
-        assistant.search(
+        assistant.records.search(
             "payments", "payments", k=3, filters=RetrievalFilter(until=dt.date(2026, 1, 1))
         )
         == []
     )
     with pytest.raises(InvalidInputError, match="empty"):
-        assistant.search("  ", "payments")
+        assistant.records.search("  ", "payments")

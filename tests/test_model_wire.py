@@ -44,7 +44,9 @@ def record_home(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLME
     folder.mkdir()
     for name in ("jira-cloud-export.csv", "2026-10-15-payments-weekly.md", "decision-log.csv"):
         shutil.copy(SAMPLES / name, folder)
-    Assistant(Settings(_env_file=None, home=home), embedder=embedder).ingest([folder], "payments")  # type: ignore[call-arg]
+    Assistant(Settings(_env_file=None, home=home), embedder=embedder).records.ingest(
+        [folder], "payments"
+    )  # type: ignore[call-arg]
     return home
 
 
@@ -65,7 +67,7 @@ def assistant_for(home: Path, embedder: LocalMiniLMEmbedder, **changes: object) 
 
 
 def saved_answers(assistant: Assistant) -> int:
-    with assistant.documents.engine.connect() as connection:
+    with assistant.wiring.documents.engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(answers)) or 0)
 
 
@@ -73,7 +75,7 @@ def saved_answers(assistant: Assistant) -> int:
 @pytest.mark.recordable
 def test_cited_answer_streams_from_openai(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
     assistant = assistant_for(record_home, embedder)
-    events = list(assistant.ask_stream(QUESTION, "payments"))
+    events = list(assistant.questions.ask_stream(QUESTION, "payments"))
     streamed = "".join(e.text for e in events if type(e).__name__ == "AnswerDelta")
     answer = events[-1].answer  # type: ignore[union-attr]
 
@@ -98,7 +100,7 @@ def test_cited_answer_streams_from_openai(record_home: Path, embedder: LocalMini
 def test_answer_citing_a_source_that_was_not_retrieved(
     record_home: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
-    answer = assistant_for(record_home, embedder).ask(QUESTION, "payments")
+    answer = assistant_for(record_home, embedder).questions.ask(QUESTION, "payments")
     first, second, third = answer.sentences
     assert first.citations == ["S1"] and first.supported
     assert second.citations == [] and second.invalid_citations == ["S42"]
@@ -115,7 +117,7 @@ def test_invalid_json_is_asked_again(record_home: Path, embedder: LocalMiniLMEmb
     from assistant.answers.answering import StandaloneQuestion
 
     settings = model_settings(record_home)
-    model = language_model_from_settings(settings, Assistant(settings).token_counter)
+    model = language_model_from_settings(settings, Assistant(settings).wiring.token_counter)
     assert model is not None
     prompt = load_prompt("rewrite_question")
     reply = ask_structured(
@@ -136,7 +138,7 @@ def test_invalid_json_on_every_attempt_is_a_typed_error(
     from assistant.answers.answering import StandaloneQuestion
 
     settings = model_settings(record_home)
-    model = language_model_from_settings(settings, Assistant(settings).token_counter)
+    model = language_model_from_settings(settings, Assistant(settings).wiring.token_counter)
     assert model is not None
     with pytest.raises(StructuredOutputError) as error:
         ask_structured(
@@ -158,14 +160,14 @@ def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLM
     assistant = assistant_for(record_home, embedder, answer_tokens=16)
     before = saved_answers(assistant)
     with pytest.raises(ModelOutputError, match="cut off at its length limit") as error:
-        assistant.ask(QUESTION, "payments")
+        assistant.questions.ask(QUESTION, "payments")
     assert error.value.reason == "length"
     assert saved_answers(assistant) == before  # nothing half-saved
 
 
 @pytest.mark.vcr
 def test_rate_limited_then_answered(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
-    answer = assistant_for(record_home, embedder).ask(QUESTION, "payments")
+    answer = assistant_for(record_home, embedder).questions.ask(QUESTION, "payments")
     assert answer.writer == "openai:gpt-4o-mini"
     assert answer.cited_sources()
 
@@ -177,7 +179,7 @@ def test_server_errors_until_retries_run_out(
     assistant = assistant_for(record_home, embedder)
     before = saved_answers(assistant)
     with pytest.raises(ModelUnavailableError, match="failed with HTTP 500 on all 3 attempts"):
-        assistant.ask(QUESTION, "payments")
+        assistant.questions.ask(QUESTION, "payments")
     assert saved_answers(assistant) == before
 
 
@@ -187,14 +189,14 @@ def test_follow_up_is_rewritten_with_the_history(
     record_home: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
     assistant = assistant_for(record_home, embedder)
-    first = assistant.ask(QUESTION, "payments")
-    follow_up = assistant.ask(
+    first = assistant.questions.ask(QUESTION, "payments")
+    follow_up = assistant.questions.ask(
         "Who is assigned to it?", "payments", conversation_id=first.conversation_id
     )
     assert follow_up.conversation_id == first.conversation_id
     assert "PAY-104" in follow_up.search_query
     assert follow_up.search_query != follow_up.question
-    history = assistant.conversations.history(first.conversation_id)
+    history = assistant.wiring.conversations.history(first.conversation_id)
     assert [turn.question for turn in history] == [QUESTION, "Who is assigned to it?"]
 
 
@@ -230,7 +232,7 @@ def test_slow_endpoint_times_out_with_a_clear_error(
     before = saved_answers(assistant)
     started = time.monotonic()
     with pytest.raises(ModelUnavailableError, match=r"did not answer within 0.5 s \(2 attempts\)"):
-        assistant.ask(QUESTION, "payments")
+        assistant.questions.ask(QUESTION, "payments")
     assert time.monotonic() - started < 10
     assert saved_answers(assistant) == before
 
@@ -241,7 +243,7 @@ def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: LocalMiniLM
     with pytest.raises(
         ModelUnavailableError, match=r"Cannot reach http://127.0.0.1:\d+/v1 \(1 attempts\)"
     ):
-        assistant.ask(QUESTION, "payments")
+        assistant.questions.ask(QUESTION, "payments")
 
 
 @pytest.mark.vcr
@@ -255,7 +257,7 @@ def test_sample_project_questions_through_the_model(
         ("Why did the load test slip?", None),
         ("What did we decide about the database vendor?", "decision:ADR-0001"),
     ):
-        answer = assistant.ask(question, "harbor")
+        answer = assistant.questions.ask(question, "harbor")
         assert answer.writer == "openai:gpt-4o-mini" and answer.coverage != "not_covered"
         assert answer.sentences and not answer.unsupported_sentences()
         cited = answer.cited_sources()
@@ -273,7 +275,7 @@ def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbe
     assistant = assistant_for(offline.settings.home, embedder)
     before = len(assistant.drafts.summaries("harbor"))
 
-    draft_id, report = assistant.draft_report("harbor", week_period("2026-W46"))
+    draft_id, report = assistant.reports.draft("harbor", week_period("2026-W46"))
 
     assert report.writer == "openai:gpt-4o-mini"
     assert report.overall_status == "amber"
@@ -308,12 +310,12 @@ def test_risk_proposals_through_the_model(
     )
     assistant = Assistant(settings, embedder=embedder)
 
-    draft_id, run = assistant.suggest_risks("harbor", week_period("2026-W46"))
+    draft_id, run = assistant.risks.suggest("harbor", week_period("2026-W46"))
 
     assert run.writer == "openai:gpt-4o-mini"
     assert run.prompt is not None and run.prompt.name == "propose_risks"
     assert (run.input_tokens, run.output_tokens) == (5900, 420)
-    entries = assistant.risks("harbor")
+    entries = assistant.risks.entries("harbor")
     assert [(e.id, e.title, e.status, e.score) for e in entries] == [
         ("R-001", "M4 load test keeps slipping", "proposed", 20)
     ]
@@ -327,6 +329,8 @@ def test_risk_proposals_through_the_model(
         ],
         "Payflow will not lift the sandbox limit": ["cites S98, which is not among the sources"],
     }
-    assert assistant.risk("harbor", "R-001").history[0].actor == "pmassist (openai:gpt-4o-mini)"
+    assert (
+        assistant.risks.entry("harbor", "R-001").history[0].actor == "pmassist (openai:gpt-4o-mini)"
+    )
     saved = assistant.drafts.summaries("harbor")
     assert saved[0].id == draft_id

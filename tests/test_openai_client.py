@@ -17,7 +17,7 @@ from tests.test_api import sample_copy
 @pytest.fixture
 def server(harbor: Any, tmp_path: Path) -> Any:
     assistant = sample_copy(harbor, tmp_path)
-    store = AccessStore(assistant.documents.engine)
+    store = AccessStore(assistant.wiring.documents.engine)
     _, token = store.create_token("chat front end", "viewer", ["harbor"])
     with live_server(assistant) as url:
         yield url, token

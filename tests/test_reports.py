@@ -32,7 +32,7 @@ LABELS = yaml.safe_load((SAMPLE_RECORD.parent / "reports.yaml").read_text(encodi
 
 
 def saved_drafts(assistant: Assistant) -> int:
-    with assistant.documents.engine.connect() as connection:
+    with assistant.wiring.documents.engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(drafts)) or 0)
 
 
@@ -118,7 +118,7 @@ def test_malformed_week_is_a_clear_error(week: str) -> None:
 @pytest.mark.parametrize("case", LABELS["weeks"], ids=lambda case: case["week"])
 def test_labelled_weeks_pass_offline(harbor: Any, case: dict[str, Any]) -> None:
     assistant, _ = harbor
-    _, report = assistant.draft_report("harbor", week_period(case["week"]))
+    _, report = assistant.reports.draft("harbor", week_period(case["week"]))
     text = render_markdown(report)
 
     assert report.overall_status == case["expected_status"]
@@ -134,7 +134,7 @@ def test_every_line_of_every_week_is_grounded(harbor: Any) -> None:
     assistant, _ = harbor
     flagged = []
     for week in range(37, 48):
-        _, report = assistant.draft_report("harbor", week_period(f"2026-W{week}"))
+        _, report = assistant.reports.draft("harbor", week_period(f"2026-W{week}"))
         assert report.sources
         for line in report.lines():
             assert all(report.source(c) for c in line.citations)
@@ -158,7 +158,7 @@ def test_status_of_each_week_follows_the_minutes(harbor: Any) -> None:
         46: "amber",
     }
     got = {
-        week: assistant.draft_report("harbor", week_period(f"2026-W{week}"))[1].overall_status
+        week: assistant.reports.draft("harbor", week_period(f"2026-W{week}"))[1].overall_status
         for week in stated
     }
     assert got == stated
@@ -166,7 +166,7 @@ def test_status_of_each_week_follows_the_minutes(harbor: Any) -> None:
 
 def test_reasons_name_the_rules_and_cite_sources(harbor: Any) -> None:
     assistant, _ = harbor
-    _, report = assistant.draft_report("harbor", week_period("2026-W45"))
+    _, report = assistant.reports.draft("harbor", week_period("2026-W45"))
     rules = {reason.rule for reason in report.status_reasons}
     assert {"R2", "A1", "A4"} <= rules  # second slip of M4, open Sev-1 HBR-123, blocked HBR-48
     assert all(reason.citations for reason in report.status_reasons)
@@ -181,7 +181,7 @@ def test_injected_instruction_does_not_change_the_status(
     """A copy of the sample with a second planted ticket that orders a GREEN status: the status,
     its reasons and the summary are the same as without it."""
     assistant, _ = harbor
-    _, clean = assistant.draft_report("harbor", week_period("2026-W46"))
+    _, clean = assistant.reports.draft("harbor", week_period("2026-W46"))
 
     record = tmp_path / "record"
     shutil.copytree(SAMPLE_RECORD, record)
@@ -197,8 +197,8 @@ def test_injected_instruction_does_not_change_the_status(
         embedder=embedder,
         language_model=None,
     )
-    planted.ingest([record], "harbor")
-    _, report = planted.draft_report("harbor", week_period("2026-W46"))
+    planted.records.ingest([record], "harbor")
+    _, report = planted.reports.draft("harbor", week_period("2026-W46"))
 
     assert report.overall_status == clean.overall_status == "amber"
     assert [r.text for r in report.status_reasons] == [r.text for r in clean.status_reasons]
@@ -207,7 +207,7 @@ def test_injected_instruction_does_not_change_the_status(
 
 def test_week_without_activity_is_short_and_honest(harbor: Any) -> None:
     assistant, _ = harbor
-    _, report = assistant.draft_report("harbor", week_period("2026-W52"))
+    _, report = assistant.reports.draft("harbor", week_period("2026-W52"))
     summary = " ".join(line.text for line in report.executive_summary)
     assert "No activity is recorded for 2026-W52" in summary
     assert report.section("accomplishments") == []
@@ -217,14 +217,14 @@ def test_week_without_activity_is_short_and_honest(harbor: Any) -> None:
 def test_unknown_project_is_a_clear_error(harbor: Any) -> None:
     assistant, _ = harbor
     with pytest.raises(UnknownProjectError, match="nope"):
-        assistant.draft_report("nope", week_period("2026-W46"))
+        assistant.reports.draft("nope", week_period("2026-W46"))
 
 
 def test_each_draft_is_saved_and_compared_with_the_previous_one(harbor: Any) -> None:
     assistant, _ = harbor
     before = saved_drafts(assistant)
-    first_id, first = assistant.draft_report("harbor", week_period("2026-W45"))
-    second_id, second = assistant.draft_report("harbor", week_period("2026-W46"))
+    first_id, first = assistant.reports.draft("harbor", week_period("2026-W45"))
+    second_id, second = assistant.reports.draft("harbor", week_period("2026-W46"))
     assert saved_drafts(assistant) == before + 2
     assert assistant.drafts.report(first_id) == first
 
@@ -235,14 +235,14 @@ def test_each_draft_is_saved_and_compared_with_the_previous_one(harbor: Any) -> 
     assert delta.status_changed
     assert any("HBR-123" in line.text for line in delta.closed_blockers)
     assert any(line.text.startswith("M6 Go-live") for line in delta.slipped_dates)
-    with assistant.documents.engine.connect() as connection:
+    with assistant.wiring.documents.engine.connect() as connection:
         row = connection.execute(select(drafts).where(drafts.c.id == second_id)).one()
     assert (row.status, row.writer, row.period_label) == ("checked", "offline", "2026-W46")
 
 
 def test_rendering_is_self_contained_and_escaped(harbor: Any) -> None:
     assistant, _ = harbor
-    _, report = assistant.draft_report("harbor", week_period("2026-W46"))
+    _, report = assistant.reports.draft("harbor", week_period("2026-W46"))
     report.executive_summary[0].text += " <script>alert(1)</script>"
 
     html = render_html(report)
@@ -272,7 +272,7 @@ def summary_reply(*sentences: tuple[str, list[str]]) -> str:
 
 def with_model(harbor: Any, model: LanguageModel) -> Assistant:
     assistant, _ = harbor
-    return Assistant(assistant.settings, embedder=assistant.embedder(), language_model=model)
+    return Assistant(assistant.settings, embedder=assistant.wiring.embedder(), language_model=model)
 
 
 def test_model_summary_is_checked_sentence_by_sentence(harbor: Any) -> None:
@@ -284,7 +284,7 @@ def test_model_summary_is_checked_sentence_by_sentence(harbor: Any) -> None:
         ("The team is confident.", []),
     )
     assistant = with_model(harbor, FakeReportModel(reply))
-    _, report = assistant.draft_report("harbor", week_period("2026-W46"))
+    _, report = assistant.reports.draft("harbor", week_period("2026-W46"))
 
     assert report.writer == "fake:model"
     assert report.prompt is not None
@@ -311,6 +311,6 @@ def test_model_that_never_returns_a_valid_summary_saves_nothing(harbor: Any) -> 
     assistant = with_model(harbor, FakeReportModel("not json", "{}", '{"summary": []}'))
     before = saved_drafts(assistant)
     with pytest.raises(StructuredOutputError) as failure:
-        assistant.draft_report("harbor", week_period("2026-W46"))
+        assistant.reports.draft("harbor", week_period("2026-W46"))
     assert failure.value.attempts == 3
     assert saved_drafts(assistant) == before

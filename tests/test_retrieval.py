@@ -29,7 +29,7 @@ def payments(assistant: Assistant, record: Path, samples: Path) -> Assistant:
         "0007-use-managed-postgresql.md",
     ):
         shutil.copy(samples / name, record)
-    assistant.ingest([record], "payments")
+    assistant.records.ingest([record], "payments")
     return assistant
 
 
@@ -39,23 +39,23 @@ def documents(hits: list[Any]) -> list[str]:
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
 def test_filters_hold_in_every_mode(payments: Assistant, mode: str) -> None:
-    blocked = payments.search(
+    blocked = payments.records.search(
         "payments", "payments", k=10, mode=mode, filters=RetrievalFilter(statuses=("Blocked",))
     )  # type: ignore[arg-type]
     assert documents(blocked) == ["ticket:PAY-104"]
-    done = payments.search(
+    done = payments.records.search(
         "settlement job", "payments", k=10, mode=mode, filters=RetrievalFilter(statuses=("done",))
     )  # type: ignore[arg-type]
     assert documents(done) == ["ticket:PAY-102"]
-    mine = payments.search(
+    mine = payments.records.search(
         "payments", "payments", k=10, mode=mode, filters=RetrievalFilter(assignees=("Marek Nowak",))
     )  # type: ignore[arg-type]
     assert documents(mine) == ["ticket:PAY-103"]
-    decisions = payments.search(
+    decisions = payments.records.search(
         "licence", "payments", k=10, mode=mode, filters=RetrievalFilter(kinds=(Kind.DECISION,))
     )  # type: ignore[arg-type]
     assert documents(decisions) == ["decision:ADR-0007"]
-    autumn = payments.search(
+    autumn = payments.records.search(
         "payments",
         "payments",
         k=10,
@@ -71,16 +71,19 @@ def test_filters_hold_in_every_mode(payments: Assistant, mode: str) -> None:
 
 def test_a_named_ticket_comes_first(payments: Assistant) -> None:
     for key in ("PAY-103", "PAY-101", "PAY-100"):
-        assert payments.search(f"{key} status", "payments", k=3)[0].document_id == f"ticket:{key}"
+        assert (
+            payments.records.search(f"{key} status", "payments", k=3)[0].document_id
+            == f"ticket:{key}"
+        )
 
 
 def test_evidence_is_numbered_and_capped_per_document(payments: Assistant) -> None:
-    hits = payments.retriever.retrieve(
+    hits = payments.wiring.retriever.retrieve(
         "acquirer payments rate limit", "payments", k=3, per_document=1
     )
     assert [hit.citation for hit in hits.evidence] == ["S1", "S2", "S3"]
     assert len(documents(hits.evidence)) == 3
-    two = payments.retriever.retrieve(
+    two = payments.wiring.retriever.retrieve(
         "payments weekly action items decisions", "payments", k=2, per_document=2
     )
     assert len(documents(two.evidence)) <= 2
@@ -95,7 +98,7 @@ def test_keyword_index_follows_every_change(
 ) -> None:
     index_folder = settings.keyword_index_path / "payments"
     assert (index_folder / "chunks.json").exists()
-    assert payments.search("quasar", "payments", mode="keyword") == []
+    assert payments.records.search("quasar", "payments", mode="keyword") == []
     export = record / "jira-cloud-export.csv"
     export.write_text(
         export.read_text("utf-8").replace(
@@ -103,14 +106,16 @@ def test_keyword_index_follows_every_change(
         ),
         "utf-8",
     )
-    payments.ingest([record], "payments")
-    assert documents(payments.search("quasar", "payments", mode="keyword")) == ["ticket:PAY-102"]
-    payments.forget("payments", "ticket:PAY-102")
-    assert payments.search("quasar", "payments", mode="keyword") == []
+    payments.records.ingest([record], "payments")
+    assert documents(payments.records.search("quasar", "payments", mode="keyword")) == [
+        "ticket:PAY-102"
+    ]
+    payments.records.forget("payments", "ticket:PAY-102")
+    assert payments.records.search("quasar", "payments", mode="keyword") == []
     # A new process loads the saved index instead of rebuilding it, and agrees.
     fresh = Assistant(settings, embedder=counting_embedder, language_model=None)
-    loaded = fresh.keyword_indexes.get("payments")
-    assert loaded.generation == fresh.documents.project_generation("payments")
+    loaded = fresh.wiring.keyword_indexes.get("payments")
+    assert loaded.generation == fresh.wiring.documents.project_generation("payments")
     assert "ticket:PAY-102#" not in " ".join(loaded.chunk_ids)
 
 
@@ -125,9 +130,9 @@ def test_an_outdated_keyword_index_on_disk_is_rebuilt(
     stale.generation -= 1
     stale.save(folder)
     fresh = Assistant(settings, embedder=counting_embedder, language_model=None)
-    assert fresh.keyword_indexes.get("payments").generation == fresh.documents.project_generation(
+    assert fresh.wiring.keyword_indexes.get(
         "payments"
-    )
+    ).generation == fresh.wiring.documents.project_generation("payments")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +175,7 @@ def test_hybrid_retrieval_on_the_labelled_questions(harbor: tuple[Assistant, Any
     for mode in ("hybrid", "dense", "keyword"):
         runs = []
         for case in questions:
-            retrieval = assistant.retriever.retrieve(
+            retrieval = assistant.wiring.retriever.retrieve(
                 case["question"], "harbor", k=8, per_document=2, mode=mode
             )
             runs.append(([e.document_id for e in retrieval.evidence], case["relevant"]))
@@ -195,4 +200,4 @@ def test_a_keyword_index_built_with_other_parameters_is_rebuilt(
     monkeypatch.setattr(keyword, "BM25_K1", 0.9)
     assert keyword.KeywordIndex.load(folder) is None  # parameters differ: not reused
     fresh = Assistant(settings, embedder=counting_embedder, language_model=None)
-    assert fresh.keyword_indexes.get("payments").retriever.k1 == 0.9
+    assert fresh.wiring.keyword_indexes.get("payments").retriever.k1 == 0.9

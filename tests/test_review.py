@@ -54,13 +54,13 @@ def bad_draft(harbor: Any, tmp_path: Path) -> tuple[Assistant, int]:
         }
     )
     assistant = own_copy(harbor, tmp_path, FakeModel(reply))
-    draft_id, _ = assistant.draft_report("harbor", W46)
+    draft_id, _ = assistant.reports.draft("harbor", W46)
     return assistant, draft_id
 
 
 def test_an_offline_draft_passes_its_checks_and_is_approved(sample: Assistant) -> None:
-    draft_id, _ = sample.draft_report("harbor", W46)
-    checks = sample.draft_checks(draft_id)
+    draft_id, _ = sample.reports.draft("harbor", W46)
+    checks = sample.drafts.checks(draft_id)
     assert checks is not None and checks.passed, checks.reasons() if checks else None
     assert [c.name for c in checks.checks] == [
         "schema",
@@ -71,9 +71,9 @@ def test_an_offline_draft_passes_its_checks_and_is_approved(sample: Assistant) -
         "writer sentences",
         "no invented entities",
     ]
-    assert sample.draft(draft_id).status == "checked"
+    assert sample.drafts.get(draft_id).status == "checked"
 
-    approved = sample.approve_draft(draft_id, PM)
+    approved = sample.drafts.approve(draft_id, PM)
     assert (approved.status, approved.decided_by, approved.version) == ("approved", PM, 1)
     assert approved.decided_at is not None and approved.override_reason is None
     audit = sample.drafts.audit(draft_id)
@@ -84,30 +84,30 @@ def test_an_offline_draft_passes_its_checks_and_is_approved(sample: Assistant) -
     ]
     assert audit[-1].body_hash == approved.body_hash and audit[-1].version == 1
     with pytest.raises(InvalidInputError, match="was approved by Priya Raman"):
-        sample.approve_draft(draft_id, "Greg Holm")
+        sample.drafts.approve(draft_id, "Greg Holm")
     with pytest.raises(InvalidInputError, match="cannot change"):
-        sample.reject_draft(draft_id, "Greg Holm", "too late")
+        sample.drafts.reject(draft_id, "Greg Holm", "too late")
 
 
 def test_a_bad_draft_is_refused_with_its_reasons_and_an_override_is_recorded(
     harbor: Any, tmp_path: Path
 ) -> None:
     assistant, draft_id = bad_draft(harbor, tmp_path)
-    checks = assistant.draft_checks(draft_id)
+    checks = assistant.drafts.checks(draft_id)
     assert checks is not None and not checks.passed
     assert {c.name for c in checks.failures()} == {"writer sentences", "no invented entities"}
 
     with pytest.raises(ApprovalRefused) as refused:
-        assistant.approve_draft(draft_id, PM)
+        assistant.drafts.approve(draft_id, PM)
     reasons = " ".join(refused.value.reasons)
     assert "The team expects a green status by Friday.”: no citation" in reasons
     assert "ticket HBR-999 in “HBR-999 fixed the load test.”" in reasons
     assert refused.value.field == "override_reason"
-    assert assistant.draft(draft_id).status == "checked"
+    assert assistant.drafts.get(draft_id).status == "checked"
     with pytest.raises(InvalidInputError, match="needs a reason"):
-        assistant.approve_draft(draft_id, PM, override_reason="  ")
+        assistant.drafts.approve(draft_id, PM, override_reason="  ")
 
-    approved = assistant.approve_draft(draft_id, PM, override_reason="summary rewritten by hand")
+    approved = assistant.drafts.approve(draft_id, PM, override_reason="summary rewritten by hand")
     assert (approved.status, approved.override_reason) == ("approved", "summary rewritten by hand")
     last = assistant.drafts.audit(draft_id)[-1]
     assert (last.action, last.reason) == ("approved", "summary rewritten by hand")
@@ -115,26 +115,26 @@ def test_a_bad_draft_is_refused_with_its_reasons_and_an_override_is_recorded(
 
 
 def test_an_edit_makes_a_new_version_that_is_checked_again(sample: Assistant) -> None:
-    draft_id, report = sample.draft_report("harbor", W46)
+    draft_id, report = sample.reports.draft("harbor", W46)
     edited = report.model_copy(deep=True)
     edited.executive_summary[0].text += " The PM confirms this."
-    new_id, checks = sample.edit_report_draft(draft_id, edited.model_dump_json(), PM, "tone")
+    new_id, checks = sample.drafts.edit(draft_id, edited.model_dump_json(), PM, "tone")
 
     assert checks.passed
-    new = sample.draft(new_id)
+    new = sample.drafts.get(new_id)
     assert (new.version, new.parent_id, new.status) == (2, draft_id, "checked")
-    assert sample.draft(draft_id).status == "superseded"
+    assert sample.drafts.get(draft_id).status == "superseded"
     saved = sample.drafts.report(new_id)
     assert saved is not None and saved.executive_summary == edited.executive_summary
     assert saved.created_at > report.created_at  # the version's own time, not the file's
     with pytest.raises(InvalidInputError, match="newer version"):
-        sample.approve_draft(draft_id, PM)
-    sample.approve_draft(new_id, PM)
+        sample.drafts.approve(draft_id, PM)
+    sample.drafts.approve(new_id, PM)
 
     # An approved draft never changes: editing it makes version 3, and it stays approved.
-    third_id, _ = sample.edit_report_draft(new_id, edited.model_dump_json(), PM, "again")
-    assert sample.draft(new_id).status == "approved"
-    assert sample.draft(third_id).version == 3
+    third_id, _ = sample.drafts.edit(new_id, edited.model_dump_json(), PM, "again")
+    assert sample.drafts.get(new_id).status == "approved"
+    assert sample.drafts.get(third_id).version == 3
     assert [v.id for v in sample.drafts.versions(draft_id)] == [draft_id, new_id, third_id]
     actions = [(a.draft_id, a.action) for a in sample.drafts.audit(third_id)]
     assert (draft_id, "edited") in actions and (new_id, "approved") in actions
@@ -143,25 +143,25 @@ def test_an_edit_makes_a_new_version_that_is_checked_again(sample: Assistant) ->
 def test_an_edit_cannot_change_what_code_computed(sample: Assistant) -> None:
     """Sources, status, metrics, the delta and who wrote it stay as drafted: an edit that
     changes them is refused, naming them."""
-    draft_id, report = sample.draft_report("harbor", W46)
+    draft_id, report = sample.reports.draft("harbor", W46)
     edited = report.model_copy(deep=True)
     edited.sources[0].text = edited.sources[0].text.replace("2026", "2027")
     edited.overall_status = "green"
     edited.writer = "openai:gpt-4o"
     with pytest.raises(InvalidInputError, match="cannot change overall_status, sources, writer"):
-        sample.edit_report_draft(draft_id, edited.model_dump_json(), PM)
+        sample.drafts.edit(draft_id, edited.model_dump_json(), PM)
     assert len(sample.drafts.versions(draft_id)) == 1
 
 
 def test_a_draft_is_edited_once_into_its_next_version(sample: Assistant) -> None:
-    draft_id, report = sample.draft_report("harbor", W46)
-    new_id, _ = sample.edit_report_draft(draft_id, report.model_dump_json(), PM)
-    sample.approve_draft(new_id, PM)
-    sample.edit_report_draft(new_id, report.model_dump_json(), PM)
+    draft_id, report = sample.reports.draft("harbor", W46)
+    new_id, _ = sample.drafts.edit(draft_id, report.model_dump_json(), PM)
+    sample.drafts.approve(new_id, PM)
+    sample.drafts.edit(new_id, report.model_dump_json(), PM)
     with pytest.raises(InvalidInputError, match="already edited into draft"):
-        sample.edit_report_draft(new_id, report.model_dump_json(), PM)
+        sample.drafts.edit(new_id, report.model_dump_json(), PM)
     with pytest.raises(InvalidInputError, match="decided or edited meanwhile"):
-        sample.drafts.decide(draft_id, "approved", PM, None)
+        sample.wiring.drafts.decide(draft_id, "approved", PM, None)
 
 
 @pytest.mark.parametrize(
@@ -179,33 +179,33 @@ def test_a_draft_is_edited_once_into_its_next_version(sample: Assistant) -> None
 def test_bad_edits_are_refused_and_save_nothing(
     sample: Assistant, change: Any, message: str
 ) -> None:
-    draft_id, report = sample.draft_report("harbor", W46)
+    draft_id, report = sample.reports.draft("harbor", W46)
     before = len(sample.drafts.summaries("harbor"))
     body = json.loads(report.model_dump_json())
     with pytest.raises(InvalidInputError, match=message):
-        sample.edit_report_draft(draft_id, json.dumps(change(body)), PM)
+        sample.drafts.edit(draft_id, json.dumps(change(body)), PM)
     assert len(sample.drafts.summaries("harbor")) == before
-    assert sample.draft(draft_id).status == "checked"
+    assert sample.drafts.get(draft_id).status == "checked"
 
 
 def test_rejection_needs_a_reason_and_is_final(sample: Assistant) -> None:
-    draft_id, _ = sample.draft_report("harbor", W46)
+    draft_id, _ = sample.reports.draft("harbor", W46)
     with pytest.raises(InvalidInputError, match="Give a reason"):
-        sample.reject_draft(draft_id, PM, " ")
-    rejected = sample.reject_draft(draft_id, PM, "wrong week")
+        sample.drafts.reject(draft_id, PM, " ")
+    rejected = sample.drafts.reject(draft_id, PM, "wrong week")
     assert (rejected.status, rejected.decision_reason) == ("rejected", "wrong week")
     with pytest.raises(InvalidInputError, match="cannot change"):
-        sample.approve_draft(draft_id, PM, override_reason="x")
+        sample.drafts.approve(draft_id, PM, override_reason="x")
     with pytest.raises(UnknownDraftError, match="no draft 999"):
-        sample.approve_draft(999, PM)
+        sample.drafts.approve(999, PM)
 
 
 def test_decided_drafts_and_the_audit_log_cannot_be_changed_in_the_database(
     sample: Assistant,
 ) -> None:
-    draft_id, _ = sample.draft_report("harbor", W46)
-    sample.approve_draft(draft_id, PM)
-    engine = sample.documents.engine
+    draft_id, _ = sample.reports.draft("harbor", W46)
+    sample.drafts.approve(draft_id, PM)
+    engine = sample.wiring.documents.engine
     statements = [
         f"UPDATE drafts SET body_json = '{{}}' WHERE id = {draft_id}",
         f"DELETE FROM drafts WHERE id = {draft_id}",
@@ -220,13 +220,13 @@ def test_decided_drafts_and_the_audit_log_cannot_be_changed_in_the_database(
 
 
 def test_a_risk_suggestion_run_is_checked_too(sample: Assistant) -> None:
-    draft_id, _ = sample.suggest_risks("harbor", W46)
-    checks = sample.draft_checks(draft_id)
+    draft_id, _ = sample.risks.suggest("harbor", W46)
+    checks = sample.drafts.checks(draft_id)
     assert checks is not None and checks.passed, checks.reasons() if checks else None
     assert {c.name for c in checks.checks} >= {"evidence resolves", "no invented entities"}
-    with pytest.raises(InvalidInputError, match="risks review"):
-        sample.edit_report_draft(draft_id, "{}", PM)
-    assert sample.approve_draft(draft_id, PM).status == "approved"
+    with pytest.raises(InvalidInputError, match="risk suggestion run"):
+        sample.drafts.edit(draft_id, "{}", PM)
+    assert sample.drafts.approve(draft_id, PM).status == "approved"
 
 
 # The command line -----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_drafts_from_the_command_line(
     def invoke(*args: str) -> tuple[int, str]:
         cli._state.clear()
         cli._state["assistant"] = Assistant(
-            Settings(), embedder=assistant.embedder(), language_model=None
+            Settings(), embedder=assistant.wiring.embedder(), language_model=None
         )
         result = runner.invoke(cli.app, list(args))
         return result.exit_code, result.output

@@ -16,7 +16,7 @@ from tests.conftest import SAMPLE_RECORD
 
 
 def meeting(assistant: Assistant, document_id: str) -> Meeting:
-    document = assistant.documents.document("harbor", document_id)
+    document = assistant.wiring.documents.document("harbor", document_id)
     assert document is not None
     assert isinstance(document.record, Meeting)
     return document.record
@@ -28,11 +28,11 @@ def test_the_sample_ingests_without_failures_or_warnings(
     assistant, summary = harbor
     assert summary.failures == []
     assert summary.warnings == []
-    counts = {kind: len(assistant.list_documents("harbor", kind)) for kind in Kind}
+    counts = {kind: len(assistant.records.documents("harbor", kind)) for kind in Kind}
     assert counts[Kind.TICKET] >= 100
     assert counts[Kind.MINUTES] >= 10
     assert counts[Kind.DECISION] >= 10
-    formats = {d.metadata["format"] for d in assistant.list_documents("harbor")}
+    formats = {d.metadata["format"] for d in assistant.records.documents("harbor")}
     assert formats == {"markdown", "docx", "vtt", "srt", "jira-csv", "adr", "decision-log-csv"}
 
 
@@ -40,7 +40,7 @@ def test_weekly_minutes_cover_at_least_eight_weeks(harbor: tuple[Assistant, Inge
     assistant, _ = harbor
     weeks = {
         d.date.isocalendar()[1]
-        for d in assistant.list_documents("harbor", Kind.MINUTES)
+        for d in assistant.records.documents("harbor", Kind.MINUTES)
         if d.date and "weekly" in d.id
     }
     assert len(weeks) >= 8
@@ -69,7 +69,7 @@ def test_vendor_blocked_ticket(harbor: tuple[Assistant, IngestSummary]) -> None:
     assistant, _ = harbor
     blocked = [
         d.record
-        for d in assistant.list_documents("harbor", Kind.TICKET)
+        for d in assistant.records.documents("harbor", Kind.TICKET)
         if isinstance(d.record, Ticket) and d.record.status == "Blocked"
     ]
     assert blocked and all(t.flagged for t in blocked)
@@ -89,13 +89,13 @@ def test_search_finds_the_obvious_source(
     harbor: tuple[Assistant, IngestSummary], question: str, expected: str
 ) -> None:
     assistant, _ = harbor
-    hits = assistant.search(question, "harbor", k=5)
+    hits = assistant.records.search(question, "harbor", k=5)
     assert expected in [hit.document_id for hit in hits]
 
 
 def test_every_hit_cites_lines_that_hold_its_text(harbor: tuple[Assistant, IngestSummary]) -> None:
     assistant, _ = harbor
-    hits = assistant.search(
+    hits = assistant.records.search(
         "load test slipped",
         "harbor",
         k=20,
@@ -137,7 +137,7 @@ def test_files_are_shown_relative_to_the_ingested_folder(
     harbor: tuple[Assistant, IngestSummary],
 ) -> None:
     assistant, _ = harbor
-    sources = {d.source for d in assistant.list_documents("harbor")}
+    sources = {d.source for d in assistant.records.documents("harbor")}
     assert "record/tickets/harbor-jira-export.csv" in sources
     assert all(source.startswith("record/") for source in sources)
     assert not any(Path(source).is_absolute() for source in sources)

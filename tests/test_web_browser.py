@@ -47,7 +47,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def site(harbor: Any, tmp_path: Path) -> Iterator[tuple[str, str]]:
     assistant = sample_copy(harbor, tmp_path)
-    _, token = AccessStore(assistant.documents.engine).create_token(
+    _, token = AccessStore(assistant.wiring.documents.engine).create_token(
         "Priya Raman", "pm", ["harbor", "intake"]
     )
     with live_server(assistant) as url:

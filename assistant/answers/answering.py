@@ -87,22 +87,32 @@ class QuestionAnswerer:
         *,
         conversation_id: str | None = None,
         filters: RetrievalFilter | None = None,
+        history: list[Turn] | None = None,
     ) -> Iterator[AnswerEvent]:
+        """`conversation_id` continues a saved conversation; `history` gives the earlier turns
+        of one pmassist did not keep (a chat client sends them with every question)."""
         question = question.strip()
         if not question:
-            raise InvalidInputError("The question is empty.")
+            raise InvalidInputError("The question is empty.", field="question")
         length = self.counter.count(question)
         if length > self.settings.question_tokens:
             raise InvalidInputError(
                 f"The question is {length} tokens long; the limit is "
-                f"{self.settings.question_tokens} (PMASSIST_QUESTION_TOKENS). Shorten it."
+                f"{self.settings.question_tokens} (PMASSIST_QUESTION_TOKENS). Shorten it.",
+                field="question",
             )
-        history: list[Turn] = []
+        if conversation_id and history:
+            raise InvalidInputError(
+                "Continue a saved conversation or give the earlier turns, not both.",
+                field="history",
+            )
+        history = list(history or [])
         if conversation_id:
             conversation = self.conversations.get(conversation_id)
             if conversation is None or conversation.project != project:
                 raise InvalidInputError(
-                    f"Project '{project}' has no conversation '{conversation_id}'."
+                    f"Project '{project}' has no conversation '{conversation_id}'.",
+                    field="conversation_id",
                 )
             history = self.conversations.history(conversation_id)
         else:

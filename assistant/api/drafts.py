@@ -10,16 +10,14 @@ from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import (
+from assistant.domain.period import PeriodChoice
+from assistant.http.caller import (
     ChangeableProject,
     CurrentPrincipal,
     DraftId,
     ReadableProject,
     Service,
-    draft_project,
 )
-from assistant.domain.access import Principal
-from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.service import Assistant
 
 router = APIRouter(prefix="/api", tags=["drafts"])
@@ -42,8 +40,8 @@ class RejectIn(BaseModel):
 
 
 def summary_out(assistant: Assistant, draft_id: int) -> dict[str, Any]:
-    draft = assistant.draft(draft_id)
-    checks = assistant.draft_checks(draft_id)
+    draft = assistant.drafts.get(draft_id)
+    checks = assistant.drafts.checks(draft_id)
     out = dataclasses.asdict(draft)
     out["checks"] = checks.model_dump(mode="json") if checks else None
     return out
@@ -53,10 +51,11 @@ def summary_out(assistant: Assistant, draft_id: int) -> dict[str, Any]:
 def draft_report(
     project: ChangeableProject, assistant: Service, body: ReportIn | None = None
 ) -> dict[str, Any]:
-    """Draft the status report for a week (default: the last complete week)."""
+    """Draft the status report for a week or a date range (default: the last complete week)."""
     body = body or ReportIn()
-    period = assistant.report_period(project, body.week, body.start, body.end)
-    draft_id, report = assistant.draft_report(project, period)
+    draft_id, report = assistant.reports.draft(
+        project, PeriodChoice(body.week, body.start, body.end)
+    )
     return summary_out(assistant, draft_id) | {"report": report.model_dump(mode="json")}
 
 
@@ -66,24 +65,13 @@ def list_drafts(
     assistant: Service,
     kind: Literal["status_report", "risk_suggestions"] | None = None,
 ) -> list[dict[str, Any]]:
-    return [dataclasses.asdict(d) for d in assistant.list_drafts(project, kind)]
-
-
-def _readable(assistant: Assistant, principal: Principal, draft_id: int) -> str:
-    return draft_project(assistant, principal, draft_id)
-
-
-def _changeable(assistant: Assistant, principal: Principal, draft_id: int) -> str:
-    project = draft_project(assistant, principal, draft_id)
-    if not principal.can_change(project):
-        raise HTTPException(403, f"A {principal.role} token cannot decide on drafts.")
-    return project
+    return [dataclasses.asdict(d) for d in assistant.drafts.summaries(project, kind)]
 
 
 @router.get("/drafts/{draft_id}")
 def get_draft(draft_id: DraftId, principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
     """A draft with its body (report or risk run) and its check results."""
-    _readable(assistant, principal, draft_id)
+    assistant.access.draft_project(principal, draft_id)
     out = summary_out(assistant, draft_id)
     report = assistant.drafts.report(draft_id)
     run = assistant.drafts.risk_run(draft_id) if report is None else None
@@ -96,8 +84,8 @@ def get_draft(draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 def get_checks(
     draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 ) -> dict[str, Any]:
-    _readable(assistant, principal, draft_id)
-    checks = assistant.draft_checks(draft_id)
+    assistant.access.draft_project(principal, draft_id)
+    checks = assistant.drafts.checks(draft_id)
     if checks is None:
         raise HTTPException(404, f"Draft {draft_id} has no check results.")
     return checks.model_dump(mode="json")
@@ -107,7 +95,7 @@ def get_checks(
 def get_versions(
     draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 ) -> list[dict[str, Any]]:
-    _readable(assistant, principal, draft_id)
+    assistant.access.draft_project(principal, draft_id)
     return [dataclasses.asdict(v) for v in assistant.drafts.versions(draft_id)]
 
 
@@ -115,7 +103,7 @@ def get_versions(
 def get_audit(
     draft_id: DraftId, principal: CurrentPrincipal, assistant: Service
 ) -> list[dict[str, Any]]:
-    _readable(assistant, principal, draft_id)
+    assistant.access.draft_project(principal, draft_id)
     return [dataclasses.asdict(a) for a in assistant.drafts.audit(draft_id)]
 
 
@@ -124,32 +112,26 @@ def export_draft(
     draft_id: DraftId,
     principal: CurrentPrincipal,
     assistant: Service,
-    format: Literal["md", "html", "json"] = Query("md"),
+    format: Annotated[str, Query(description="A report format: md, html or json.")] = "md",
 ) -> Response:
-    _readable(assistant, principal, draft_id)
-    report = assistant.drafts.report(draft_id)
-    if report is None:
-        raise HTTPException(404, f"Draft {draft_id} is not a status report.")
-    checks = assistant.draft_checks(draft_id)
-    name = f"{report.project}-{report.period.label}-draft{draft_id}"
-    if format == "json":
-        return Response(render_json(report), media_type="application/json")
-    if format == "html":
-        # The page carries its own inline CSS: allow that, and nothing else.
-        return Response(
-            render_html(report, checks),
-            media_type="text/html",
-            headers={
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                "img-src data:",
-                "Content-Disposition": f'inline; filename="{name}.html"',
-            },
-        )
-    return Response(
-        render_markdown(report, checks),
-        media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
-    )
+    """The report in one of the formats pmassist writes (`GET /api/formats` lists them)."""
+    assistant.access.draft_project(principal, draft_id)
+    rendered = assistant.reports.render(draft_id, format)
+    headers: dict[str, str] = {}
+    if rendered.disposition:
+        headers["Content-Disposition"] = f'{rendered.disposition}; filename="{rendered.file_name}"'
+    if rendered.content_security_policy:
+        headers["Content-Security-Policy"] = rendered.content_security_policy
+    return Response(rendered.text, media_type=rendered.media_type, headers=headers)
+
+
+@router.get("/formats")
+def formats(principal: CurrentPrincipal, assistant: Service) -> dict[str, list[str]]:
+    """The formats a status report and the risk register are written out in."""
+    return {
+        "report": [f.name for f in assistant.reports.formats()],
+        "register": assistant.risks.export_formats(),
+    }
 
 
 @router.put("/drafts/{draft_id}", status_code=201)
@@ -163,8 +145,8 @@ def edit_draft(
     reason: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
     """Save an edited report as a new version; it is checked again."""
-    _changeable(assistant, principal, draft_id)
-    new_id, _ = assistant.edit_report_draft(draft_id, json.dumps(report), principal.name, reason)
+    assistant.access.draft_project(principal, draft_id, change=True)
+    new_id, _ = assistant.drafts.edit(draft_id, json.dumps(report), principal.name, reason)
     return summary_out(assistant, new_id)
 
 
@@ -176,8 +158,8 @@ def approve(
     body: ApproveIn | None = None,
 ) -> dict[str, Any]:
     """Approve; a draft whose checks failed needs an override reason (409 lists the reasons)."""
-    _changeable(assistant, principal, draft_id)
-    assistant.approve_draft(draft_id, principal.name, (body or ApproveIn()).override_reason)
+    assistant.access.draft_project(principal, draft_id, change=True)
+    assistant.drafts.approve(draft_id, principal.name, (body or ApproveIn()).override_reason)
     return summary_out(assistant, draft_id)
 
 
@@ -185,6 +167,6 @@ def approve(
 def reject(
     draft_id: DraftId, body: RejectIn, principal: CurrentPrincipal, assistant: Service
 ) -> dict[str, Any]:
-    _changeable(assistant, principal, draft_id)
-    assistant.reject_draft(draft_id, principal.name, body.reason)
+    assistant.access.draft_project(principal, draft_id, change=True)
+    assistant.drafts.reject(draft_id, principal.name, body.reason)
     return summary_out(assistant, draft_id)

@@ -1,7 +1,9 @@
 """The OpenAI Chat Completions shape over pmassist, so chat front ends and the official `openai`
-client can ask questions: one model per project the token may read (`pmassist:harbor`), the
-last user message is the question, the answer comes back cited, with its sources in the text
-and as a `citations` list beside the message."""
+client can ask questions: one model per project the token may read (`pmassist:harbor`). The last
+user message is the question and the earlier turns of `messages` are its conversation, so a
+follow-up ("who owns it?") is read with what came before, as `pmassist chat` reads it. The
+answer comes back cited, with its sources in the text and as a `citations` list beside the
+message."""
 
 from __future__ import annotations
 
@@ -15,10 +17,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import CurrentPrincipal, Service, check_project
-from assistant.api.records import limit_questions
-from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta
+from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta, Turn
 from assistant.domain.errors import PmassistError
+from assistant.http.caller import CurrentPrincipal, Service
+from assistant.http.rate_limit import limit_questions
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_PREFIX = "pmassist:"
@@ -41,14 +43,29 @@ def _project_of(model: str) -> str:
     return model[len(MODEL_PREFIX) :]
 
 
-def _question(messages: list[ChatMessage]) -> str:
-    for message in reversed(messages):
+def _text(message: ChatMessage) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    parts = [p.get("text", "") for p in message.content or [] if p.get("type") == "text"]
+    return "\n".join(parts)
+
+
+def conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
+    """The question (the last user message) and the earlier turns: each earlier user message
+    with the assistant's reply to it. System, developer and tool messages are not turns."""
+    turns: list[Turn] = []
+    last: int | None = None
+    for index, message in enumerate(messages):
         if message.role == "user":
-            if isinstance(message.content, str):
-                return message.content
-            parts = [p.get("text", "") for p in message.content or [] if p.get("type") == "text"]
-            return "\n".join(parts)
-    raise HTTPException(400, "The messages hold no user message to answer.")
+            last = index
+    if last is None:
+        raise HTTPException(400, "The messages hold no user message to answer.")
+    for message in messages[:last]:
+        if message.role == "user":
+            turns.append(Turn(question=_text(message), answer=""))
+        elif message.role == "assistant" and turns and not turns[-1].answer:
+            turns[-1] = Turn(question=turns[-1].question, answer=_text(message))
+    return _text(messages[last]), turns
 
 
 def _sources_text(answer: Answer) -> str:
@@ -82,7 +99,7 @@ def models(principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
                 "created": int(p.created_at.timestamp()),
                 "owned_by": "pmassist",
             }
-            for p in assistant.projects()
+            for p in assistant.records.projects()
             if principal.can_read(p.name)
         ],
     }
@@ -92,10 +109,10 @@ def models(principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
 def chat_completions(
     request: Request, body: ChatRequest, principal: CurrentPrincipal, assistant: Service
 ) -> Any:
-    project = check_project(principal, assistant, _project_of(body.model))
-    question = _question(body.messages)
+    project = assistant.access.project(principal, _project_of(body.model))
+    question, history = conversation(body.messages)
     limit_questions(request, principal)
-    events = assistant.ask_stream(question, project)
+    events = assistant.questions.ask_stream(question, project, history=history)
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:

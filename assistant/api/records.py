@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -11,14 +10,15 @@ from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import CurrentPrincipal, ReadableProject, Service, UploadableProject
-from assistant.api.jobs import IngestJob, IngestJobs, RateLimiter
-from assistant.domain.access import Principal
+from assistant.api.errors import error_body
 from assistant.domain.answer import Answer, AnswerComplete, AnswerDelta, SourcesFound
 from assistant.domain.errors import PmassistError
 from assistant.domain.evidence import Evidence
 from assistant.domain.record import Kind
 from assistant.domain.search import RetrievalFilter
+from assistant.http.caller import CurrentPrincipal, ReadableProject, Service, UploadableProject
+from assistant.http.rate_limit import limit_questions
+from assistant.http.uploads import start_upload
 
 router = APIRouter(prefix="/api", tags=["record"])
 
@@ -81,7 +81,7 @@ def list_projects(principal: CurrentPrincipal, assistant: Service) -> list[Proje
             last_ingest_at=p.last_ingest_at.isoformat() if p.last_ingest_at else None,
             can_change=principal.can_change(p.name),
         )
-        for p in assistant.projects()
+        for p in assistant.records.projects()
         if principal.can_read(p.name)
     ]
 
@@ -98,40 +98,23 @@ def list_documents(
             date=d.date.isoformat() if d.date else None,
             source=d.source,
         )
-        for d in assistant.list_documents(project, kind)
+        for d in assistant.records.documents(project, kind)
     ]
 
 
 @router.post("/projects/{project}/documents", status_code=202)
-async def upload_documents(
-    request: Request,
+def upload_documents(
     project: UploadableProject,
+    assistant: Service,
     files: Annotated[list[UploadFile], File(description="Minutes, ticket exports, decisions.")],
 ) -> dict[str, Any]:
     """Save the files and ingest them in the background; poll `/api/jobs/{id}`."""
-    return start_upload(request, project, files).as_dict()
-
-
-def start_upload(request: Request, project: str, files: list[UploadFile]) -> IngestJob:
-    jobs: IngestJobs = request.app.state.jobs
-    uploads = []
-    for upload in files:
-        data = upload.file.read(jobs.max_bytes + 1)
-        try:
-            jobs.check_upload(upload.filename or "", len(data))
-        except PmassistError as error:
-            raise HTTPException(400, str(error)) from None
-        uploads.append((upload.filename or "", data))
-    try:
-        return jobs.start(project, uploads)
-    except PmassistError as error:
-        raise HTTPException(400, str(error)) from None
+    return start_upload(assistant, project, files).as_dict()
 
 
 @router.get("/jobs/{job_id}")
-def job_status(job_id: str, request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
-    jobs: IngestJobs = request.app.state.jobs
-    job = jobs.jobs.get(job_id)
+def job_status(job_id: str, principal: CurrentPrincipal, assistant: Service) -> dict[str, Any]:
+    job = assistant.uploads.job(job_id)
     if job is None or not principal.can_read(job.project):
         raise HTTPException(404, f"There is no ingest job {job_id}.")
     return job.as_dict()
@@ -147,36 +130,13 @@ def search(
 ) -> list[SourceOut]:
     """Hybrid search of the record; each hit with its locator."""
     filters = RetrievalFilter(kinds=(kind,) if kind else ())
-    return [source_out(e) for e in assistant.search(q, project, k=k, filters=filters)]
+    return [source_out(e) for e in assistant.records.search(q, project, k=k, filters=filters)]
 
 
 @router.get("/projects/{project}/sources/{chunk_id}", response_model=SourceOut)
 def source(project: ReadableProject, assistant: Service, chunk_id: str) -> SourceOut:
     """One chunk of the record: what a citation opens."""
-    chunk = assistant.documents.chunks_by_id(project, [chunk_id]).get(chunk_id)
-    document = assistant.documents.document(project, chunk.document_id) if chunk else None
-    if chunk is None or document is None:
-        raise HTTPException(404, f"Project '{project}' has no source '{chunk_id}'.")
-    return SourceOut(
-        citation="",
-        chunk_id=chunk.id,
-        document_id=document.id,
-        kind=document.kind.value,
-        title=document.title,
-        date=document.date.isoformat() if document.date else None,
-        locator=chunk.locator.label(),
-        text=chunk.text,
-    )
-
-
-def limit_questions(request: Request, principal: Principal) -> None:
-    limiter: RateLimiter = request.app.state.ask_limiter
-    if not limiter.allow(principal.name + str(principal.token_id), time.monotonic()):
-        raise HTTPException(
-            429,
-            f"More than {limiter.per_minute} questions a minute; wait a little.",
-            {"Retry-After": "10"},
-        )
+    return source_out(assistant.records.source(project, chunk_id))
 
 
 def answer_out(answer: Answer) -> dict[str, Any]:
@@ -205,7 +165,9 @@ def ask(
 ) -> StreamingResponse:
     """Answer a question as server-sent events: `sources`, then `delta`s, then `answer`."""
     limit_questions(request, principal)
-    events = assistant.ask_stream(body.question, project, conversation_id=body.conversation_id)
+    events = assistant.questions.ask_stream(
+        body.question, project, conversation_id=body.conversation_id
+    )
 
     def stream() -> Iterator[str]:
         try:
@@ -217,7 +179,7 @@ def ask(
                 elif isinstance(event, SourcesFound):
                     yield _sse("sources", [source_out(s).model_dump() for s in event.evidence])
         except PmassistError as error:
-            yield _sse("error", {"detail": str(error)})
+            yield _sse("error", error_body(error))
 
     return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from assistant.api.deps import ChangeableProject, CurrentPrincipal, ReadableProject, Service
+from assistant.domain.period import PeriodChoice
+from assistant.http.caller import ChangeableProject, CurrentPrincipal, ReadableProject, Service
 
 router = APIRouter(prefix="/api/projects/{project}/risks", tags=["risks"])
 
@@ -33,9 +34,9 @@ class EditIn(BaseModel):
 @router.post("/suggest", status_code=201)
 def suggest(project: ChangeableProject, assistant: Service, body: SuggestIn | None = None) -> Any:
     """Find the week's signals and propose register entries for review."""
-    period = assistant.report_period(project, (body or SuggestIn()).week)
-    draft_id, run = assistant.suggest_risks(project, period)
-    checks = assistant.draft_checks(draft_id)
+    week = (body or SuggestIn()).week
+    draft_id, run = assistant.risks.suggest(project, PeriodChoice(week=week))
+    checks = assistant.drafts.checks(draft_id)
     return {
         "draft_id": draft_id,
         "run": run.model_dump(mode="json"),
@@ -51,36 +52,31 @@ def list_risks(
         list[Literal["proposed", "open", "mitigating", "closed", "rejected"]] | None, Query()
     ] = None,
 ) -> list[dict[str, Any]]:
-    return [e.model_dump(mode="json") for e in assistant.risks(project, status)]
+    return [e.model_dump(mode="json") for e in assistant.risks.entries(project, status)]
 
 
 @router.get("/export")
 def export(
     project: ReadableProject,
     assistant: Service,
-    format: Literal["csv", "xlsx"] = Query("csv"),
+    format: Annotated[str, Query(description="A register format: csv or xlsx.")] = "csv",
 ) -> Response:
-    data = assistant.export_risks(project, format)
-    media = (
-        "text/csv; charset=utf-8"
-        if format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    exported = assistant.risks.export(project, format)
     return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{project}-risks.{format}"'},
+        exported.data,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{exported.file_name}"'},
     )
 
 
 @router.get("/heatmap.svg")
 def heatmap(project: ReadableProject, assistant: Service) -> Response:
-    return Response(assistant.risk_heat_map(project), media_type="image/svg+xml")
+    return Response(assistant.risks.heat_map(project), media_type="image/svg+xml")
 
 
 @router.get("/{risk_id}")
 def get_risk(project: ReadableProject, assistant: Service, risk_id: str) -> dict[str, Any]:
-    return assistant.risk(project, risk_id).model_dump(mode="json")
+    return assistant.risks.entry(project, risk_id).model_dump(mode="json")
 
 
 @router.post("/{risk_id}/accept")
@@ -91,7 +87,7 @@ def accept(
     assistant: Service,
     body: AcceptIn | None = None,
 ) -> dict[str, Any]:
-    entry = assistant.accept_risk(project, risk_id, principal.name, (body or AcceptIn()).note)
+    entry = assistant.risks.accept(project, risk_id, principal.name, (body or AcceptIn()).note)
     return entry.model_dump(mode="json")
 
 
@@ -103,9 +99,8 @@ def reject(
     principal: CurrentPrincipal,
     assistant: Service,
 ) -> dict[str, Any]:
-    return assistant.reject_risk(project, risk_id, principal.name, body.reason).model_dump(
-        mode="json"
-    )
+    entry = assistant.risks.reject(project, risk_id, principal.name, body.reason)
+    return entry.model_dump(mode="json")
 
 
 @router.patch("/{risk_id}")
@@ -116,5 +111,5 @@ def edit(
     principal: CurrentPrincipal,
     assistant: Service,
 ) -> dict[str, Any]:
-    entry = assistant.edit_risk(project, risk_id, principal.name, body.changes, body.reason)
+    entry = assistant.risks.edit(project, risk_id, principal.name, body.changes, body.reason)
     return entry.model_dump(mode="json")

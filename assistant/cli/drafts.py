@@ -13,8 +13,6 @@ from rich.text import Text
 
 from assistant.cli.common import ByOption, _actor, _call, _fail, _service, console, errors
 from assistant.domain.drafts import DraftSummary
-from assistant.reports.rendering import render_json, render_markdown
-from assistant.reports.rendering.markdown import checks_lines
 
 drafts_app = typer.Typer(
     name="drafts",
@@ -37,7 +35,7 @@ def list_drafts(
     kind: Annotated[str | None, typer.Option(help="status_report or risk_suggestions.")] = None,
 ) -> None:
     """Every draft, newest first, with its version, status and checks."""
-    found = _call(lambda: _service().list_drafts(project, kind))
+    found = _call(lambda: _service().drafts.summaries(project, kind))
     if not found:
         console.print("No drafts yet. `pmassist report` and `pmassist risks suggest` make them.")
         return
@@ -68,18 +66,23 @@ def show(
 ) -> None:
     """A draft with its check results, its versions and its audit log."""
     service = _service()
-    draft = _call(lambda: service.draft(draft_id))
-    checks = service.draft_checks(draft_id)
-    if output_format is ShowFormat.json:
-        body = service.drafts.body(draft_id)
-        report = service.drafts.report(draft_id)
-        # Plain output: a console would wrap long lines inside JSON strings.
-        typer.echo(render_json(report) if report else body)
-        return
+    draft = _call(lambda: service.drafts.get(draft_id))
+    checks = service.drafts.checks(draft_id)
     report = service.drafts.report(draft_id)
+    if output_format is ShowFormat.json:
+        # Plain output: a console would wrap long lines inside JSON strings.
+        typer.echo(
+            service.reports.render(draft_id, "json").text
+            if report
+            else service.drafts.body(draft_id)
+        )
+        return
     if report is not None:
         console.print(
-            render_markdown(report, checks), markup=False, highlight=False, soft_wrap=True
+            service.reports.render(draft_id, "md").text,
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
     else:
         run = service.drafts.risk_run(draft_id)
@@ -92,7 +95,7 @@ def show(
                 markup=False,
             )
         if checks:
-            for line in checks_lines(checks):
+            for line in checks.summary_lines():
                 console.print(line, markup=False)
     console.print(Text(f"Draft {draft.id}: {_status(draft)}", style="bold"))
     versions = service.drafts.versions(draft_id)
@@ -125,7 +128,7 @@ def approve(
 ) -> None:
     """Approve a draft. One whose checks failed is refused unless you give --override REASON."""
     actor = _actor(by)
-    decided = _call(lambda: _service().approve_draft(draft_id, actor, override))
+    decided = _call(lambda: _service().drafts.approve(draft_id, actor, override))
     note = f" (checks overridden: {decided.override_reason})" if decided.override_reason else ""
     console.print(
         f"Draft {decided.id} (v{decided.version}) approved by {decided.decided_by}{note}.",
@@ -141,7 +144,7 @@ def reject(
 ) -> None:
     """Reject a draft; it stays in the record with the reason."""
     actor = _actor(by)
-    decided = _call(lambda: _service().reject_draft(draft_id, actor, reason))
+    decided = _call(lambda: _service().drafts.reject(draft_id, actor, reason))
     console.print(f"Draft {decided.id} rejected.", markup=False)
 
 
@@ -161,9 +164,9 @@ def edit(
     except (OSError, UnicodeDecodeError) as error:
         _fail(f"Cannot read {file}: {error}.")
     actor = _actor(by)
-    new_id, checks = _call(lambda: _service().edit_report_draft(draft_id, edited, actor, reason))
+    new_id, checks = _call(lambda: _service().drafts.edit(draft_id, edited, actor, reason))
     console.print(f"Saved as draft {new_id}, a new version of draft {draft_id}.")
-    for line in checks_lines(checks):
+    for line in checks.summary_lines():
         (console if checks.passed else errors).print(line, markup=False)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,15 +13,20 @@ from rich.text import Text
 
 from assistant.cli.common import (
     ByOption,
+    FromOption,
     ProjectOption,
+    ToOption,
+    WeekOption,
     _actor,
     _call,
     _fail,
     _service,
+    command_line_message,
     console,
     errors,
 )
 from assistant.domain.errors import PmassistError
+from assistant.domain.period import PeriodChoice
 from assistant.domain.risk import EDITABLE_FIELDS, RiskEntry, RiskSuggestionRun
 
 risks_app = typer.Typer(
@@ -32,27 +36,18 @@ risks_app = typer.Typer(
 )
 
 RiskId = Annotated[str, typer.Argument(help="The register id, e.g. R-003.")]
-WeekOption = Annotated[
-    str | None, typer.Option("--week", help="ISO week, e.g. 2026-W46. Default: last week.")
-]
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
 
 
 @risks_app.command()
 def suggest(
     project: ProjectOption,
     week: WeekOption = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    start: FromOption = None,
+    end: ToOption = None,
 ) -> None:
     """Find early-warning signals in the record and propose register entries for review."""
     service = _service()
-    period = _call(lambda: service.report_period(project, week, start, end))
-    draft_id, run = _call(lambda: service.suggest_risks(project, period))
+    draft_id, run = _call(lambda: service.risks.suggest(project, PeriodChoice(week, start, end)))
     _print_run(run)
     errors.print(f"Saved as draft {draft_id}.")
     pending = [o for o in run.outcomes if o.action in ("proposed", "updated", "reproposed")]
@@ -71,7 +66,7 @@ def list_risks(
     ] = None,
 ) -> None:
     """The register: every entry with its status, score, category, owner and trend."""
-    entries = _call(lambda: _service().risks(project, status))
+    entries = _call(lambda: _service().risks.entries(project, status))
     if not entries:
         console.print(
             "The register is empty." if not status else f"No risks with status {', '.join(status)}."
@@ -94,7 +89,7 @@ def list_risks(
 @risks_app.command()
 def show(risk_id: RiskId, project: ProjectOption) -> None:
     """One entry in full: fields (inferences marked), evidence with locators, history."""
-    entry = _call(lambda: _service().risk(project, risk_id))
+    entry = _call(lambda: _service().risks.entry(project, risk_id))
     _print_entry(entry)
     history = Table("When (UTC)", "Who", "What", "Changes", "Why", title="History")
     for change in entry.history:
@@ -117,7 +112,7 @@ def accept(
 ) -> None:
     """Accept a proposal into the register (status open)."""
     actor = _actor(by)
-    entry = _call(lambda: _service().accept_risk(project, risk_id, actor, note))
+    entry = _call(lambda: _service().risks.accept(project, risk_id, actor, note))
     console.print(f"{entry.id} accepted: open in the register.")
 
 
@@ -130,7 +125,7 @@ def reject(
 ) -> None:
     """Reject a proposal. It is not proposed again unless new evidence appears."""
     actor = _actor(by)
-    entry = _call(lambda: _service().reject_risk(project, risk_id, actor, reason))
+    entry = _call(lambda: _service().risks.reject(project, risk_id, actor, reason))
     console.print(f"{entry.id} rejected.")
 
 
@@ -157,7 +152,7 @@ def edit(
             _fail(f"--set needs FIELD=VALUE, not {item!r}.")
         changes[name.strip()] = value.strip()
     actor = _actor(by)
-    entry = _call(lambda: _service().edit_risk(project, risk_id, actor, changes, reason))
+    entry = _call(lambda: _service().risks.edit(project, risk_id, actor, changes, reason))
     last = entry.history[-1]
     console.print(f"{entry.id} changed: {_changes(last.changes)}.", markup=False)
 
@@ -167,7 +162,7 @@ def review(project: ProjectOption, by: ByOption = None) -> None:
     """Go through the proposals one by one: accept, edit, reject (with a reason) or skip."""
     service = _service()
     actor = _actor(by)
-    proposals = _call(lambda: service.risks(project, ["proposed"]))
+    proposals = _call(lambda: service.risks.entries(project, ["proposed"]))
     if not proposals:
         console.print("No proposals to review. `pmassist risks suggest` looks for new ones.")
         return
@@ -184,14 +179,14 @@ def review(project: ProjectOption, by: ByOption = None) -> None:
             risk_id = entry.id
             if choice == "a":
                 note = typer.prompt("Note (optional)", default="", show_default=False)
-                _call(lambda: service.accept_risk(project, risk_id, actor, note or None))  # noqa: B023
+                _call(lambda: service.risks.accept(project, risk_id, actor, note or None))  # noqa: B023
                 done["accepted"] += 1
                 break
             if choice == "r":
                 reason = ""
                 while not reason.strip():
                     reason = typer.prompt("Why is it not a risk?")
-                _call(lambda: service.reject_risk(project, risk_id, actor, reason))  # noqa: B023
+                _call(lambda: service.risks.reject(project, risk_id, actor, reason))  # noqa: B023
                 done["rejected"] += 1
                 break
             if choice == "e":
@@ -209,19 +204,19 @@ def review(project: ProjectOption, by: ByOption = None) -> None:
 @risks_app.command()
 def export(
     project: ProjectOption,
-    output_format: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx.")],
+    output_format: Annotated[str, typer.Option("--format", help="csv or xlsx.")],
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:
     """The register as CSV or XLSX (cells that would run as formulas are made text)."""
-    if output_format is ExportFormat.xlsx and out is None:
-        _fail("An XLSX export needs --out FILE.")
-    data = _call(lambda: _service().export_risks(project, output_format.value))
+    exported = _call(lambda: _service().risks.export(project, output_format))
     if out is None:
-        # Plain bytes: the console would wrap long rows and break the CSV.
-        typer.echo(data.decode("utf-8-sig"), nl=False)
+        if not exported.media_type.startswith("text/"):
+            _fail(f"An {output_format.upper()} export needs --out FILE.")
+        # Plain text: the console would wrap long rows and break the CSV.
+        typer.echo(exported.data.decode("utf-8-sig"), nl=False)
         return
     try:
-        out.write_bytes(data)
+        out.write_bytes(exported.data)
     except OSError as error:
         _fail(f"Cannot write {out}: {error.strerror}.")
     console.print(f"Register of '{project}' written to {out}.")
@@ -233,7 +228,7 @@ def heatmap(
     out: Annotated[Path, typer.Option("--out", help="The SVG file to write.")],
 ) -> None:
     """The 5x5 heat map of the register (likelihood × impact) as SVG."""
-    svg = _call(lambda: _service().risk_heat_map(project))
+    svg = _call(lambda: _service().risks.heat_map(project))
     try:
         out.write_text(svg, encoding="utf-8")
     except OSError as error:
@@ -328,9 +323,9 @@ def _edit_interactively(project: str, entry: RiskEntry, actor: str) -> RiskEntry
         return None
     reason = typer.prompt("Why (optional)", default="", show_default=False) or None
     try:
-        return _service().edit_risk(project, entry.id, actor, changes, reason)
+        return _service().risks.edit(project, entry.id, actor, changes, reason)
     except PmassistError as error:  # show it and let the PM try again
-        errors.print(f"[bold red]Not saved:[/] {escape(str(error))}")
+        errors.print(f"[bold red]Not saved:[/] {escape(command_line_message(error))}")
         return None
 
 

@@ -9,16 +9,11 @@ import typer
 from rich.table import Table
 
 from assistant.cli.common import _call, _fail, _service, console, errors
-from assistant.domain.access import ALL_PROJECTS, ROLES
-from assistant.store.access import AccessStore
+from assistant.domain.access import ROLES
 
 token_app = typer.Typer(
     name="token", help="API tokens: create, list, revoke.", no_args_is_help=True
 )
-
-
-def _store() -> AccessStore:
-    return AccessStore(_service().documents.engine)
 
 
 @token_app.command("create")
@@ -35,9 +30,12 @@ def create_token(
     """Create a token; it is shown once, only its hash is kept."""
     if role not in ROLES:
         _fail(f"Unknown role '{role}': use {', '.join(ROLES)}.")
-    projects = [ALL_PROJECTS] if all_projects else list(project or [])
-    token_id, token = _call(lambda: _store().create_token(name or role, role, projects))
-    console.print(f"Token {token_id} ({role}, {', '.join(projects)}):")
+    projects = list(project or [])
+    token_id, token = _call(
+        lambda: _service().access.create_token(role, projects, all_projects=all_projects, name=name)
+    )
+    scope = "every project" if all_projects else ", ".join(projects)
+    console.print(f"Token {token_id} ({role}, {scope}):")
     console.print(token, markup=False, highlight=False)
     errors.print("Keep it now: it is not shown again. Revoke it with `pmassist token revoke`.")
 
@@ -46,7 +44,7 @@ def create_token(
 def list_tokens() -> None:
     """Tokens with their role, projects and last use (never the tokens themselves)."""
     table = Table("Id", "Name", "Role", "Projects", "Created", "Last used", "Revoked")
-    for token in _store().tokens():
+    for token in _service().access.tokens():
         table.add_row(
             str(token.id),
             token.name,
@@ -64,7 +62,7 @@ def revoke_token(
     token_id: Annotated[int, typer.Argument(help="The id `token list` shows.")],
 ) -> None:
     """Revoke a token; its browser sessions end with it."""
-    _call(lambda: _store().revoke(token_id))
+    _call(lambda: _service().access.revoke(token_id))
     console.print(f"Token {token_id} revoked.")
 
 
@@ -75,10 +73,10 @@ def serve(
     """The web app and API. With no tokens it listens on 127.0.0.1 only, without login."""
     import uvicorn
 
-    from assistant.api.app import create_app
+    from assistant.server import create_app
 
     service = _service()
-    local_mode = not _store().has_tokens()
+    local_mode = not service.access.has_tokens()
     if local_mode and not _is_loopback(host):
         errors.print(
             f"No API tokens exist, so pmassist serves on 127.0.0.1 only (not {host}), for you "

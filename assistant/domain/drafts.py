@@ -31,6 +31,17 @@ class DraftChecks(RecordModel):
     def failures(self) -> list[DraftCheck]:
         return [check for check in self.checks if not check.passed]
 
+    def summary_lines(self) -> list[str]:
+        """The verdict, then every check with a mark and, for a failed one, its problems
+        (indented): how the draft's checks read in text."""
+        verdict = "passed" if self.passed else "FAILED — approval needs an override reason"
+        lines = [f"Checks {verdict}:"]
+        for check in self.checks:
+            mark = "✓" if check.passed else "✗"
+            lines.append(f"{mark} {check.name}: {check.summary}")
+            lines += [f"    {problem}" for problem in check.problems if not check.passed]
+        return lines
+
     def reasons(self) -> list[str]:
         """One line per failing check, for the PM: what failed and the first problems."""
         lines = []

@@ -63,14 +63,27 @@ class UnknownRiskError(NotFoundError):
         self.risk_id = risk_id
 
 
+class UnknownTokenError(NotFoundError):
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"There is no active token {token_id}.", field="token_id")
+        self.token_id = token_id
+
+
+class NoDocumentsError(InvalidInputError):
+    """The project exists but holds no documents to answer from or report on."""
+
+    def __init__(self, project: str) -> None:
+        super().__init__(f"Project '{project}' has no documents yet.", field="project")
+        self.project = project
+
+
 class ApprovalRefused(PmassistError):
     """The draft's checks failed and no override reason was given."""
 
     def __init__(self, draft_id: int, reasons: list[str]) -> None:
         listed = "\n".join(f"  - {reason}" for reason in reasons)
         super().__init__(
-            f"Draft {draft_id} did not pass its checks, so it is not approved:\n{listed}\n"
-            "Fix it with an edit, or approve it anyway with a reason for the override.",
+            f"Draft {draft_id} did not pass its checks, so it is not approved:\n{listed}",
             field="override_reason",
         )
         self.draft_id = draft_id

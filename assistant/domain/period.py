@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.record import RecordModel
@@ -31,22 +32,53 @@ class ReportPeriod(RecordModel):
         return period_between(self.end + dt.timedelta(days=1), self.end + length)
 
 
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The period a person asked for, as typed: an ISO week, or a first and last day, or
+    neither (then the last complete week of the record)."""
+
+    week: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+    def resolve(self, today: dt.date, newest_record_date: dt.date | None) -> ReportPeriod:
+        if self.week and (self.start or self.end):
+            raise InvalidInputError(
+                "Give either a week or a first and last day, not both.", field="week"
+            )
+        if self.week:
+            return week_period(self.week)
+        if self.start or self.end:
+            if not self.start:
+                raise InvalidInputError("A last day needs a first day too.", field="start")
+            if not self.end:
+                raise InvalidInputError("A first day needs a last day too.", field="end")
+            return period_between(
+                parse_day(self.start, "start"), parse_day(self.end, "end"), field="end"
+            )
+        return last_complete_week(today, newest_record_date)
+
+
 def week_period(text: str) -> ReportPeriod:
     """`2026-W46` (or `2026W46`) as Monday to Sunday."""
     match = ISO_WEEK.match(text.strip())
     if not match:
-        raise InvalidInputError(f"Invalid week {text!r}: write it as an ISO week, e.g. 2026-W46.")
+        raise InvalidInputError(
+            f"Invalid week {text!r}: write it as an ISO week, e.g. 2026-W46.", field="week"
+        )
     year, week = int(match.group(1)), int(match.group(2))
     try:
         start = dt.date.fromisocalendar(year, week, 1)
     except ValueError:
-        raise InvalidInputError(f"Invalid week {text!r}: {year} has no week {week}.") from None
+        raise InvalidInputError(
+            f"Invalid week {text!r}: {year} has no week {week}.", field="week"
+        ) from None
     return ReportPeriod(start=start, end=start + dt.timedelta(days=6), label=f"{year}-W{week:02d}")
 
 
-def period_between(start: dt.date, end: dt.date) -> ReportPeriod:
+def period_between(start: dt.date, end: dt.date, field: str | None = None) -> ReportPeriod:
     if start > end:
-        raise InvalidInputError(f"The period starts ({start}) after it ends ({end}).")
+        raise InvalidInputError(f"The period starts ({start}) after it ends ({end}).", field=field)
     if start.isocalendar().weekday == 1 and end - start == dt.timedelta(days=6):
         year, week, _ = start.isocalendar()
         return ReportPeriod(start=start, end=end, label=f"{year}-W{week:02d}")
@@ -66,11 +98,14 @@ def last_complete_week(today: dt.date, newest_record_date: dt.date | None) -> Re
     return period_between(last_week_start, last_week_start + dt.timedelta(days=6))
 
 
-def parse_date_option(text: str, option: str) -> dt.date:
+def parse_day(text: str, field: str) -> dt.date:
+    """A day as typed (YYYY-MM-DD); an error names the input it came from."""
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInputError(f"Invalid {option} {text!r}: write a date as YYYY-MM-DD.") from None
+        raise InvalidInputError(
+            f"Invalid date {text!r}: write a date as YYYY-MM-DD.", field=field
+        ) from None
 
 
 def _as_date(day: dt.date | dt.datetime) -> dt.date:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from assistant.domain.record import Kind, StatusCategory, chunk_metadata_date
+
+SearchMode = Literal["hybrid", "dense", "keyword"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "keyword")
 
 STATUS_CATEGORIES = {category.value for category in StatusCategory}
 

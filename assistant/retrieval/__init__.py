@@ -1,7 +1,6 @@
 """Finding the evidence for a question: hybrid dense + keyword search with filters."""
 
-from assistant.domain.search import RetrievalFilter
-from assistant.retrieval.hybrid import Retrieval, Retriever, SearchMode
+from assistant.retrieval.hybrid import Retrieval, Retriever
 from assistant.retrieval.keyword import KeywordIndexes
 
-__all__ = ["KeywordIndexes", "Retrieval", "RetrievalFilter", "Retriever", "SearchMode"]
+__all__ = ["KeywordIndexes", "Retrieval", "Retriever"]

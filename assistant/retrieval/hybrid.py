@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from assistant.domain.evidence import Evidence
 from assistant.domain.record import Chunk, Kind, date_from_chunk_metadata
-from assistant.domain.search import RetrievalFilter
+from assistant.domain.search import RetrievalFilter, SearchMode
 from assistant.embeddings import Embedder
 from assistant.retrieval.filters import chroma_where
 from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
@@ -26,7 +25,6 @@ from assistant.retrieval.temporal import names_a_period, time_window
 from assistant.store.documents import DocumentStore
 from assistant.store.vectors import ProjectIndex
 
-SearchMode = Literal["hybrid", "dense", "keyword"]
 IDENTIFIER_IN_TEXT = re.compile(rf"\b{IDENTIFIER}\b")
 # The usual RRF constant: damps the difference between the first few ranks of each list.
 RRF_K = 60

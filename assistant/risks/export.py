@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from assistant.domain.errors import InvalidInputError
 from assistant.domain.risk import RiskEntry
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -120,3 +122,35 @@ def register_xlsx(entries: Sequence[RiskEntry], project: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class RegisterFormat:
+    name: str  # what --format and ?format= take
+    media_type: str
+    suffix: str
+    write: Callable[[Sequence[RiskEntry], str], bytes]  # (entries, project) -> the file
+
+
+REGISTER_FORMATS: tuple[RegisterFormat, ...] = (
+    RegisterFormat(
+        "csv", "text/csv; charset=utf-8", ".csv", lambda entries, _: register_csv(entries)
+    ),
+    RegisterFormat(
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsx",
+        register_xlsx,
+    ),
+)
+
+
+def register_format(name: str) -> RegisterFormat:
+    for candidate in REGISTER_FORMATS:
+        if candidate.name == name:
+            return candidate
+    known = [f.name for f in REGISTER_FORMATS]
+    raise InvalidInputError(
+        f"Unknown export format '{name}': use {', '.join(known[:-1])} or {known[-1]}.",
+        field="format",
+    )

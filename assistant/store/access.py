@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.domain.access import ALL_PROJECTS, ROLES, Principal, TokenInfo, WebSession
 from assistant.domain.clock import utc_now
-from assistant.domain.errors import InvalidInputError
+from assistant.domain.errors import InvalidInputError, UnknownTokenError
 from assistant.store.db import api_tokens, web_sessions
 
 TOKEN_PREFIX = "pma_"  # noqa: S105 - a marker on every token, not a secret
@@ -35,11 +35,15 @@ class AccessStore:
     def create_token(self, name: str, role: str, projects: list[str]) -> tuple[int, str]:
         """A new token; returns its id and the token itself (shown once, never stored)."""
         if role not in ROLES:
-            raise InvalidInputError(f"Unknown role '{role}': use {', '.join(ROLES)}.")
+            raise InvalidInputError(f"Unknown role '{role}': use {', '.join(ROLES)}.", field="role")
         if not projects:
-            raise InvalidInputError("A token needs at least one --project (or --all-projects).")
+            raise InvalidInputError(
+                "A token needs at least one project (or all projects).", field="projects"
+            )
         if ALL_PROJECTS in projects and role != "admin":
-            raise InvalidInputError("Only an admin token may cover every project.")
+            raise InvalidInputError(
+                "Only an admin token may cover every project.", field="projects"
+            )
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
             result = connection.execute(
@@ -87,7 +91,7 @@ class AccessStore:
             ).rowcount
             connection.execute(delete(web_sessions).where(web_sessions.c.token_id == token_id))
         if not changed:
-            raise InvalidInputError(f"There is no active token {token_id} (`pmassist token list`).")
+            raise UnknownTokenError(token_id)
 
     def principal(self, token: str) -> Principal | None:
         """The principal a presented token stands for; None when unknown or revoked."""

@@ -117,7 +117,7 @@ class RiskRegister:
         """Apply a PM's change (accept, reject, edit, a status move) and record it."""
         entry = self.entry(project, risk_id)
         if not actor.strip():
-            raise InvalidInputError("Say who makes the change (--by).")
+            raise InvalidInputError("Say who makes the change.", field="actor")
         status = updates.get("status")
         if status is not None and status != entry.status:
             allowed = TRANSITIONS[entry.status]
@@ -127,7 +127,9 @@ class RiskRegister:
                     f"{', '.join(sorted(allowed)) or 'no other status'}, not {status}."
                 )
             if status in NEEDS_REASON and not (reason and reason.strip()):
-                raise InvalidInputError(f"Give a reason to mark {entry.id} {status} (--reason).")
+                raise InvalidInputError(
+                    f"Give a reason to mark {entry.id} {status}.", field="reason"
+                )
         fields = {k: v for k, v in updates.items() if k != "status"}
         if fields and entry.status in ("closed", "rejected"):
             raise InvalidInputError(

@@ -21,6 +21,7 @@ from assistant.reports.rendering.markdown import render_markdown
 @dataclass(frozen=True)
 class Renderer:
     name: str  # what --format and ?format= take
+    label: str  # how a page names it
     media_type: str
     suffix: str  # of a file written in this format
     render: Callable[[StatusReport, DraftChecks | None], str]
@@ -31,16 +32,17 @@ class Renderer:
 
 
 RENDERERS: tuple[Renderer, ...] = (
-    Renderer("md", "text/markdown; charset=utf-8", ".md", render_markdown),
+    Renderer("md", "Markdown", "text/markdown; charset=utf-8", ".md", render_markdown),
     Renderer(
         "html",
+        "HTML",
         "text/html",
         ".html",
         render_html,
         disposition="inline",
         content_security_policy="default-src 'none'; style-src 'unsafe-inline'; img-src data:",
     ),
-    Renderer("json", "application/json", ".json", render_json, disposition=None),
+    Renderer("json", "JSON", "application/json", ".json", render_json, disposition=None),
 )
 
 
@@ -53,7 +55,10 @@ def renderer(name: str) -> Renderer:
     for candidate in RENDERERS:
         if candidate.name == name:
             return candidate
-    raise InvalidInputError(f"Unknown format '{name}': use {', '.join(names())}.", field="format")
+    known = names()
+    raise InvalidInputError(
+        f"Unknown format '{name}': use {', '.join(known[:-1])} or {known[-1]}.", field="format"
+    )
 
 
 __all__ = [

@@ -40,21 +40,11 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
     if report.warnings:
         out += ["", "## Warnings", "", *(f"- {w}" for w in report.warnings)]
     if checks is not None:
-        first, *rest = checks_lines(checks)
+        first, *rest = checks.summary_lines()
         out += ["", "## Checks", "", first, "", *(f"- {line}" for line in rest)]
     out += ["", "## Sources", ""]
     out += [f"- [{s.citation}] {s.locator.label()}" for s in report.sources]
     return "\n".join(out) + "\n"
-
-
-def checks_lines(checks: DraftChecks) -> list[str]:
-    verdict = "passed" if checks.passed else "FAILED — approval needs an override reason"
-    lines = [f"Checks {verdict}:"]
-    for check in checks.checks:
-        mark = "✓" if check.passed else "✗"
-        lines.append(f"{mark} {check.name}: {check.summary}")
-        lines += [f"    {problem}" for problem in check.problems if not check.passed]
-    return lines
 
 
 def metrics_lines(report: StatusReport) -> list[str]:

@@ -1,42 +1,33 @@
-"""The FastAPI application: the JSON API, the OpenAI-compatible routes and the web pages.
+"""The HTTP server: one FastAPI app with the JSON API (`/api`), the OpenAI-compatible routes
+(`/v1`) and the web pages, over one service.
 
 Every response carries a Content-Security-Policy that allows only pmassist's own scripts and
 styles (no CDN, nothing inline), and refuses framing. Errors a person can act on come back as
-JSON `{"detail": …}` with a status that says what kind they are.
+JSON `{"detail": …, "field": …}` with a status that says what kind they are.
 """
 
 from __future__ import annotations
 
-import json
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from assistant.api import drafts, openai_compat, records, risks
-from assistant.api.deps import CurrentPrincipal
-from assistant.api.jobs import IngestJobs, RateLimiter
-from assistant.domain.errors import (
-    ApprovalRefused,
-    InvalidInputError,
-    PmassistError,
-    UnknownDraftError,
-    UnknownProjectError,
-    UnknownRiskError,
-)
+from assistant import api, web
+from assistant.api.errors import error_body, error_status
+from assistant.domain.errors import PmassistError
+from assistant.http.rate_limit import RateLimiter
 from assistant.service import Assistant
-from assistant.store.access import AccessStore
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 class SecurityHeaders(BaseHTTPMiddleware):
@@ -56,44 +47,22 @@ def create_app(assistant: Assistant, *, local_mode: bool) -> FastAPI:
         title="pmassist",
         version="0.1.0",
         description="Cited answers, weekly status drafts and risk suggestions from the project "
-        "record. Authenticate with `Authorization: Bearer <token>` "
-        "(`pmassist token create`).",
+        "record. Authenticate with `Authorization: Bearer <token>`.",
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.assistant = assistant
-    app.state.access = AccessStore(assistant.documents.engine)
     app.state.local_mode = local_mode
-    settings = assistant.settings
-    app.state.jobs = IngestJobs(assistant, settings.home / "uploads", settings.upload_max_bytes)
-    app.state.ask_limiter = RateLimiter(settings.ask_per_minute)
+    app.state.ask_limiter = RateLimiter(assistant.settings.ask_per_minute)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(PmassistError)
     async def _pmassist_error(request: Request, error: PmassistError) -> JSONResponse:
-        status = 400
-        body: dict[str, Any] = {"detail": str(error)}
-        if isinstance(error, UnknownProjectError | UnknownRiskError | UnknownDraftError):
-            status = 404
-        elif isinstance(error, ApprovalRefused):
-            status, body["reasons"] = 409, error.reasons
-        elif isinstance(error, InvalidInputError):
-            status = 400
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(error_body(error), status_code=error_status(error))
 
-    for module in (records, drafts, risks, openai_compat):
-        app.include_router(module.router)
-
-    @app.get("/api/evals/latest", tags=["evals"])
-    def latest_eval(principal: CurrentPrincipal) -> dict[str, Any]:
-        """The results of the last `pmassist eval` run with this data directory."""
-        path = settings.home / "evals" / "eval-results.json"
-        if not path.is_file():
-            return {"available": False, "detail": "No eval run yet: `pmassist eval`."}
-        results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        results["available"] = True
-        return results
+    for router in api.ROUTERS:
+        app.include_router(router)
 
     @app.get("/api/docs", include_in_schema=False, response_class=HTMLResponse)
     def api_docs() -> str:
@@ -116,8 +85,7 @@ def create_app(assistant: Assistant, *, local_mode: bool) -> FastAPI:
             + "</table></main></body></html>"
         )
 
-    from assistant.web.pages import router as pages
-
-    app.include_router(pages)
+    for router in web.ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

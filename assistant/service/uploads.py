@@ -1,5 +1,6 @@
-"""Ingest in the background: uploaded files are saved, then ingested by a worker thread while
-the caller polls the job's progress. One ingest per project at a time."""
+"""Adding documents by upload: the files are saved under the project's upload folder and
+ingested by a worker thread while the caller polls the job's progress. One ingest per project
+at a time, so two uploads never interleave their vector writes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.domain.errors import InvalidInputError, PmassistError
-from assistant.service import Assistant
-from ingest.loaders import supported_extensions
+from assistant.service.records import RecordService
 
 JobState = Literal["queued", "running", "done", "failed"]
 
@@ -63,13 +63,13 @@ def safe_file_name(name: str) -> str:
     base = Path(name.replace("\\", "/")).name
     cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")
     if not cleaned:
-        raise InvalidInputError(f"The file name {name!r} cannot be used.")
+        raise InvalidInputError(f"The file name {name!r} cannot be used.", field="files")
     return cleaned
 
 
-class IngestJobs:
-    def __init__(self, assistant: Assistant, upload_root: Path, max_bytes: int) -> None:
-        self.assistant = assistant
+class UploadService:
+    def __init__(self, records: RecordService, upload_root: Path, max_bytes: int) -> None:
+        self.records = records
         self.upload_root = upload_root
         self.max_bytes = max_bytes
         self.jobs: dict[str, IngestJob] = {}
@@ -79,19 +79,22 @@ class IngestJobs:
     def check_upload(self, name: str, size: int) -> str:
         """The name to save an upload under, or an error naming the file."""
         cleaned = safe_file_name(name)
-        if Path(cleaned).suffix.lower() not in supported_extensions():
+        extensions = self.records.supported_extensions()
+        if Path(cleaned).suffix.lower() not in extensions:
             raise InvalidInputError(
-                f"{name}: pmassist reads {', '.join(sorted(supported_extensions()))} files."
+                f"{name}: pmassist reads {', '.join(extensions)} files.", field="files"
             )
         if size > self.max_bytes:
-            raise InvalidInputError(f"{name} is larger than the limit of {self.max_bytes:,} bytes.")
+            raise InvalidInputError(
+                f"{name} is larger than the limit of {self.max_bytes:,} bytes.", field="files"
+            )
         return cleaned
 
     def start(self, project: str, uploads: list[tuple[str, bytes]]) -> IngestJob:
         """Save the files under the project's upload folder and ingest that folder."""
         names = [self.check_upload(name, len(data)) for name, data in uploads]
         if not names:
-            raise InvalidInputError("Choose at least one file to upload.")
+            raise InvalidInputError("Choose at least one file to upload.", field="files")
         folder = self.upload_root / project
         folder.mkdir(parents=True, exist_ok=True)
         for name, (_, data) in zip(names, uploads, strict=True):
@@ -104,11 +107,14 @@ class IngestJobs:
         thread.start()
         return job
 
+    def job(self, job_id: str) -> IngestJob | None:
+        return self.jobs.get(job_id)
+
     def _run(self, job: IngestJob, folder: Path, lock: threading.Lock) -> None:
         with lock:  # two ingests of one project would interleave their vector writes
             job.state = "running"
             try:
-                summary = self.assistant.ingest([folder], job.project, progress=job)
+                summary = self.records.ingest([folder], job.project, progress=job)
             except PmassistError as error:
                 job.state, job.error = "failed", str(error)
                 return
@@ -123,22 +129,3 @@ class IngestJobs:
                 "warnings": summary.warnings[:20],
             }
             job.state = "done"
-
-
-class RateLimiter:
-    """A token bucket per caller: `per_minute` requests, refilled continuously."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str, now: float) -> bool:
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.per_minute), now))
-            tokens = min(float(self.per_minute), tokens + (now - last) * self.per_minute / 60)
-            if tokens < 1:
-                self._buckets[key] = (tokens, now)
-                return False
-            self._buckets[key] = (tokens - 1, now)
-            return True

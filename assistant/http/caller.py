@@ -1,9 +1,9 @@
 """Who is calling and what they may touch: the dependencies every route uses.
 
 The caller is a bearer token (API clients) or a browser session (the web UI). The project a
-route works on comes from the path and is checked against the caller's token: a project outside
-the token's scope answers 404, exactly like one that does not exist, so ids cannot be probed.
-Nothing in a request body can widen the scope.
+route works on comes from the path and is checked against the caller's token by the service's
+access rules: a project outside the token's scope answers 404, exactly like one that does not
+exist, so ids cannot be probed. Nothing in a request body can widen the scope.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 
 from assistant.domain.access import LOCAL_USER, Principal
-from assistant.domain.errors import InvalidInputError
-from assistant.service import Assistant, validate_project_name
-from assistant.store.access import AccessStore
+from assistant.service import Assistant
 
 SESSION_COOKIE = "pmassist_session"
 CSRF_HEADER = "x-csrf-token"
@@ -26,11 +24,6 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 def service(request: Request) -> Assistant:
     assistant: Assistant = request.app.state.assistant
     return assistant
-
-
-def access(request: Request) -> AccessStore:
-    store: AccessStore = request.app.state.access
-    return store
 
 
 def current_principal(request: Request) -> Principal:
@@ -55,16 +48,16 @@ def _principal(request: Request, *, check_csrf: bool) -> Principal:
     if request.app.state.local_mode:
         request.state.csrf = None
         return LOCAL_USER
-    store = access(request)
+    access = service(request).access
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        principal = store.principal(header[7:].strip())
+        principal = access.principal(header[7:].strip())
         if principal is None:
             raise HTTPException(401, "Unknown or revoked token.", {"WWW-Authenticate": "Bearer"})
         request.state.csrf = None
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
-    session = store.session(cookie) if cookie else None
+    session = access.session(cookie) if cookie else None
     if session is None:
         raise HTTPException(401, "Log in with an API token.", {"WWW-Authenticate": "Bearer"})
     request.state.csrf = session.csrf_token
@@ -80,62 +73,26 @@ PagePrincipal = Annotated[Principal, Depends(page_principal)]
 Service = Annotated[Assistant, Depends(service)]
 
 
-def check_project(
-    principal: Principal,
-    assistant: Assistant,
-    project: str,
-    *,
-    change: bool = False,
-    may_be_new: bool = False,
-) -> str:
-    """The project if the caller may read it (or change it); 404 when it is not theirs or does
-    not exist, 403 when they may read but not change it. `may_be_new`: uploading the first
-    documents of a project the token names."""
-    try:
-        validate_project_name(project)
-    except InvalidInputError:
-        raise HTTPException(404, f"Unknown project '{project}'.") from None
-    exists = assistant.documents.project_model(project) is not None
-    if not principal.can_read(project) or not (exists or may_be_new):
-        raise HTTPException(404, f"Unknown project '{project}'.")
-    if change and not principal.can_change(project):
-        raise HTTPException(403, f"A {principal.role} token cannot change project '{project}'.")
-    return project
-
-
 def readable_project(
     principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
 ) -> str:
-    return check_project(principal, assistant, project)
+    return assistant.access.project(principal, project)
 
 
 def changeable_project(
     principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
 ) -> str:
-    return check_project(principal, assistant, project, change=True)
+    return assistant.access.project(principal, project, change=True)
 
 
 def uploadable_project(
     principal: CurrentPrincipal, assistant: Service, project: Annotated[str, Path()]
 ) -> str:
-    return check_project(principal, assistant, project, change=True, may_be_new=True)
+    return assistant.access.project(principal, project, change=True, may_be_new=True)
 
 
 ReadableProject = Annotated[str, Depends(readable_project)]
-# Ids are database integers: anything outside their range is simply not a draft.
-DraftId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The draft's id.")]
 ChangeableProject = Annotated[str, Depends(changeable_project)]
 UploadableProject = Annotated[str, Depends(uploadable_project)]
-
-
-def draft_project(assistant: Assistant, principal: Principal, draft_id: int) -> str:
-    """A draft's project, if the caller may read it; 404 otherwise."""
-    from assistant.domain.errors import UnknownDraftError
-
-    try:
-        draft = assistant.draft(draft_id)
-    except UnknownDraftError:
-        raise HTTPException(404, f"There is no draft {draft_id}.") from None
-    if not principal.can_read(draft.project):
-        raise HTTPException(404, f"There is no draft {draft_id}.")
-    return draft.project
+# Ids are database integers: anything outside their range is simply not a draft.
+DraftId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The draft's id.")]

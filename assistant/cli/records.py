@@ -1,0 +1,286 @@
+"""`pmassist ingest`, `projects`, `docs`, `search`, `reindex`, `forget`: the project record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from assistant.cli.app import app
+from assistant.cli.common import (
+    DateOption,
+    KindOption,
+    ProjectOption,
+    _call,
+    _service,
+    console,
+    errors,
+)
+from assistant.domain.ingest import IngestSummary
+from assistant.domain.record import Kind
+from assistant.domain.search import RetrievalFilter
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of the project record.")],
+    project: ProjectOption,
+    kind: KindOption = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove documents that are no longer in these paths.")
+    ] = False,
+) -> None:
+    """Ingest minutes, transcripts, ticket exports and decision logs; only changes are redone."""
+    with _ingest_progress() as progress:
+        summary = _call(
+            lambda: _service().records.ingest(
+                paths, project, kind=kind, prune=prune, progress=progress
+            )
+        )
+    _print_ingest_summary(summary)
+    if summary.failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def projects() -> None:
+    """List projects with their documents and chunks."""
+    summaries = _call(lambda: _service().records.projects())
+    if not summaries:
+        console.print("No projects yet. Start with `pmassist ingest PATH --project NAME`.")
+        return
+    table = Table(
+        "Project", "Minutes", "Tickets", "Decisions", "Chunks", "Embedding model", "Last ingest"
+    )
+    for item in summaries:
+        table.add_row(
+            item.name,
+            str(item.by_kind.get("minutes", 0)),
+            str(item.by_kind.get("ticket", 0)),
+            str(item.by_kind.get("decision", 0)),
+            str(item.chunks),
+            item.embedding_model,
+            item.last_ingest_at.strftime("%Y-%m-%d %H:%M UTC") if item.last_ingest_at else "—",
+        )
+    console.print(table)
+
+
+@app.command()
+def docs(
+    project: ProjectOption,
+    kind: KindOption = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many (0 = all).")] = 0,
+) -> None:
+    """List a project's documents with their ids (for `forget`) and sources."""
+    documents = _call(lambda: _service().records.documents(project, kind))
+    shown = documents[:limit] if limit > 0 else documents
+    table = Table("Id", "Kind", "Date", "Title", "Source", title=f"{len(documents)} documents")
+    for document in shown:
+        table.add_row(
+            escape(document.id),
+            document.kind.value,
+            document.date.isoformat() if document.date else "—",
+            escape(document.title[:70]),
+            escape(document.source),
+        )
+    console.print(table)
+    if len(shown) < len(documents):
+        console.print(f"… and {len(documents) - len(shown)} more (use --limit 0 for all).")
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    project: ProjectOption,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 8,
+    kind: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
+    ] = None,
+    since: DateOption = None,
+    until: DateOption = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Tickets in this status or category: todo, in_progress, done, Blocked…"),
+    ] = None,
+    assignee: Annotated[
+        list[str] | None, typer.Option(help="Tickets assigned to this person.")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid (default), dense or keyword.")] = "hybrid",
+) -> None:
+    """Search the project record; each hit shows where it comes from."""
+    filters = filters_of(kind, since, until, status, assignee)
+    hits = _call(lambda: _service().records.search(text, project, k=k, filters=filters, mode=mode))
+    if not hits:
+        console.print("No matching text in the project record.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        heading = Text(f"{rank:>2}. ", style="bold")
+        if hit.similarity is not None:
+            heading.append(f"[{hit.similarity:.2f}] ", style="dim")
+        heading.append(hit.kind.value, style="cyan")
+        heading.append("  " + hit.title)
+        if hit.date:
+            heading.append(f"  ({hit.date.isoformat()})", style="dim")
+        console.print(heading)
+        console.print(Text("    ↳ " + hit.locator.label(), style="green"))
+        body = hit.text.split("\n", 1)[-1].replace("\n", " ")
+        console.print(Text("    " + (body[:280] + "…" if len(body) > 280 else body)))
+
+
+def filters_of(
+    kinds: list[Kind] | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    statuses: list[str] | None,
+    assignees: list[str] | None,
+) -> RetrievalFilter:
+    return RetrievalFilter(
+        kinds=tuple(kinds or ()),
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        statuses=tuple(statuses or ()),
+        assignees=tuple(assignees or ()),
+    )
+
+
+@app.command()
+def reindex(project: ProjectOption) -> None:
+    """Rebuild a project's vectors with the configured embedding model."""
+    console.print(f"Re-embedding every chunk of '{project}' with {_service().wiring.model_id} …")
+    summary = _call(lambda: _service().records.reindex(project))
+    console.print(
+        f"Reindexed {_count(summary.chunks, 'chunk')} of '{project}' with {summary.model_id} "
+        f"in {summary.seconds:.1f} s."
+    )
+
+
+@app.command()
+def forget(
+    document_id: Annotated[str, typer.Argument(help="Document id, as `pmassist docs` shows it.")],
+    project: ProjectOption,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase one document: its text, chunks, vectors and manifest entries."""
+    if not yes and not typer.confirm(f"Erase '{document_id}' from project '{project}'?"):
+        raise typer.Exit(1)
+    removed = _call(lambda: _service().records.forget(project, document_id))
+    console.print(
+        f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds "
+        "it, the next ingest of that file will bring it back."
+    )
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.0f} chunks/s" if speed else "", style="dim")
+
+
+class _RichIngestProgress:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.files = progress.add_task("Reading files", total=None)
+        self.chunks = progress.add_task("Embedding chunks", total=None, visible=False)
+
+    def files_found(self, count: int) -> None:
+        self.progress.update(self.files, total=count)
+
+    def file_read(self, display: str) -> None:
+        self.progress.update(self.files, advance=1, description=f"Reading {display[-40:]}")
+
+    def embedding_planned(self, chunks: int) -> None:
+        self.progress.update(self.files, description="Read files")
+        self.progress.update(self.chunks, total=chunks, visible=chunks > 0)
+
+    def chunks_embedded(self, count: int) -> None:
+        self.progress.update(self.chunks, advance=count)
+
+
+@contextmanager
+def _ingest_progress() -> Iterator[_RichIngestProgress]:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        yield _RichIngestProgress(progress)
+
+
+def _print_ingest_summary(summary: IngestSummary) -> None:
+    table = Table(
+        "Added", "Updated", "Unchanged", "Removed", "Failed", title=f"Ingest of '{summary.project}'"
+    )
+    table.add_row(
+        str(len(summary.added)),
+        str(len(summary.updated)),
+        str(summary.unchanged),
+        str(len(summary.removed)),
+        Text(str(len(summary.failures)), style="bold red" if summary.failures else ""),
+    )
+    console.print(table)
+    rate = summary.chunks_written / summary.embed_seconds if summary.embed_seconds else 0.0
+    details = [
+        f"{_count(summary.files, 'file')} ({summary.files_unchanged} unchanged, not re-read)",
+        f"{_count(summary.chunks_written, 'chunk')} embedded"
+        + (f" at {rate:.0f}/s" if rate else ""),
+        f"{summary.seconds:.1f} s",
+    ]
+    if summary.skipped_items:
+        details.append(f"{summary.skipped_items} pull requests skipped")
+    console.print(" · ".join(details))
+    if summary.stale:
+        console.print(
+            f"{len(summary.stale)} documents are no longer in these paths and were kept: "
+            + ", ".join(summary.stale[:5])
+            + (" …" if len(summary.stale) > 5 else "")
+            + ". Run with --prune to remove them.",
+            markup=False,
+        )
+    for warning in _first(summary.warnings, 10):
+        errors.print(Text("Warning: " + warning, style="yellow"))
+    if summary.failures:
+        failed = Table("File", "Where", "Problem", title="Not ingested", title_style="bold red")
+        for failure in summary.failures:
+            where = ", ".join(
+                part
+                for part in (
+                    f"row {failure.row}" if failure.row is not None else "",
+                    f"field '{failure.field}'" if failure.field else "",
+                )
+                if part
+            )
+            failed.add_row(escape(failure.file), escape(where or "—"), escape(failure.reason))
+        errors.print(failed)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _first(items: list[Any], count: int) -> list[Any]:
+    if len(items) <= count:
+        return items
+    return [*items[:count], f"… and {len(items) - count} more"]

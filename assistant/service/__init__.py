@@ -1,0 +1,64 @@
+"""The use cases of pmassist, one module each. The CLI, the API and the web pages call only
+these; nothing here knows which of them is calling.
+
+    records    ingest, erase, reindex, list, search, open a source
+    uploads    add documents by upload, ingested in the background
+    questions  answers with citations, follow-ups read with the earlier turns
+    reports    draft the status report for a period; write it out in any registered format
+    risks      suggest risks for review; the register
+    drafts     checks, versions, audit; approve, reject, edit
+    access     tokens, sessions, and the project scope of every request
+    evals      the labelled fixtures through the use cases, gated by the thresholds
+"""
+
+from __future__ import annotations
+
+from assistant.config import Settings
+from assistant.embeddings import Embedder
+from assistant.llm import LanguageModel
+from assistant.service.access import AccessService
+from assistant.service.drafts import DraftService
+from assistant.service.evals import EvalService
+from assistant.service.questions import QuestionService
+from assistant.service.records import RecordService
+from assistant.service.reports import ReportService
+from assistant.service.risks import RiskService
+from assistant.service.uploads import UploadService
+from assistant.service.wiring import Configured, Wiring
+
+
+class Assistant:
+    """pmassist for one data directory: every use case, each opening what it needs on first
+    use (nothing is loaded or opened when an Assistant is made)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        language_model: LanguageModel | type[Configured] | None = Configured,
+    ) -> None:
+        """`embedder` and `language_model` replace the configured ones (tests pass the
+        session's MiniLM, a fake model, or None for the offline writer)."""
+        self.wiring = Wiring(settings, embedder, language_model)
+        self.records = RecordService(self.wiring)
+        self.uploads = UploadService(
+            self.records, settings.home / "uploads", settings.upload_max_bytes
+        )
+        self.questions = QuestionService(self.wiring)
+        self.reports = ReportService(self.wiring)
+        self.risks = RiskService(self.wiring)
+        self.drafts = DraftService(self.wiring)
+        self.access = AccessService(self.wiring)
+        self.evals = EvalService(self.wiring)
+
+    @property
+    def settings(self) -> Settings:
+        return self.wiring.settings
+
+    @classmethod
+    def from_environment(cls) -> Assistant:
+        """The configured pmassist: settings from the environment and `.env`."""
+        return cls(Settings())
+
+
+__all__ = ["Assistant"]

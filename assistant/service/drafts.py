@@ -1,0 +1,174 @@
+"""Drafts under review: their checks, versions and audit log; approval, rejection and edits.
+
+A draft is saved checked. A PM approves it (one whose checks failed only with a recorded
+reason), rejects it, or edits it into a new version that is checked again."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from assistant.domain.clock import utc_now
+from assistant.domain.drafts import STATUS_REPORT, AuditEntry, DraftChecks, DraftSummary
+from assistant.domain.errors import InvalidInputError
+from assistant.domain.report import ReportLine, StatusReport
+from assistant.domain.risk import RiskSuggestionRun
+from assistant.review.approval import ensure_open, override_needed
+from assistant.review.checks import check_report
+from assistant.service.wiring import Wiring
+from assistant.text.citations import cited_ids, without_citation_marks
+
+# The parts of a status report an edit keeps as they were (the statements are editable).
+FIXED_IN_EDITS = (
+    "project",
+    "period",
+    "overall_status",
+    "metrics",
+    "delta",
+    "sources",
+    "writer",
+    "prompt",
+    "input_tokens",
+    "output_tokens",
+    "warnings",
+)
+
+
+class DraftService:
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+
+    # Reading --------------------------------------------------------------------------------
+
+    def summaries(self, project: str | None = None, kind: str | None = None) -> list[DraftSummary]:
+        if project:
+            self.wiring.require_project(project)
+        return self.wiring.drafts.summaries(project, kind)
+
+    def get(self, draft_id: int) -> DraftSummary:
+        return self.wiring.drafts.get(draft_id)
+
+    def checks(self, draft_id: int) -> DraftChecks | None:
+        return self.wiring.drafts.checks(draft_id)
+
+    def report(self, draft_id: int) -> StatusReport | None:
+        """The draft's report (None for a risk suggestion run)."""
+        return self.wiring.drafts.report(draft_id)
+
+    def risk_run(self, draft_id: int) -> RiskSuggestionRun | None:
+        """The draft's risk suggestion run (None for a report)."""
+        return self.wiring.drafts.risk_run(draft_id)
+
+    def body(self, draft_id: int) -> str:
+        """The draft's body as stored (JSON)."""
+        return self.wiring.drafts.body(draft_id)
+
+    def versions(self, draft_id: int) -> list[DraftSummary]:
+        return self.wiring.drafts.versions(draft_id)
+
+    def audit(self, draft_id: int) -> list[AuditEntry]:
+        return self.wiring.drafts.audit(draft_id)
+
+    # Deciding -------------------------------------------------------------------------------
+
+    def approve(
+        self, draft_id: int, actor: str, override_reason: str | None = None
+    ) -> DraftSummary:
+        """Approve a checked draft. One whose checks failed is refused, with the reasons,
+        unless the approver gives an override reason, which is recorded."""
+        drafts = self.wiring.drafts
+        draft = drafts.get(draft_id)
+        ensure_open(draft)
+        if not actor.strip():
+            raise InvalidInputError("Say who approves.", field="actor")
+        checks = drafts.checks(draft_id)
+        report = drafts.report(draft_id)
+        if report is not None and checks is not None:
+            # The record may have changed since the draft was saved (a re-ingest, a forget):
+            # approve against the checks as they are now.
+            record = self.wiring.record(draft.project)
+            now = check_report(report, self.wiring.check_context(record), utc_now())
+            if now.passed != checks.passed or now.failures() != checks.failures():
+                drafts.update_checks(draft_id, now)
+            checks = now
+        recorded = override_needed(draft, checks, override_reason)
+        return drafts.decide(draft_id, "approved", actor.strip(), None, recorded)
+
+    def reject(self, draft_id: int, actor: str, reason: str) -> DraftSummary:
+        draft = self.wiring.drafts.get(draft_id)
+        ensure_open(draft)
+        if not reason.strip():
+            raise InvalidInputError(f"Give a reason to reject draft {draft_id}.", field="reason")
+        if not actor.strip():
+            raise InvalidInputError("Say who rejects.", field="actor")
+        return self.wiring.drafts.decide(draft_id, "rejected", actor.strip(), reason.strip())
+
+    # Editing --------------------------------------------------------------------------------
+
+    def edit(
+        self, draft_id: int, edited_json: str, actor: str, reason: str | None = None
+    ) -> tuple[int, DraftChecks]:
+        """Save an edited report (JSON, as the draft's body) as a new version of the draft,
+        checked again; the draft it came from stays as it was (superseded, or decided)."""
+        draft = self._editable(draft_id)
+        try:
+            edited = StatusReport.model_validate_json(edited_json)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}"
+                for e in error.errors()[:5]
+            )
+            raise InvalidInputError(
+                f"The edited report is not valid: {problems}.", field="report"
+            ) from None
+        return self._save_edit(draft, edited, actor, reason)
+
+    def edit_summary(
+        self, draft_id: int, summary: str, actor: str, reason: str | None = None
+    ) -> tuple[int, DraftChecks]:
+        """Save a rewritten executive summary as a new version: one statement per line, each
+        citing its sources as [S1] (the marks a reader sees in the draft)."""
+        draft = self._editable(draft_id)
+        report = self.wiring.drafts.report(draft_id)
+        assert report is not None
+        lines = [
+            ReportLine(text=without_citation_marks(raw), citations=cited_ids(raw))
+            for raw in summary.splitlines()
+            if raw.strip()
+        ]
+        edited = report.model_copy(update={"executive_summary": lines, "needs_checking": []})
+        return self._save_edit(draft, edited, actor, reason)
+
+    def _editable(self, draft_id: int) -> DraftSummary:
+        draft = self.wiring.drafts.get(draft_id)
+        if draft.kind != STATUS_REPORT:
+            raise InvalidInputError(
+                f"Draft {draft_id} is a risk suggestion run; its proposals are reviewed one by "
+                "one in the risk register.",
+                field="draft_id",
+            )
+        if draft.status == "superseded":
+            ensure_open(draft)
+        return draft
+
+    def _save_edit(
+        self, draft: DraftSummary, edited: StatusReport, actor: str, reason: str | None
+    ) -> tuple[int, DraftChecks]:
+        parent = self.wiring.drafts.report(draft.id)
+        assert parent is not None
+        # An edit rewords the report's statements; what code computed or recorded stays.
+        fixed = [name for name in FIXED_IN_EDITS if getattr(edited, name) != getattr(parent, name)]
+        if set(edited.sections) != set(parent.sections):
+            fixed.append("the sections it has")
+        if fixed:
+            raise InvalidInputError(
+                f"An edit cannot change {', '.join(fixed)}: they come from the record and the "
+                "rules. Draft the report again if the record changed.",
+                field="report",
+            )
+        edited.created_at = utc_now()
+        record = self.wiring.record(draft.project)
+        checks = check_report(edited, self.wiring.check_context(record), utc_now())
+        new_id = self.wiring.drafts.save_report(
+            edited, checks, edited_from=draft, actor=actor.strip() or "unknown", reason=reason
+        )
+        return new_id, checks

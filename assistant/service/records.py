@@ -1,0 +1,160 @@
+"""The project record: ingest, erase, reindex, list, search, and open one source."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.domain.errors import InvalidInputError, NotFoundError, UnknownDocumentError
+from assistant.domain.evidence import Evidence, chunk_evidence
+from assistant.domain.ingest import IngestProgress, IngestSummary, ProjectSummary, ReindexSummary
+from assistant.domain.record import Document, Kind
+from assistant.domain.search import SEARCH_MODES, RetrievalFilter
+from assistant.service.wiring import Wiring, validate_project_name
+from ingest.chunking import Chunker
+from ingest.loaders import supported_extensions
+from ingest.pipeline import IngestPipeline, LazyProjectIndex, repair_vector_writes
+
+MAX_SEARCH_RESULTS = 100
+
+
+class RecordService:
+    def __init__(self, wiring: Wiring) -> None:
+        self.wiring = wiring
+
+    # Reading files in ---------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        project: str,
+        *,
+        kind: Kind | None = None,
+        prune: bool = False,
+        progress: IngestProgress | None = None,
+    ) -> IngestSummary:
+        validate_project_name(project)
+        wiring = self.wiring
+        pipeline = IngestPipeline(
+            store=wiring.documents,
+            vectors=wiring.vectors,
+            embedder=wiring.embedder,
+            model_id=wiring.model_id,
+            chunker=Chunker(wiring.token_counter, wiring.settings.chunk_tokens),
+            status_map=wiring.settings.status_map,
+            jira_browse_url=wiring.settings.jira_browse_url,
+        )
+        summary = pipeline.run(paths, project, kind=kind, prune=prune, progress=progress)
+        # Keep the keyword index in step now, so the first question after an ingest is fast.
+        wiring.keyword_indexes.refresh(project)
+        return summary
+
+    def supported_extensions(self) -> list[str]:
+        """The file types the record may hold, e.g. `.csv`, `.docx`, `.md`."""
+        return sorted(supported_extensions())
+
+    def forget(self, project: str, document_id: str) -> int:
+        """Erase one document: its chunks, vectors and manifest rows. Returns chunks removed."""
+        wiring = self.wiring
+        wiring.require_project(project)
+        documents = wiring.documents
+        if documents.document(project, document_id) is None:
+            raise UnknownDocumentError(project, document_id)
+        # Erasure must work whatever model is configured now: open the index as it was built.
+        indexed_with = documents.project_model(project) or wiring.model_id
+        index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
+        repair_vector_writes(documents, index, project)
+        # Erasure reaches the register too: its evidence quotes the document's words. First, so
+        # that a failure here leaves the document in place and `forget` can be run again.
+        wiring.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
+        removal, chunk_ids = documents.remove_documents(project, [document_id])
+        if removal is not None:
+            index.get().delete(chunk_ids)
+            documents.clear_vector_write(removal)
+        wiring.keyword_indexes.refresh(project)
+        return len(chunk_ids)
+
+    def reindex(self, project: str) -> ReindexSummary:
+        """Rebuild the project's vectors with the configured embedding model.
+
+        The new index is built beside the old one and swapped in only when complete.
+        """
+        wiring = self.wiring
+        wiring.require_project(project)
+        started = time.perf_counter()
+        indexed_with = wiring.documents.project_model(project) or wiring.model_id
+        old_index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
+        repair_vector_writes(wiring.documents, old_index, project)
+        target = wiring.vectors.new_reindex_target(project, wiring.model_id)
+        embedder = wiring.embedder()
+        count = 0
+        for batch in wiring.documents.iter_chunks(project, batch_size=512):
+            target.upsert(batch, embedder.embed_texts([chunk.text for chunk in batch]))
+            count += len(batch)
+        wiring.vectors.swap_in_reindexed(project, target)
+        wiring.documents.set_project_model(project, wiring.model_id)
+        return ReindexSummary(project, wiring.model_id, count, time.perf_counter() - started)
+
+    # Reading the record -------------------------------------------------------------------
+
+    def projects(self) -> list[ProjectSummary]:
+        return self.wiring.documents.project_summaries()
+
+    def documents(self, project: str, kind: Kind | None = None) -> list[Document]:
+        self.wiring.require_project(project)
+        return self.wiring.documents.documents(project, kind)
+
+    def search(
+        self,
+        query: str,
+        project: str,
+        *,
+        k: int = 8,
+        filters: RetrievalFilter | None = None,
+        mode: str = "hybrid",
+    ) -> list[Evidence]:
+        """Hybrid (or dense-only, or keyword-only) search with filters; best first."""
+        if not query.strip():
+            raise InvalidInputError("The search text is empty.", field="query")
+        if not 1 <= k <= MAX_SEARCH_RESULTS:
+            raise InvalidInputError(
+                f"Ask for between 1 and {MAX_SEARCH_RESULTS} results.", field="k"
+            )
+        chosen = next((known for known in SEARCH_MODES if known == mode), None)
+        if chosen is None:
+            raise InvalidInputError(
+                f"The search mode is {', '.join(SEARCH_MODES)}, not '{mode}'.", field="mode"
+            )
+        filters = filters or RetrievalFilter()
+        if filters.since and filters.until and filters.since > filters.until:
+            raise InvalidInputError(
+                f"The first day {filters.since} is after the last day {filters.until}.",
+                field="since",
+            )
+        self.wiring.require_documents(project)
+        return self.wiring.retriever.retrieve(
+            query,
+            project,
+            k=k,
+            filters=filters,
+            per_document=self.wiring.settings.chunks_per_document if chosen == "hybrid" else 1,
+            mode=chosen,
+        ).evidence
+
+    def source(self, project: str, chunk_id: str) -> Evidence:
+        """One chunk of the record: what a citation opens."""
+        self.wiring.require_project(project)
+        documents = self.wiring.documents
+        chunk = documents.chunks_by_id(project, [chunk_id]).get(chunk_id)
+        document = documents.document(project, chunk.document_id) if chunk else None
+        if chunk is None or document is None:
+            raise NotFoundError(
+                f"Project '{project}' has no source '{chunk_id}'.", field="chunk_id"
+            )
+        return chunk_evidence(chunk, document, "")
+
+    def document_chunks(self, project: str, document_id: str) -> list[str]:
+        """The texts of a document's chunks, in order (none when it is not in the record)."""
+        chunks = self.wiring.documents.chunks_of_documents(project, [document_id])
+        return [chunk.text for chunk in chunks]
