@@ -250,12 +250,19 @@ class QuestionAnswerer:
         return reply.value.question.strip()
 
 
+FOLLOW_UP_TURNS = 3  # how far back a chain of follow-ups is followed
+
+
 def joined_follow_up(question: str, history: list[Turn]) -> str:
     """Offline: a follow-up that leans on the last question ("and who owns it?") is searched
-    together with it."""
-    if history and FOLLOW_UP.search(question):
-        return f"{history[-1].question} {question}"
-    return question
+    together with it, so the query carries what that question named; when the last question
+    leaned on the one before it, that one comes too (a few turns back at most)."""
+    joined = [question]
+    for turn in reversed(history[-FOLLOW_UP_TURNS:]):
+        if not FOLLOW_UP.search(joined[0]):
+            break
+        joined.insert(0, turn.question)
+    return " ".join(joined)
 
 
 def _shorten(text: str, limit: int) -> str:

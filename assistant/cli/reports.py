@@ -20,6 +20,7 @@ from assistant.cli.common import (
     errors,
 )
 from assistant.domain.period import PeriodChoice
+from assistant.service.reports import report_formats
 
 
 @app.command()
@@ -29,7 +30,8 @@ def report(
     start: FromOption = None,
     end: ToOption = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="The format: md, html or json (see the README).")
+        str,
+        typer.Option("--format", help=f"One of {', '.join(f.name for f in report_formats())}."),
     ] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:

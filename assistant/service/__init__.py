@@ -37,8 +37,7 @@ class Assistant:
         embedder: Embedder | None = None,
         language_model: LanguageModel | type[Configured] | None = Configured,
     ) -> None:
-        """`embedder` and `language_model` replace the configured ones (tests pass the
-        session's MiniLM, a fake model, or None for the offline writer)."""
+        """`embedder` and `language_model` as for `Wiring`."""
         self.wiring = Wiring(settings, embedder, language_model)
         self.records = RecordService(self.wiring)
         self.uploads = UploadService(

@@ -44,6 +44,11 @@ class ShownSection:
     empty: str
 
 
+def report_formats() -> list[OutputFormat]:
+    """The formats a report is written out in (the renderer registry), as read now."""
+    return [OutputFormat(r.name, r.label) for r in rendering.RENDERERS]
+
+
 class ReportService:
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
@@ -90,7 +95,7 @@ class ReportService:
 
     def formats(self) -> list[OutputFormat]:
         """The formats a report is written out in (the renderer registry)."""
-        return [OutputFormat(r.name, r.label) for r in rendering.RENDERERS]
+        return report_formats()
 
     def render(self, draft_id: int, output_format: str = "md") -> RenderedReport:
         """A saved report in a registered format, with its checks where the format shows them."""
