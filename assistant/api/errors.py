@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.domain.errors import (
-    AccessDeniedError,
-    ApprovalRefused,
-    NotFoundError,
-    PmassistError,
-)
+from assistant.domain.errors import AccessDeniedError, ApprovalRefused, NotFoundError, PmassistError
 
 # The service's names for inputs that the API's requests spell otherwise.
 REQUEST_FIELDS = {"start": "from", "end": "to", "query": "q"}

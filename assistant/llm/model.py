@@ -18,11 +18,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from assistant.config import Settings
 from assistant.domain.errors import PmassistError
-from assistant.llm.errors import (
-    ModelOutputError,
-    ModelRequestError,
-    ModelUnavailableError,
-)
+from assistant.llm.errors import ModelOutputError, ModelRequestError, ModelUnavailableError
 from assistant.tokens import TokenCounter
 
 

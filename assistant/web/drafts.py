@@ -14,15 +14,7 @@ from assistant.domain.period import PeriodChoice
 from assistant.http.caller import DraftId, require_form_csrf
 from assistant.service import Assistant
 from assistant.service.reports import ShownSection
-from assistant.web.common import (
-    assistant_of,
-    back,
-    default_week,
-    guard,
-    page,
-    page_message,
-    who,
-)
+from assistant.web.common import assistant_of, back, default_week, guard, page, page_message, who
 
 router = APIRouter(include_in_schema=False)
 

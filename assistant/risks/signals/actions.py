@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    RiskSignal,
-    text_key,
-)
+from assistant.risks.signals.base import RiskSignal, text_key
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import generic_proposal
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.vocabulary import (
-    classify,
-)
+from assistant.risks.signals.vocabulary import classify
 
 
 def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]:

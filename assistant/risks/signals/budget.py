@@ -6,9 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    RiskSignal,
-)
+from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan

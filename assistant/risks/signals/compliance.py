@@ -9,17 +9,11 @@ from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
 from assistant.facts.tickets import done_by, existed_by
-from assistant.risks.signals.base import (
-    RiskSignal,
-)
+from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.vocabulary import (
-    COMPLIANCE_TERMS,
-    PRIVACY_TERMS,
-    SECURITY_TERMS,
-)
+from assistant.risks.signals.vocabulary import COMPLIANCE_TERMS, PRIVACY_TERMS, SECURITY_TERMS
 
 COMPLIANCE_HORIZON_DAYS = 14  # compliance work due this soon and not done is a signal
 FINDING_ID = re.compile(r"\b[A-Z]{2,5}(?:-[A-Z])?-\d{4}-\d{2,4}\b")

@@ -8,18 +8,11 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    RiskSignal,
-    only_no_change,
-    text_key,
-    words_key,
-)
+from assistant.risks.signals.base import RiskSignal, only_no_change, text_key, words_key
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import generic_proposal
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.vocabulary import (
-    classify,
-)
+from assistant.risks.signals.vocabulary import classify
 from assistant.text.injection import gives_orders
 
 CONCERN_PHRASES = re.compile(

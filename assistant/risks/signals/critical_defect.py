@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    RiskSignal,
-)
+from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan

@@ -8,10 +8,7 @@ from collections.abc import Sequence
 from assistant.domain.facts import TicketFact
 from assistant.domain.risk import ProposalDraft
 from assistant.facts.tickets import done_by, existed_by, is_defect
-from assistant.risks.signals.base import (
-    LOOKBACK_DAYS,
-    RiskSignal,
-)
+from assistant.risks.signals.base import LOOKBACK_DAYS, RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan

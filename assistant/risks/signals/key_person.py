@@ -8,11 +8,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    LOOKBACK_DAYS,
-    RiskSignal,
-    slug,
-)
+from assistant.risks.signals.base import LOOKBACK_DAYS, RiskSignal, slug
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import MinutesLine, SignalScan

@@ -8,10 +8,7 @@ from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
 from assistant.facts.tickets import priority_rank
-from assistant.risks.signals.base import (
-    RiskSignal,
-    milestone_phrases,
-)
+from assistant.risks.signals.base import RiskSignal, milestone_phrases
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import (
-    RiskSignal,
-    is_critical,
-)
+from assistant.risks.signals.base import RiskSignal, is_critical
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import generic_proposal
 from assistant.risks.signals.scan import SignalScan

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
 from assistant.facts.tickets import done_by, existed_by
-from assistant.risks.signals.base import (
-    RiskSignal,
-)
+from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan

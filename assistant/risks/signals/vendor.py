@@ -9,11 +9,7 @@ from collections.abc import Sequence
 from assistant.domain.risk import ProposalDraft
 from assistant.facts.tickets import priority_rank
 from assistant.grounding import TICKET_KEY
-from assistant.risks.signals.base import (
-    BLOCKED_DAYS,
-    RiskSignal,
-    slug,
-)
+from assistant.risks.signals.base import BLOCKED_DAYS, RiskSignal, slug
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan
