@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from assistant.cli.common import _call, _service, console, errors
+from assistant.service.evals import suite_names
 
 eval_app = typer.Typer(
     name="eval",
@@ -22,7 +23,8 @@ eval_app = typer.Typer(
 def run(
     ctx: typer.Context,
     suite: Annotated[
-        str, typer.Option(help="A suite (reports, risks, qa, injection), several, or all.")
+        str,
+        typer.Option(help=f"A suite ({', '.join(suite_names())}), several, or all."),
     ] = "all",
     engine: Annotated[str, typer.Option(help="offline, or model (the configured one).")] = (
         "offline"

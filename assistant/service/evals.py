@@ -58,6 +58,11 @@ class EvalRun:
     html_path: Path
 
 
+def suite_names() -> list[str]:
+    """The eval suites there are (the suite registry), as read now."""
+    return suites.names()
+
+
 class EvalService:
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
