@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     chroma_ssl: bool = Field(
         default=False, validation_alias=AliasChoices("CHROMA_SSL", "chroma_ssl")
     )
+    lock_wait_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="How long a change to a project (ingest, upload, reindex, forget, risk "
+        "suggestions) waits for another one to finish before giving up.",
+    )
 
     # Embeddings and tokens
     embeddings: EmbeddingsProvider = "local"
@@ -122,6 +128,20 @@ class Settings(BaseSettings):
     ask_per_minute: int = Field(
         default=30, ge=1, description="Questions one token may ask per minute (web and API)."
     )
+    upload_max_files: int = Field(
+        default=20, ge=1, le=1000, description="Most files one upload may carry."
+    )
+    request_max_bytes: int = Field(
+        default=4_000_000,
+        ge=10_000,
+        description="Largest request body other than an upload, in bytes (checked before reading).",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated host names (or addresses) the server answers to, besides "
+        "127.0.0.1, localhost and ::1: the names people type to reach it. Requests for any "
+        "other Host are refused (DNS rebinding).",
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Send the session cookie over HTTPS only; set it when serving behind TLS.",
@@ -159,6 +179,10 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def allowed_host_names(self) -> list[str]:
+        return [name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()]
+
+    @property
     def chroma_path(self) -> Path:
         return self.home / "chroma"
 
@@ -175,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def keyword_index_path(self) -> Path:
         return self.home / "bm25"
+
+    @property
+    def locks_path(self) -> Path:
+        return self.home / "locks"
 
     @property
     def chat_provider(self) -> Literal["openai", "azure", "none"]:

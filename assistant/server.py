@@ -8,6 +8,7 @@ JSON `{"detail": …, "field": …}` with a status that says what kind they are.
 
 from __future__ import annotations
 
+import secrets
 from html import escape
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from assistant import api, web
 from assistant.api.errors import error_body, error_status
 from assistant.domain.errors import PmassistError
+from assistant.http.gate import RequestGate, RequestTooLarge
 from assistant.http.rate_limit import RateLimiter
 from assistant.service import Assistant
 
@@ -40,9 +42,12 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(assistant: Assistant, *, local_mode: bool) -> FastAPI:
+def create_app(assistant: Assistant, *, local_mode: bool, hosts: tuple[str, ...] = ()) -> FastAPI:
     """`local_mode`: no tokens exist and the server listens on loopback only; every caller is
-    the local user. Otherwise every route needs a token or a logged-in session."""
+    the local user. Otherwise every route needs a token or a logged-in session. `hosts`: host
+    names the server answers to besides the loopback names and PMASSIST_ALLOWED_HOSTS."""
+    # The stores and the vector index are opened now, once, not by the first burst of requests.
+    assistant.open()
     app = FastAPI(
         title="pmassist",
         version="0.1.0",
@@ -54,12 +59,23 @@ def create_app(assistant: Assistant, *, local_mode: bool) -> FastAPI:
     )
     app.state.assistant = assistant
     app.state.local_mode = local_mode
+    app.state.local_csrf = secrets.token_urlsafe(24)
     app.state.ask_limiter = RateLimiter(assistant.settings.ask_per_minute)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        RequestGate,
+        assistant=assistant,
+        local_mode=local_mode,
+        hosts={*assistant.settings.allowed_host_names, *hosts},
+    )
 
     @app.exception_handler(PmassistError)
     async def _pmassist_error(request: Request, error: PmassistError) -> JSONResponse:
         return JSONResponse(error_body(error), status_code=error_status(error))
+
+    @app.exception_handler(RequestTooLarge)
+    async def _too_large(request: Request, error: RequestTooLarge) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=413)
 
     for router in api.ROUTERS:
         app.include_router(router)

@@ -237,11 +237,17 @@ class IngestPipeline:
 
 
 def repair_vector_writes(store: DocumentStore, index: LazyProjectIndex, project: str) -> int:
-    """Finish what a crashed run left: drop vectors never committed, or never deleted."""
+    """Finish what a crashed run left: drop vectors never committed, or never deleted.
+
+    A vector the manifest holds now is never dropped, whatever the announcement says: the same
+    document read again (from a moved copy of the record, say) announces the very ids it
+    already has, and a crash before its commit must not take them away."""
     pending = store.pending_vector_writes(project)
     for write in pending:
-        if write.chunk_ids:
-            index.get().delete(write.chunk_ids)
+        live = store.existing_chunk_ids(project, write.chunk_ids)
+        dead = [chunk_id for chunk_id in write.chunk_ids if chunk_id not in live]
+        if dead:
+            index.get().delete(dead)
         store.clear_vector_write(write.id)
     return len(pending)
 

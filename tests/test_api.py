@@ -45,8 +45,9 @@ class Api:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.app = create_app(assistant, local_mode=False)
-        self.client = TestClient(self.app)
+        # "testserver" is the host name schemathesis's ASGI client sends.
+        self.app = create_app(assistant, local_mode=False, hosts=("testserver",))
+        self.client = TestClient(self.app, base_url="http://localhost")
         store = AccessStore(assistant.wiring.documents.engine)
         self.tokens = {
             role: store.create_token(f"{role} of harbor", role, ["harbor"])[1]
@@ -287,7 +288,7 @@ def test_uploads_are_checked_and_ingested_in_the_background(
     settings = Settings(_env_file=None, home=tmp_path / "home", upload_max_bytes=50_000)  # type: ignore[call-arg]
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     app = create_app(assistant, local_mode=False)
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://localhost")
     _, token = AccessStore(assistant.wiring.documents.engine).create_token("pm", "pm", ["intake"])
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -332,8 +333,16 @@ def test_uploads_are_checked_and_ingested_in_the_background(
 # Browser sessions, CSRF and headers -----------------------------------------------------------
 
 
+def login_form(api: Api) -> dict[str, str]:
+    """The login page's own form token (its cookie is kept by the client)."""
+    page = api.client.get("/login").text
+    return {"login_csrf": page.split('name="login_csrf" value="')[1].split('"')[0]}
+
+
 def test_browser_login_uses_an_httponly_cookie_and_csrf(api: Api) -> None:
-    login = api.client.post("/login", data={"token": api.tokens["pm"]}, follow_redirects=False)
+    login = api.client.post(
+        "/login", data=login_form(api) | {"token": api.tokens["pm"]}, follow_redirects=False
+    )
     assert login.status_code == 303
     cookie = login.headers["set-cookie"]
     assert "pmassist_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -349,7 +358,7 @@ def test_browser_login_uses_an_httponly_cookie_and_csrf(api: Api) -> None:
     assert with_csrf.status_code == 201
     forged = api.client.post("/p/harbor/reports", data={"week": "2026-W46", "csrf": "forged"})
     assert forged.status_code == 403
-    bad_login = api.client.post("/login", data={"token": "pma_wrong"})
+    bad_login = api.client.post("/login", data=login_form(api) | {"token": "pma_wrong"})
     assert "Unknown or revoked token." in bad_login.text
 
 
@@ -366,7 +375,9 @@ def test_pages_escape_what_they_show_and_send_a_strict_csp(api: Api) -> None:
 
 
 def test_local_mode_needs_no_token(harbor: Any, tmp_path: Path) -> None:
-    client = TestClient(create_app(sample_copy(harbor, tmp_path), local_mode=True))
+    client = TestClient(
+        create_app(sample_copy(harbor, tmp_path), local_mode=True), base_url="http://localhost"
+    )
     projects = client.get("/api/projects").json()
     assert {p["name"] for p in projects} == {"harbor", "payroll"}
     assert client.get("/").status_code == 200

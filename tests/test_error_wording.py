@@ -57,7 +57,7 @@ def test_the_command_line_names_its_flags_and_the_command_that_helps(sample: Ass
 
 
 def test_the_api_names_its_json_fields(sample: Assistant) -> None:
-    client = TestClient(create_app(sample, local_mode=True))
+    client = TestClient(create_app(sample, local_mode=True), base_url="http://localhost")
     response = client.post("/api/projects/harbor/reports", json={"from": "2026-11-09"})
     assert response.status_code == 400
     assert response.json() == {"detail": "A first day needs a last day too.", "field": "to"}
@@ -73,14 +73,17 @@ def test_the_api_names_its_json_fields(sample: Assistant) -> None:
 
 
 def test_the_pages_name_their_form_labels(sample: Assistant) -> None:
-    client = TestClient(create_app(sample, local_mode=True))
+    client = TestClient(create_app(sample, local_mode=True), base_url="http://localhost")
     draft_id, _ = sample.reports.draft("harbor", PeriodChoice(week="2026-W46"))
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1)}
     response = client.post(
-        f"/drafts/{draft_id}/reject", data={"reason": " "}, follow_redirects=False
+        f"/drafts/{draft_id}/reject", data=form | {"reason": " "}, follow_redirects=False
     )
     assert response.status_code == 303
     message = unquote(response.headers["location"].split("message=", 1)[1])
     assert message == f"Reason: Give a reason to reject draft {draft_id}."
-    page = client.post("/p/harbor/reports", data={"week": "46"}, follow_redirects=False)
+    page = client.post("/p/harbor/reports", data=form | {"week": "46"}, follow_redirects=False)
     shown = unquote(page.headers["location"].split("message=", 1)[1])
     assert shown.startswith("Week: Invalid week '46'") and not FLAG.search(shown)

@@ -198,7 +198,7 @@ def test_a_new_output_format_is_one_module_and_one_registry_line(
     assert rendered.file_name.endswith(".txt")
 
     # The API offers it.
-    client = TestClient(create_app(sample, local_mode=True))
+    client = TestClient(create_app(sample, local_mode=True), base_url="http://localhost")
     response = client.get(f"/api/drafts/{draft_id}/export", params={"format": "txt"})
     assert response.status_code == 200 and response.text == rendered.text
     assert response.headers["content-type"].startswith("text/plain")

@@ -181,10 +181,58 @@ def forget(
     if not yes and not typer.confirm(f"Erase '{document_id}' from project '{project}'?"):
         raise typer.Exit(1)
     removed = _call(lambda: _service().records.forget(project, document_id))
+    if not removed:
+        console.print(f"Finished the interrupted erasure of '{document_id}'.")
+        return
     console.print(
         f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds "
         "it, the next ingest of that file will bring it back."
     )
+
+
+@app.command()
+def check(
+    project: Annotated[
+        str | None, typer.Option("--project", "-p", help="Only this project.")
+    ] = None,
+    repair: Annotated[
+        bool, typer.Option(help="Put the vector and keyword indexes back in step.")
+    ] = False,
+) -> None:
+    """Compare each project's documents with its vector and keyword indexes; with --repair,
+    make the indexes agree with the documents again. Exit 1 when something is out of step."""
+    reports = _call(lambda: _service().records.check(project, repair=repair))
+    table = Table(
+        "Project", "Chunks", "Vectors", "Missing", "Orphans", "Pending", "Keyword index", "State"
+    )
+    drift = False
+    for report in reports:
+        drift |= not report.consistent and not report.repaired
+        table.add_row(
+            report.project,
+            str(report.chunks),
+            str(report.vectors),
+            str(len(report.missing_vectors)),
+            str(len(report.orphan_vectors)),
+            str(report.pending_writes),
+            "current" if report.keyword_index_current else "stale",
+            "in step" if report.consistent else ("repaired" if report.repaired else "OUT OF STEP"),
+        )
+    console.print(table)
+    for report in reports:
+        for done in report.repaired:
+            console.print(f"{report.project}: {done}.", markup=False)
+        if report.abandoned_reindex and not report.repaired:
+            console.print(f"{report.project}: an interrupted reindex left a copy.", markup=False)
+        if report.text_in_vector_index and not report.repaired:
+            console.print(
+                f"{report.project}: the vector index still holds chunk text (built by an "
+                "earlier version); --repair rebuilds it without.",
+                markup=False,
+            )
+    if drift:
+        errors.print("Out of step: run `pmassist check --repair`.")
+        raise typer.Exit(1)
 
 
 class _RateColumn(ProgressColumn):

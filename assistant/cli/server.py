@@ -88,8 +88,18 @@ def serve(
             "No API tokens exist: serving on 127.0.0.1 only, without login. Create tokens with "
             "`pmassist token create --project P --role pm` to require them."
         )
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 - an address, compared, not bound here
+    if wildcard and not service.settings.allowed_host_names:
+        _fail(
+            f"Serving on {host or 'every address'} needs the names people reach this server by: "
+            "set PMASSIST_ALLOWED_HOSTS (e.g. pmassist.example.org,10.0.0.5). Requests for any "
+            "other host name are refused, so that no other site can reach the record through "
+            "its own name."
+        )
+    hosts = () if wildcard else (host,)
     console.print(f"pmassist on http://{host}:{port}/ (API: /api/docs, /openapi.json, /v1)")
-    uvicorn.run(create_app(service, local_mode=local_mode), host=host, port=port, log_level="info")
+    app = create_app(service, local_mode=local_mode, hosts=hosts)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _is_loopback(host: str) -> bool:

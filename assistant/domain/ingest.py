@@ -90,3 +90,31 @@ class ReindexSummary:
     model_id: str
     chunks: int
     seconds: float
+
+
+@dataclass
+class ConsistencyReport:
+    """How a project's relational store, vector index and keyword index agree (`pmassist
+    check`), and what a repair did about it."""
+
+    project: str
+    chunks: int
+    vectors: int
+    missing_vectors: list[str] = field(default_factory=list)  # chunks without a vector
+    orphan_vectors: list[str] = field(default_factory=list)  # vectors no chunk has
+    pending_writes: int = 0  # vector writes announced by a run that did not finish
+    keyword_index_current: bool = True
+    abandoned_reindex: bool = False  # a staged copy left by a reindex that did not finish
+    text_in_vector_index: bool = False  # built by an earlier version that stored chunk text
+    repaired: list[str] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return not (
+            self.missing_vectors
+            or self.orphan_vectors
+            or self.pending_writes
+            or not self.keyword_index_current
+            or self.abandoned_reindex
+            or self.text_in_vector_index
+        )

@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from assistant.domain.record import Kind, StatusCategory, chunk_metadata_date
 
+# The chunk metadata a search filters on: what the vector and keyword indexes keep per chunk.
+FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
+
 SearchMode = Literal["hybrid", "dense", "keyword"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "keyword")
 

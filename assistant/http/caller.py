@@ -39,14 +39,36 @@ def page_principal(request: Request) -> Principal:
 
 
 def require_form_csrf(request: Request, sent: str) -> None:
+    """Every form post carries the CSRF token of the page it came from (a session's, or in
+    local mode the server's own)."""
     expected = getattr(request.state, "csrf", None)
     if expected is not None and not hmac.compare_digest(sent or "", expected):
         raise HTTPException(403, "The form has expired or did not come from pmassist; reload it.")
 
 
+def from_a_browser(request: Request) -> bool:
+    """Browsers say where a request comes from (Origin, Referer, Sec-Fetch-*); programs on this
+    machine (curl, the openai client) say nothing of the kind."""
+    headers = request.headers
+    fetch_site = headers.get("sec-fetch-site")
+    return bool(
+        headers.get("origin")
+        or headers.get("referer")
+        or (fetch_site is not None and fetch_site != "none")
+        or headers.get("cookie")
+    )
+
+
 def _principal(request: Request, *, check_csrf: bool) -> Principal:
     if request.app.state.local_mode:
-        request.state.csrf = None
+        # No tokens: the local user, on loopback only. A web page the user visits could still
+        # send requests here, so a browser's change needs the token pmassist's own pages carry.
+        token: str = request.app.state.local_csrf
+        request.state.csrf = token
+        if check_csrf and request.method not in SAFE_METHODS and from_a_browser(request):
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent, token):
+                raise HTTPException(403, "Missing or wrong X-CSRF-Token; reload the page.")
         return LOCAL_USER
     access = service(request).access
     header = request.headers.get("authorization", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from assistant.domain.search import FILTER_FIELDS
 from assistant.store.documents import DocumentStore
 
 log = logging.getLogger("pmassist")
@@ -28,8 +30,6 @@ INDEX_FORMAT = 2
 # matters little.
 BM25_K1 = 1.2
 BM25_B = 0.75
-# Metadata kept per chunk so filters can mask the keyword search like Chroma's `where` does.
-FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,8 @@ class KeywordIndex:
 
     def save(self, folder: Path) -> None:
         """Write to a sibling folder, then swap it in, so a reader never sees half an index."""
-        staging = folder.with_name(folder.name + ".tmp")
+        # A staging folder of its own: another process may be saving the same index.
+        staging = folder.with_name(f"{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if self.chunk_ids:
@@ -141,7 +142,11 @@ class KeywordIndex:
             encoding="utf-8",
         )
         shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:
+            # Another process saved it meanwhile: its copy stands, ours is not needed.
+            shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
@@ -183,6 +188,17 @@ class KeywordIndexes:
                 index.save(path)
             self._cache[project] = index
             return index
+
+    def saved_generation(self, project: str) -> int | None:
+        """The generation the saved index was built from (None when there is none)."""
+        try:
+            data = json.loads((self.folder / project / "chunks.json").read_text(encoding="utf-8"))
+            return int(data["generation"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def current(self, project: str) -> bool:
+        return self.saved_generation(project) == self.store.project_generation(project)
 
     def refresh(self, project: str) -> None:
         """Bring the project's index up to date now (after an ingest) rather than on first use."""

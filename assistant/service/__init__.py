@@ -41,7 +41,10 @@ class Assistant:
         self.wiring = Wiring(settings, embedder, language_model)
         self.records = RecordService(self.wiring)
         self.uploads = UploadService(
-            self.records, settings.home / "uploads", settings.upload_max_bytes
+            self.records,
+            settings.home / "uploads",
+            settings.upload_max_bytes,
+            settings.upload_max_files,
         )
         self.questions = QuestionService(self.wiring)
         self.reports = ReportService(self.wiring)
@@ -53,6 +56,11 @@ class Assistant:
     @property
     def settings(self) -> Settings:
         return self.wiring.settings
+
+    def open(self) -> None:
+        """Open the relational store and the vector index now (a server does it at start-up,
+        so concurrent first requests never race to open them)."""
+        self.wiring.open()
 
     @classmethod
     def from_environment(cls) -> Assistant:

@@ -8,13 +8,20 @@ from pathlib import Path
 
 from assistant.domain.errors import InvalidInputError, NotFoundError, UnknownDocumentError
 from assistant.domain.evidence import Evidence, chunk_evidence
-from assistant.domain.ingest import IngestProgress, IngestSummary, ProjectSummary, ReindexSummary
+from assistant.domain.ingest import (
+    ConsistencyReport,
+    IngestProgress,
+    IngestSummary,
+    ProjectSummary,
+    ReindexSummary,
+)
 from assistant.domain.record import Document, Kind
 from assistant.domain.search import SEARCH_MODES, RetrievalFilter
+from assistant.service.consistency import ConsistencyCheck
 from assistant.service.wiring import Wiring, validate_project_name
 from ingest.chunking import Chunker
 from ingest.loaders import supported_extensions
-from ingest.pipeline import IngestPipeline, LazyProjectIndex, repair_vector_writes
+from ingest.pipeline import IngestPipeline, LazyProjectIndex
 
 MAX_SEARCH_RESULTS = 100
 
@@ -22,6 +29,7 @@ MAX_SEARCH_RESULTS = 100
 class RecordService:
     def __init__(self, wiring: Wiring) -> None:
         self.wiring = wiring
+        self.consistency = ConsistencyCheck(wiring)
 
     # Reading files in ---------------------------------------------------------------------
 
@@ -45,9 +53,10 @@ class RecordService:
             status_map=wiring.settings.status_map,
             jira_browse_url=wiring.settings.jira_browse_url,
         )
-        summary = pipeline.run(paths, project, kind=kind, prune=prune, progress=progress)
-        # Keep the keyword index in step now, so the first question after an ingest is fast.
-        wiring.keyword_indexes.refresh(project)
+        with self.consistency.writing(project, "ingest"):
+            summary = pipeline.run(paths, project, kind=kind, prune=prune, progress=progress)
+            # Keep the keyword index in step now, so the first question after an ingest is fast.
+            wiring.keyword_indexes.refresh(project)
         return summary
 
     def supported_extensions(self) -> list[str]:
@@ -55,24 +64,28 @@ class RecordService:
         return sorted(supported_extensions())
 
     def forget(self, project: str, document_id: str) -> int:
-        """Erase one document: its chunks, vectors and manifest rows. Returns chunks removed."""
+        """Erase one document: its chunks, vectors and manifest rows. Returns chunks removed.
+
+        Run again after an interrupted erasure, it finishes it (and removes nothing more)."""
         wiring = self.wiring
         wiring.require_project(project)
         documents = wiring.documents
-        if documents.document(project, document_id) is None:
-            raise UnknownDocumentError(project, document_id)
-        # Erasure must work whatever model is configured now: open the index as it was built.
-        indexed_with = documents.project_model(project) or wiring.model_id
-        index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
-        repair_vector_writes(documents, index, project)
-        # Erasure reaches the register too: its evidence quotes the document's words. First, so
-        # that a failure here leaves the document in place and `forget` can be run again.
-        wiring.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
-        removal, chunk_ids = documents.remove_documents(project, [document_id])
-        if removal is not None:
-            index.get().delete(chunk_ids)
-            documents.clear_vector_write(removal)
-        wiring.keyword_indexes.refresh(project)
+        with self.consistency.writing(project, "forget") as finished_interrupted:
+            if documents.document(project, document_id) is None:
+                if finished_interrupted:
+                    return 0  # an erasure that was interrupted, finished just now
+                raise UnknownDocumentError(project, document_id)
+            # Erasure must work whatever model is configured now: open the index as built.
+            indexed_with = documents.project_model(project) or wiring.model_id
+            index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
+            # Erasure reaches the register too: its evidence quotes the document's words.
+            # First, so that a failure here leaves the document in place to be erased again.
+            wiring.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
+            removal, chunk_ids = documents.remove_documents(project, [document_id])
+            if removal is not None:
+                index.get().delete(chunk_ids)
+                documents.clear_vector_write(removal)
+            wiring.keyword_indexes.refresh(project)
         return len(chunk_ids)
 
     def reindex(self, project: str) -> ReindexSummary:
@@ -83,18 +96,24 @@ class RecordService:
         wiring = self.wiring
         wiring.require_project(project)
         started = time.perf_counter()
-        indexed_with = wiring.documents.project_model(project) or wiring.model_id
-        old_index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
-        repair_vector_writes(wiring.documents, old_index, project)
-        target = wiring.vectors.new_reindex_target(project, wiring.model_id)
-        embedder = wiring.embedder()
-        count = 0
-        for batch in wiring.documents.iter_chunks(project, batch_size=512):
-            target.upsert(batch, embedder.embed_texts([chunk.text for chunk in batch]))
-            count += len(batch)
-        wiring.vectors.swap_in_reindexed(project, target)
-        wiring.documents.set_project_model(project, wiring.model_id)
+        with self.consistency.writing(project, "reindex"):
+            count = self.consistency.rebuild_vectors(project)
         return ReindexSummary(project, wiring.model_id, count, time.perf_counter() - started)
+
+    def check(self, project: str | None = None, repair: bool = False) -> list[ConsistencyReport]:
+        """How each project's stores agree (or one project's); with `repair`, put them back in
+        step with the manifest."""
+        if project is not None:
+            self.wiring.require_project(project)
+        names = [project] if project else self.wiring.documents.project_names()
+        reports = []
+        for name in names:
+            if repair:
+                with self.wiring.locks.hold(name, "check --repair"):
+                    reports.append(self.consistency.repair(name))
+            else:
+                reports.append(self.consistency.check(name))
+        return reports
 
     # Reading the record -------------------------------------------------------------------
 

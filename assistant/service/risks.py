@@ -57,14 +57,16 @@ class RiskService:
                 ).evidence
             ),
         )
-        run, plan = suggester.suggest(record, chosen)
-        written = {entry.id: entry for entry, _ in plan.changes}
-        entries = [written.get(e.id, e) for e in register.entries(project)]
-        entries += [e for e in written.values() if e.id not in {x.id for x in entries}]
-        checks = check_risk_run(run, entries, wiring.check_context(record), utc_now())
-        with wiring.documents.engine.begin() as connection:
-            register.write(project, plan.changes, connection)
-            draft_id = wiring.drafts.save_risk_suggestions(run, checks, connection)
+        # One run at a time per project: two would number new entries alike.
+        with wiring.locks.hold(project, "risk suggestions"):
+            run, plan = suggester.suggest(record, chosen)
+            written = {entry.id: entry for entry, _ in plan.changes}
+            entries = [written.get(e.id, e) for e in register.entries(project)]
+            entries += [e for e in written.values() if e.id not in {x.id for x in entries}]
+            checks = check_risk_run(run, entries, wiring.check_context(record), utc_now())
+            with wiring.documents.engine.begin() as connection:
+                register.write(project, plan.changes, connection)
+                draft_id = wiring.drafts.save_risk_suggestions(run, checks, connection)
         return draft_id, run
 
     # The register ---------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Adding documents by upload: the files are saved under the project's upload folder and
-ingested by a worker thread while the caller polls the job's progress. One ingest per project
-at a time, so two uploads never interleave their vector writes."""
+ingested by a worker thread while the caller polls the job's progress. The ingest holds the
+project's lock, so two uploads (or an upload and a CLI ingest) never interleave their writes."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import uuid
@@ -58,22 +59,33 @@ class IngestJob:
         }
 
 
+MAX_NAME = 120  # characters of a saved upload's name; file systems refuse names over 255 bytes
+
+
 def safe_file_name(name: str) -> str:
-    """An uploaded file's name, with no folders and nothing a file system would mind."""
+    """An uploaded file's name, with no folders and nothing a file system would mind. A long
+    name keeps its start and its extension, with a short hash of the whole so that two long
+    names stay apart."""
     base = Path(name.replace("\\", "/")).name
     cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")
     if not cleaned:
         raise InvalidInputError(f"The file name {name!r} cannot be used.", field="files")
+    if len(cleaned) > MAX_NAME:
+        suffix = Path(cleaned).suffix[:12]
+        digest = hashlib.sha256(cleaned.encode()).hexdigest()[:8]
+        cleaned = f"{cleaned[: MAX_NAME - len(suffix) - 9].rstrip(' .')}-{digest}{suffix}"
     return cleaned
 
 
 class UploadService:
-    def __init__(self, records: RecordService, upload_root: Path, max_bytes: int) -> None:
+    def __init__(
+        self, records: RecordService, upload_root: Path, max_bytes: int, max_files: int
+    ) -> None:
         self.records = records
         self.upload_root = upload_root
         self.max_bytes = max_bytes
+        self.max_files = max_files
         self.jobs: dict[str, IngestJob] = {}
-        self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def check_upload(self, name: str, size: int) -> str:
@@ -95,6 +107,10 @@ class UploadService:
         names = [self.check_upload(name, len(data)) for name, data in uploads]
         if not names:
             raise InvalidInputError("Choose at least one file to upload.", field="files")
+        if len(names) > self.max_files:
+            raise InvalidInputError(
+                f"Upload at most {self.max_files} files at a time.", field="files"
+            )
         folder = self.upload_root / project
         folder.mkdir(parents=True, exist_ok=True)
         for name, (_, data) in zip(names, uploads, strict=True):
@@ -102,30 +118,29 @@ class UploadService:
         job = IngestJob(id=uuid.uuid4().hex, project=project, files=names)
         with self._guard:
             self.jobs[job.id] = job
-            lock = self._locks.setdefault(project, threading.Lock())
-        thread = threading.Thread(target=self._run, args=(job, folder, lock), daemon=True)
+        thread = threading.Thread(target=self._run, args=(job, folder), daemon=True)
         thread.start()
         return job
 
     def job(self, job_id: str) -> IngestJob | None:
         return self.jobs.get(job_id)
 
-    def _run(self, job: IngestJob, folder: Path, lock: threading.Lock) -> None:
-        with lock:  # two ingests of one project would interleave their vector writes
-            job.state = "running"
-            try:
-                summary = self.records.ingest([folder], job.project, progress=job)
-            except PmassistError as error:
-                job.state, job.error = "failed", str(error)
-                return
-            job.summary = {
-                "added": len(summary.added),
-                "updated": len(summary.updated),
-                "unchanged": summary.unchanged,
-                "failures": [
-                    {"file": f.file, "row": f.row, "field": f.field, "reason": f.reason}
-                    for f in summary.failures
-                ],
-                "warnings": summary.warnings[:20],
-            }
-            job.state = "done"
+    def _run(self, job: IngestJob, folder: Path) -> None:
+        # The ingest holds the project's lock: another upload, or a CLI ingest, waits its turn.
+        job.state = "running"
+        try:
+            summary = self.records.ingest([folder], job.project, progress=job)
+        except PmassistError as error:
+            job.state, job.error = "failed", str(error)
+            return
+        job.summary = {
+            "added": len(summary.added),
+            "updated": len(summary.updated),
+            "unchanged": summary.unchanged,
+            "failures": [
+                {"file": f.file, "row": f.row, "field": f.field, "reason": f.reason}
+                for f in summary.failures
+            ],
+            "warnings": summary.warnings[:20],
+        }
+        job.state = "done"

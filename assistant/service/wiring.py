@@ -21,6 +21,7 @@ from assistant.store.conversations import ConversationStore
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore
 from assistant.store.drafts import DraftStore
+from assistant.store.locks import ProjectLocks
 from assistant.store.risks import RiskRegister
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
@@ -84,6 +85,10 @@ class Wiring:
         return AccessStore(self.documents.engine)
 
     @cached_property
+    def locks(self) -> ProjectLocks:
+        return ProjectLocks(self.settings.locks_path, self.settings.lock_wait_seconds)
+
+    @cached_property
     def language_model(self) -> LanguageModel | None:
         return language_model_from_settings(self.settings, self.token_counter)
 
@@ -95,6 +100,13 @@ class Wiring:
         if self._embedder is None:
             self._embedder = embedder_from_settings(self.settings)
         return self._embedder
+
+    def open(self) -> None:
+        """Open the relational store and the vector index at once (both are otherwise opened
+        on first use, which two threads starting together could race)."""
+        _ = self.documents.engine
+        _ = self.access
+        self.vectors.open()
 
     # The rules every use case applies first ----------------------------------------------
 

@@ -219,6 +219,25 @@ class DocumentStore:
                     found[row["id"]] = _chunk_from_row(row)
         return found
 
+    def existing_chunk_ids(self, project: str, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of these chunk ids the manifest holds now."""
+        found: set[str] = set()
+        ids = list(chunk_ids)
+        with self.engine.connect() as connection:
+            for start in range(0, len(ids), 500):
+                found.update(
+                    connection.scalars(
+                        select(chunks.c.id).where(
+                            chunks.c.project == project, chunks.c.id.in_(ids[start : start + 500])
+                        )
+                    )
+                )
+        return found
+
+    def all_chunk_ids(self, project: str) -> set[str]:
+        with self.engine.connect() as connection:
+            return set(connection.scalars(select(chunks.c.id).where(chunks.c.project == project)))
+
     # Writes -------------------------------------------------------------------------------
 
     def commit_documents(

@@ -7,6 +7,7 @@ downloads) an embedding model of its own. Each collection records the model that
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.config import Settings
 from assistant.domain.errors import EmbeddingModelMismatchError, PmassistError
 from assistant.domain.record import Chunk
+from assistant.domain.search import FILTER_FIELDS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,7 +32,6 @@ WRITE_BATCH = 4000
 @dataclass(frozen=True)
 class VectorHit:
     chunk_id: str
-    text: str
     metadata: dict[str, Any]
     distance: float
 
@@ -51,12 +52,21 @@ class VectorStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._client: Any = None
+        self._opening = threading.Lock()
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _connect(self.settings)
+            # One client per store, whichever thread asks first (a second, racing client on the
+            # same folder fails the requests it serves).
+            with self._opening:
+                if self._client is None:
+                    self._client = _connect(self.settings)
         return self._client
+
+    def open(self) -> None:
+        """Connect now rather than on first use."""
+        _ = self.client
 
     def project_index(self, project: str, model_id: str, create: bool = True) -> ProjectIndex:
         """The project's collection; refuses one built with a different embedding model."""
@@ -119,6 +129,16 @@ class VectorStore:
     def drop_project(self, project: str) -> None:
         self._drop(collection_name(project))
 
+    def abandoned_reindex(self, project: str) -> bool:
+        """A staged copy left by a reindex that did not finish (only the holder of the
+        project's lock may call it abandoned: a running reindex holds that lock)."""
+        staged = collection_name(project) + REINDEX_SUFFIX
+        return staged in {collection.name for collection in self.client.list_collections()}
+
+    def drop_abandoned_reindex(self, project: str) -> None:
+        self._finish_interrupted_reindex(collection_name(project))
+        self._drop(collection_name(project) + REINDEX_SUFFIX)
+
 
 class ProjectIndex:
     def __init__(self, collection: Any) -> None:
@@ -131,13 +151,31 @@ class ProjectIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def ids(self) -> set[str]:
+        """Every vector id in the collection."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self.collection.get(include=[], limit=WRITE_BATCH, offset=offset)
+            found.update(page["ids"])
+            if len(page["ids"]) < WRITE_BATCH:
+                return found
+            offset += WRITE_BATCH
+
+    def holds_text(self) -> bool:
+        """Whether vectors carry their chunk's text (indexes built by versions before 0.2 did;
+        the text is read from the relational store, and erasure must not leave a copy)."""
+        page = self.collection.get(include=["documents"], limit=1)
+        return any(page.get("documents") or [])
+
     def upsert(self, chunks: Sequence[Chunk], embeddings: NDArray[np.float32]) -> None:
         for start in range(0, len(chunks), WRITE_BATCH):
             batch = chunks[start : start + WRITE_BATCH]
+            # No text and no titles: the relational store holds those, and an erased document
+            # must leave no copy in Chroma's files. Only what filters need goes with a vector.
             self.collection.upsert(
                 ids=[chunk.id for chunk in batch],
                 embeddings=embeddings[start : start + WRITE_BATCH],
-                documents=[chunk.text for chunk in batch],
                 metadatas=[_vector_metadata(chunk) for chunk in batch],
             )
 
@@ -168,13 +206,12 @@ class ProjectIndex:
             query_embeddings=[list(embedding)],
             n_results=k,
             where=where,
-            include=["documents", "metadatas", "distances"],
+            include=["metadatas", "distances"],
         )
         ids = result["ids"][0]
         return [
             VectorHit(
                 chunk_id=chunk_id,
-                text=result["documents"][0][i] or "",
                 metadata=dict(result["metadatas"][0][i] or {}),
                 distance=float(result["distances"][0][i]),
             )
@@ -183,10 +220,10 @@ class ProjectIndex:
 
 
 def _vector_metadata(chunk: Chunk) -> dict[str, Any]:
-    metadata: dict[str, Any] = {"document_id": chunk.document_id, "locator": chunk.locator.label()}
     # Chroma rejects None values; an absent key simply never matches a filter.
-    metadata.update({key: value for key, value in chunk.metadata.items() if value is not None})
-    return metadata
+    return {
+        key: chunk.metadata[key] for key in FILTER_FIELDS if chunk.metadata.get(key) is not None
+    }
 
 
 def _connect(settings: Settings) -> Any:

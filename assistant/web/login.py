@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,23 +16,51 @@ router = APIRouter(include_in_schema=False)
 SESSION_SECONDS = 12 * 3600
 
 
+LOGIN_COOKIE = "pmassist_login"
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> Response:
     if request.app.state.local_mode:
         return RedirectResponse("/", status_code=303)
-    return page(request, "login.html", None, message=request.query_params.get("message"))
+    return _login_form(request, message=request.query_params.get("message"))
+
+
+def _login_form(request: Request, **values: str | None) -> Response:
+    """The form, with a token that must come back both in the form and in a cookie only this
+    site can set: another site cannot log a browser in to its own account (login CSRF)."""
+    form_token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", None, login_csrf=form_token, **values)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        form_token,
+        httponly=True,
+        samesite="strict",
+        secure=assistant_of(request).settings.cookie_secure,
+        max_age=3600,
+        path="/login",
+    )
+    return response
 
 
 @router.post("/login")
-def login(request: Request, token: Annotated[str, Form()]) -> Response:
+def login(
+    request: Request,
+    token: Annotated[str, Form()],
+    login_csrf: Annotated[str, Form()] = "",
+) -> Response:
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(login_csrf, expected):
+        return _login_form(
+            request, message="The login form has expired; log in again.", message_kind="error"
+        )
     access = assistant_of(request).access
     principal = access.principal(token.strip())
     if principal is None:
-        return page(
-            request, "login.html", None, message="Unknown or revoked token.", message_kind="error"
-        )
+        return _login_form(request, message="Unknown or revoked token.", message_kind="error")
     session, _ = access.open_session(principal)
     response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     response.set_cookie(
         SESSION_COOKIE,
         session,
