@@ -7,6 +7,7 @@ Live checks run a real uvicorn on 127.0.0.1 and talk to it over sockets."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import http.client
 import os
 import re
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,30 +177,21 @@ def test_a_long_upload_name_is_shortened_not_an_error(sample: Assistant, local: 
     assert len(saved) <= 120 and saved.startswith("minutes-xxx") and saved.endswith(".md")
 
 
-def test_a_burst_of_requests_at_start_up_is_served(tmp_path: Path, samples: Path) -> None:
-    """`pmassist serve` in a process of its own, hit by concurrent searches the moment it
-    listens: the stores are opened once at start-up, not raced for by the first requests."""
-    record = tmp_path / "record"
-    record.mkdir()
-    for name in ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv"):
-        shutil.copy(samples / name, record)
-    env = os.environ | {"PMASSIST_HOME": str(tmp_path / "home")}
-    pmassist = str(Path(sys.executable).with_name("pmassist"))
-    subprocess.run(
-        [pmassist, "ingest", str(record), "--project", "payments"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+PMASSIST = str(Path(sys.executable).with_name("pmassist"))
+
+
+@contextlib.contextmanager
+def served(home: Path) -> Iterator[Callable[[str], tuple[int, str]]]:
+    """`pmassist serve` in a process of its own; yields a GET helper (status, body)."""
     port = free_port()
     server = subprocess.Popen(
-        [pmassist, "serve", "--port", str(port)],
-        env=env,
+        [PMASSIST, "serve", "--port", str(port)],
+        env=os.environ | {"PMASSIST_HOME": str(home)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 60
     try:
-        deadline = time.monotonic() + 60
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -208,17 +201,73 @@ def test_a_burst_of_requests_at_start_up_is_served(tmp_path: Path, samples: Path
                     raise RuntimeError("pmassist serve did not start") from None
                 time.sleep(0.05)
 
-        def search(_: int) -> int:
+        def get(path: str) -> tuple[int, str]:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             try:
-                connection.request("GET", "/api/projects/payments/search?q=card+payments")
-                return connection.getresponse().status
+                connection.request("GET", path)
+                response = connection.getresponse()
+                return response.status, response.read().decode("utf-8")
             finally:
                 connection.close()
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
-            statuses = list(pool.map(search, range(24)))
+        yield get
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def run_pmassist(home: Path, *args: str) -> None:
+    subprocess.run(
+        [PMASSIST, *args],
+        env=os.environ | {"PMASSIST_HOME": str(home)},
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_burst_of_requests_at_start_up_is_served(tmp_path: Path, samples: Path) -> None:
+    """`pmassist serve` in a process of its own, hit by concurrent searches the moment it
+    listens: the stores are opened once at start-up, not raced for by the first requests."""
+    record = tmp_path / "record"
+    record.mkdir()
+    for name in ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv"):
+        shutil.copy(samples / name, record)
+    home = tmp_path / "home"
+    run_pmassist(home, "ingest", str(record), "--project", "payments")
+    with served(home) as get, concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(
+            pool.map(
+                lambda _: get("/api/projects/payments/search?q=card+payments")[0], range(24)
+            )
+        )
     assert statuses == [200] * 24
+
+
+def test_the_server_sees_what_another_process_ingests_and_forgets(
+    tmp_path: Path, samples: Path
+) -> None:
+    """Embedded Chroma keeps a copy in each process: while `pmassist serve` runs, an ingest and
+    a forget from the command line must show in its answers, not fail them."""
+    record = tmp_path / "record"
+    record.mkdir()
+    shutil.copy(samples / "jira-cloud-export.csv", record)
+    home = tmp_path / "home"
+    run_pmassist(home, "ingest", str(record), "--project", "payments")
+    search = "/api/projects/payments/search?q=chargeback+reconciliation+tuesday+batch&k=3"
+    with served(home) as get:
+        status, _ = get(search)
+        assert status == 200
+        (record / "2026-11-20-ops-sync.md").write_text(
+            "# Ops sync\n\n**Date:** 2026-11-20\n\n- Chargeback reconciliation moves to the "
+            "Tuesday batch window (zebra-falcon).\n",
+            encoding="utf-8",
+        )
+        run_pmassist(home, "ingest", str(record), "--project", "payments")
+        status, body = get(search)
+        assert status == 200, body
+        assert "zebra-falcon" in body
+        run_pmassist(home, "forget", "ticket:PAY-104", "--project", "payments", "--yes")
+        statuses = [get(f"/api/projects/payments/search?q=acquirer+{n}")[0] for n in range(5)]
+        assert statuses == [200] * 5
+        status, body = get("/api/projects/payments/search?q=PAY-104+acquirer+blocked&k=20")
+        assert status == 200 and "ticket:PAY-104" not in body, body
