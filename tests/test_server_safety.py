@@ -236,9 +236,7 @@ def test_a_burst_of_requests_at_start_up_is_served(tmp_path: Path, samples: Path
     run_pmassist(home, "ingest", str(record), "--project", "payments")
     with served(home) as get, concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
         statuses = list(
-            pool.map(
-                lambda _: get("/api/projects/payments/search?q=card+payments")[0], range(24)
-            )
+            pool.map(lambda _: get("/api/projects/payments/search?q=card+payments")[0], range(24))
         )
     assert statuses == [200] * 24
 
