@@ -205,6 +205,10 @@ class Settings(BaseSettings):
         return self.home / "locks"
 
     @property
+    def uploads_path(self) -> Path:
+        return self.home / "uploads"
+
+    @property
     def chat_provider(self) -> Literal["openai", "azure", "none"]:
         """The provider `llm=auto` resolves to, from the credentials that are set."""
         if self.llm != "auto":

@@ -1,4 +1,4 @@
-"""`pmassist drafts …`: list, show, approve, reject and edit drafts, with their checks."""
+"""`pmassist drafts …`: list, show, approve, reject, edit and redact drafts, with their checks."""
 
 from __future__ import annotations
 
@@ -168,6 +168,32 @@ def edit(
     console.print(f"Saved as draft {new_id}, a new version of draft {draft_id}.")
     for line in checks.summary_lines():
         (console if checks.passed else errors).print(line, markup=False)
+
+
+@drafts_app.command()
+def redact(
+    draft_id: DraftId,
+    document: Annotated[
+        str, typer.Option(help="The erased document's id, as `pmassist forget` named it.")
+    ],
+    by: ByOption = None,
+) -> None:
+    """Take an erased document out of a report draft: a new version without the statements
+    citing it, and the same statements taken out of its earlier versions (audit kept)."""
+    actor = _actor(by)
+    done = _call(lambda: _service().drafts.redact(draft_id, document, actor))
+    versions = ", ".join(str(redacted) for redacted in done.redacted)
+    console.print(f"Took {document} out of drafts {versions}.", markup=False)
+    if done.new_id is not None and done.checks is not None:
+        console.print(f"Saved draft {done.new_id}, a new version to approve.", markup=False)
+        for line in done.checks.summary_lines():
+            (console if done.checks.passed else errors).print(line, markup=False)
+    if not done.purged:
+        errors.print(
+            "The database was busy: its free pages still hold copies. The next change to the "
+            "project, or `pmassist check --repair`, purges them.",
+            markup=False,
+        )
 
 
 def _status(draft: DraftSummary) -> str:

@@ -180,14 +180,38 @@ def forget(
     """Erase one document: its text, chunks, vectors and manifest entries."""
     if not yes and not typer.confirm(f"Erase '{document_id}' from project '{project}'?"):
         raise typer.Exit(1)
-    removed = _call(lambda: _service().records.forget(project, document_id))
-    if not removed:
-        console.print(f"Finished the interrupted erasure of '{document_id}'.")
-        return
-    console.print(
-        f"Erased '{document_id}' ({_count(removed, 'chunk')}). If its source file still holds "
-        "it, the next ingest of that file will bring it back."
-    )
+    erased = _call(lambda: _service().records.forget(project, document_id))
+    if erased.finished_interrupted:
+        console.print(f"Finished the interrupted erasure of '{escape(document_id)}'.")
+    else:
+        console.print(f"Erased '{escape(document_id)}' ({_count(erased.chunks, 'chunk')}).")
+    if erased.answers_redacted:
+        console.print(f"Redacted {_count(erased.answers_redacted, 'saved answer')} that quoted it.")
+    if erased.risk_entries:
+        console.print(f"Removed it as evidence from {', '.join(erased.risk_entries)}.")
+    if erased.upload_removed:
+        console.print(f"Deleted the uploaded file {escape(erased.upload_removed)}.")
+    if erased.upload_still_holding:
+        console.print(
+            f"The uploaded file {escape(erased.upload_still_holding)} still holds it with other "
+            "documents: edit it and upload it again, or the next ingest of that folder brings "
+            "it back."
+        )
+    elif not erased.upload_removed:
+        console.print(
+            "If its source file still holds it, the next ingest of that file will bring it back."
+        )
+    if erased.drafts_quoting:
+        ids = ", ".join(str(draft_id) for draft_id in erased.drafts_quoting)
+        console.print(
+            f"Report drafts quoting it: {ids}. Take it out with `pmassist drafts redact ID "
+            f"--document {escape(document_id)}`."
+        )
+    if not erased.purged:
+        console.print(
+            "[yellow]The database was busy: its free pages still hold copies. The next change "
+            "to the project, or `pmassist check --repair`, purges them.[/yellow]"
+        )
 
 
 @app.command()

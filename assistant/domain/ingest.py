@@ -84,6 +84,22 @@ class IngestSummary:
         return not self.failures
 
 
+@dataclass
+class ErasureSummary:
+    """What `forget` removed, and what is left for the PM to decide."""
+
+    project: str
+    document_id: str
+    chunks: int = 0
+    finished_interrupted: bool = False  # the document was already gone: a crashed erasure
+    answers_redacted: int = 0
+    risk_entries: list[str] = field(default_factory=list)  # lost the document as evidence
+    drafts_quoting: list[int] = field(default_factory=list)  # for `pmassist drafts redact`
+    upload_removed: str | None = None  # the uploaded file that held only this document
+    upload_still_holding: str | None = None  # an uploaded file that holds other documents too
+    purged: bool = True  # the stores' files were rewritten; False: retried on the next write
+
+
 @dataclass(frozen=True)
 class ReindexSummary:
     project: str
@@ -106,6 +122,7 @@ class ConsistencyReport:
     keyword_index_current: bool = True
     abandoned_reindex: bool = False  # a staged copy left by a reindex that did not finish
     text_in_vector_index: bool = False  # built by an earlier version that stored chunk text
+    unpurged_erasures: list[str] = field(default_factory=list)  # erased, files not yet purged
     repaired: list[str] = field(default_factory=list)
 
     @property
@@ -117,4 +134,5 @@ class ConsistencyReport:
             or not self.keyword_index_current
             or self.abandoned_reindex
             or self.text_in_vector_index
+            or self.unpurged_erasures
         )

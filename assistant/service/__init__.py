@@ -42,7 +42,7 @@ class Assistant:
         self.records = RecordService(self.wiring)
         self.uploads = UploadService(
             self.records,
-            settings.home / "uploads",
+            settings.uploads_path,
             settings.upload_max_bytes,
             settings.upload_max_files,
         )

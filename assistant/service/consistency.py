@@ -3,9 +3,9 @@ chunks) is the truth; the vector index and the keyword index are derived from it
 
 `check` compares them: chunks without a vector, vectors no chunk has, vector writes a crash
 left announced, a keyword index built from another state, a staged reindex left behind, vectors
-that still carry their chunk's text (built by an earlier version). `repair` makes the derived
-stores agree with the manifest again; it runs by itself whenever a write finds that an earlier
-one was interrupted.
+that still carry their chunk's text (built by an earlier version), an erasure whose files were
+not yet purged. `repair` makes the derived stores agree with the manifest again and finishes
+such an erasure; it runs by itself whenever a write finds that an earlier one was interrupted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from assistant.domain.ingest import ConsistencyReport
 from assistant.service.wiring import Wiring
+from assistant.store.db import purge_freed_pages
 from ingest.pipeline import LazyProjectIndex, repair_vector_writes
 
 log = logging.getLogger("pmassist")
@@ -36,7 +37,10 @@ class ConsistencyCheck:
             interrupted = known and bool(self.wiring.documents.pending_vector_writes(project))
             if interrupted:
                 self.repair(project)
-            yield interrupted
+            unpurged = bool(self.wiring.pending_erasures.of(project))
+            if known and unpurged:
+                self.purge_erased(project)
+            yield interrupted or unpurged
 
     def check(self, project: str) -> ConsistencyReport:
         wiring = self.wiring
@@ -56,6 +60,7 @@ class ConsistencyCheck:
             keyword_index_current=saved == documents.project_generation(project),
             abandoned_reindex=wiring.vectors.abandoned_reindex(project),
             text_in_vector_index=bool(vector_ids) and index.holds_text(),
+            unpurged_erasures=wiring.pending_erasures.of(project),
         )
 
     def repair(self, project: str) -> ConsistencyReport:
@@ -88,10 +93,25 @@ class ConsistencyCheck:
         if not wiring.keyword_indexes.current(project):
             wiring.keyword_indexes.refresh(project)
             done.append("rebuilt the keyword index")
+        if found.unpurged_erasures and self.purge_erased(project):
+            done.append(f"purged the files of {len(found.unpurged_erasures)} erased documents")
         for action in done:
             log.warning("Project '%s': %s.", project, action)
         found.repaired = done
         return found
+
+    def purge_erased(self, project: str) -> bool:
+        """Rewrite the files that may still hold erased documents: the vector collection is
+        copied afresh (deleted vectors stay in the old one's files) and the database's free
+        pages are dropped. The caller holds the project's lock. Returns False when the
+        database was busy; the erasure then stays pending for the next write or repair."""
+        wiring = self.wiring
+        indexed_with = wiring.documents.project_model(project) or wiring.model_id
+        wiring.vectors.compact(project, indexed_with)
+        if not purge_freed_pages(wiring.documents.engine):
+            return False
+        wiring.pending_erasures.clear(project)
+        return True
 
     def rebuild_vectors(self, project: str) -> int:
         """Embed every chunk into a staged collection and swap it in once complete; returns the

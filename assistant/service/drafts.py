@@ -5,6 +5,8 @@ reason), rejects it, or edits it into a new version that is checked again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import ValidationError
 
 from assistant.domain.clock import utc_now
@@ -14,7 +16,9 @@ from assistant.domain.report import ReportLine, StatusReport
 from assistant.domain.risk import RiskSuggestionRun
 from assistant.review.approval import ensure_open, override_needed
 from assistant.review.checks import check_report
+from assistant.review.erasure import report_quotes, report_without
 from assistant.service.wiring import Wiring
+from assistant.store.db import purge_freed_pages
 from assistant.text.citations import cited_ids, without_citation_marks
 
 # The parts of a status report an edit keeps as they were (the statements are editable).
@@ -31,6 +35,17 @@ FIXED_IN_EDITS = (
     "output_tokens",
     "warnings",
 )
+
+
+@dataclass
+class DraftRedaction:
+    """What `drafts redact` did: the versions it took the document out of, and the new
+    version saved for approval (None when the latest version did not quote it)."""
+
+    redacted: list[int] = field(default_factory=list)
+    new_id: int | None = None
+    checks: DraftChecks | None = None
+    purged: bool = True  # False: the database was busy; the next write to the project purges
 
 
 class DraftService:
@@ -137,6 +152,63 @@ class DraftService:
         ]
         edited = report.model_copy(update={"executive_summary": lines, "needs_checking": []})
         return self._save_edit(draft, edited, actor, reason)
+
+    # Erasure --------------------------------------------------------------------------------
+
+    def redact(self, draft_id: int, document_id: str, actor: str) -> DraftRedaction:
+        """Take an erased document out of a report draft: a new version without the statements
+        citing it (checked again, for the PM to approve), and the same statements taken out of
+        every earlier version that quotes it, approved ones included. The audit log keeps each
+        step, with the hash of the body it replaced."""
+        drafts = self.wiring.drafts
+        draft = drafts.get(draft_id)
+        if draft.kind != STATUS_REPORT:
+            raise InvalidInputError(
+                f"Draft {draft_id} is a risk suggestion run; it quotes no documents.",
+                field="draft_id",
+            )
+        if not actor.strip():
+            raise InvalidInputError("Say who redacts.", field="actor")
+        chain = [(version, drafts.report(version.id)) for version in drafts.versions(draft_id)]
+        quoting = [
+            (version, report)
+            for version, report in chain
+            if report is not None and report_quotes(report, document_id)
+        ]
+        if not quoting:
+            raise InvalidInputError(
+                f"Draft {draft_id} does not quote {document_id} (nor do its other versions).",
+                field="document",
+            )
+        reason = f"document {document_id} was erased"
+        result = DraftRedaction(redacted=[version.id for version, _ in quoting])
+        latest, latest_report = chain[-1]
+        if latest_report is not None and report_quotes(latest_report, document_id):
+            new_version, _ = report_without(latest_report, document_id)
+            new_version.created_at = utc_now()
+            record = self.wiring.record(draft.project)
+            result.checks = check_report(new_version, self.wiring.check_context(record), utc_now())
+            result.new_id = drafts.save_report(
+                new_version,
+                result.checks,
+                edited_from=latest,
+                actor=actor.strip(),
+                reason=reason,
+                action="redacted",
+            )
+        for version, report in quoting:
+            redacted, removed = report_without(report, document_id)
+            drafts.redact(
+                version.id,
+                redacted,
+                actor.strip(),
+                {"document": document_id, "statements_removed": removed},
+            )
+        # The replaced bodies must not stay in the database's files either.
+        result.purged = purge_freed_pages(self.wiring.documents.engine)
+        if not result.purged:
+            self.wiring.pending_erasures.add(draft.project, document_id)
+        return result
 
     def _editable(self, draft_id: int) -> DraftSummary:
         draft = self.wiring.drafts.get(draft_id)

@@ -6,10 +6,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.domain.errors import InvalidInputError, NotFoundError, UnknownDocumentError
+from assistant.domain.errors import InvalidInputError, NotFoundError
 from assistant.domain.evidence import Evidence, chunk_evidence
 from assistant.domain.ingest import (
     ConsistencyReport,
+    ErasureSummary,
     IngestProgress,
     IngestSummary,
     ProjectSummary,
@@ -18,10 +19,11 @@ from assistant.domain.ingest import (
 from assistant.domain.record import Document, Kind
 from assistant.domain.search import SEARCH_MODES, RetrievalFilter
 from assistant.service.consistency import ConsistencyCheck
+from assistant.service.erasure import erase_document
 from assistant.service.wiring import Wiring, validate_project_name
 from ingest.chunking import Chunker
 from ingest.loaders import supported_extensions
-from ingest.pipeline import IngestPipeline, LazyProjectIndex
+from ingest.pipeline import IngestPipeline
 
 MAX_SEARCH_RESULTS = 100
 
@@ -63,30 +65,10 @@ class RecordService:
         """The file types the record may hold, e.g. `.csv`, `.docx`, `.md`."""
         return sorted(supported_extensions())
 
-    def forget(self, project: str, document_id: str) -> int:
-        """Erase one document: its chunks, vectors and manifest rows. Returns chunks removed.
-
-        Run again after an interrupted erasure, it finishes it (and removes nothing more)."""
-        wiring = self.wiring
-        wiring.require_project(project)
-        documents = wiring.documents
-        with self.consistency.writing(project, "forget") as finished_interrupted:
-            if documents.document(project, document_id) is None:
-                if finished_interrupted:
-                    return 0  # an erasure that was interrupted, finished just now
-                raise UnknownDocumentError(project, document_id)
-            # Erasure must work whatever model is configured now: open the index as built.
-            indexed_with = documents.project_model(project) or wiring.model_id
-            index = LazyProjectIndex(lambda: wiring.vectors.project_index(project, indexed_with))
-            # Erasure reaches the register too: its evidence quotes the document's words.
-            # First, so that a failure here leaves the document in place to be erased again.
-            wiring.risk_register.drop_evidence_of(project, document_id, actor="pmassist (forget)")
-            removal, chunk_ids = documents.remove_documents(project, [document_id])
-            if removal is not None:
-                index.get().delete(chunk_ids)
-                documents.clear_vector_write(removal)
-            wiring.keyword_indexes.refresh(project)
-        return len(chunk_ids)
+    def forget(self, project: str, document_id: str) -> ErasureSummary:
+        """Erase one document everywhere (see `service/erasure.py`). Run again after an
+        interrupted erasure, it finishes it."""
+        return erase_document(self.wiring, self.consistency, project, document_id)
 
     def reindex(self, project: str) -> ReindexSummary:
         """Rebuild the project's vectors with the configured embedding model.

@@ -21,6 +21,7 @@ from assistant.store.conversations import ConversationStore
 from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore
 from assistant.store.drafts import DraftStore
+from assistant.store.erasures import PendingErasures
 from assistant.store.locks import ProjectLocks
 from assistant.store.risks import RiskRegister
 from assistant.store.vectors import VectorStore
@@ -87,6 +88,10 @@ class Wiring:
     @cached_property
     def locks(self) -> ProjectLocks:
         return ProjectLocks(self.settings.locks_path, self.settings.lock_wait_seconds)
+
+    @cached_property
+    def pending_erasures(self) -> PendingErasures:
+        return PendingErasures(self.settings.locks_path)
 
     @cached_property
     def language_model(self) -> LanguageModel | None:

@@ -7,6 +7,7 @@ so a failed or interrupted question leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -155,3 +156,27 @@ class ConversationStore:
                 .values(answer_json=saved.model_dump_json())
             )
         return saved
+
+    def answers_citing(self, project: str, document_id: str) -> list[Answer]:
+        """Saved answers of the project with a source in this document."""
+        # The stored JSON names each source's document; parse only the rows that mention it.
+        needle = f'"document_id":{json.dumps(document_id, ensure_ascii=False)}'
+        with self.engine.connect() as connection:
+            texts = connection.scalars(
+                select(answers.c.answer_json)
+                .where(answers.c.project == project, answers.c.answer_json.contains(needle))
+                .order_by(answers.c.id)
+            ).all()
+        found = [Answer.model_validate_json(text) for text in texts]
+        return [a for a in found if any(s.document_id == document_id for s in a.sources)]
+
+    def rewrite(self, rewritten: list[Answer]) -> None:
+        """Replace saved answers' text and sources (an erasure redacted them), in one
+        transaction."""
+        with self.engine.begin() as connection:
+            for answer in rewritten:
+                connection.execute(
+                    update(answers)
+                    .where(answers.c.id == answer.id)
+                    .values(text=answer.text, answer_json=answer.model_dump_json())
+                )

@@ -5,6 +5,7 @@ Schema changes are applied by numbered migrations, each recorded once in `schema
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +29,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from assistant.domain.clock import utc_now
+
+log = logging.getLogger("pmassist")
 
 metadata = MetaData()
 
@@ -183,6 +187,8 @@ drafts = Table(
     Column("decided_at", DateTime, nullable=True),
     Column("decision_reason", Text, nullable=True),
     Column("override_reason", Text, nullable=True),
+    # How many times an erasure took a document's words out of this body (see migration 0008).
+    Column("redactions", Integer, nullable=False, server_default="0"),
     ForeignKeyConstraint(["project"], ["projects.name"], ondelete="CASCADE"),
     Index("ix_drafts_project_period", "project", "kind", "period_end"),
 )
@@ -329,6 +335,47 @@ def _add_draft_review(connection: Connection) -> None:
             )
 
 
+# The columns a redaction leaves as they were: everything but the body, its hash and the count.
+_KEPT_BY_REDACTION = (
+    "project",
+    "kind",
+    "period_label",
+    "period_start",
+    "period_end",
+    "status",
+    "overall_status",
+    "writer",
+    "created_at",
+    "version",
+    "parent_id",
+    "checks_json",
+    "checks_passed",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
+    "override_reason",
+)
+
+
+def _allow_redaction(connection: Connection) -> None:
+    """A decided draft stays final, with one exception: an erasure takes the erased document's
+    words out of its body (counted in `redactions`, recorded in the audit log)."""
+    _add_column_if_missing(connection, "drafts", "redactions INTEGER NOT NULL DEFAULT 0")
+    if connection.dialect.name != "sqlite":
+        return
+    unchanged = " AND ".join(f"NEW.{column} IS OLD.{column}" for column in _KEPT_BY_REDACTION)
+    connection.execute(text("DROP TRIGGER IF EXISTS drafts_decided_no_update"))
+    connection.execute(
+        text(
+            "CREATE TRIGGER drafts_decided_no_update BEFORE UPDATE ON drafts "
+            "WHEN OLD.status IN ('approved', 'rejected') AND NOT "
+            f"(NEW.redactions = OLD.redactions + 1 AND {unchanged}) "
+            "BEGIN SELECT RAISE(ABORT, 'an approved or rejected draft cannot change; "
+            "edit it into a new version'); END"
+        )
+    )
+
+
 def _append_only(connection: Connection, table: str, message: str) -> None:
     for verb in ("UPDATE", "DELETE"):
         connection.execute(
@@ -352,12 +399,15 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0005_risk_register", _add_risk_register),
     ("0006_draft_review", _add_draft_review),
     ("0007_access", _add_access),
+    ("0008_draft_redaction", _allow_redaction),
 ]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, so an erased document leaves no copy in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
@@ -400,3 +450,20 @@ def migrate(engine: Engine) -> list[str]:
             connection.execute(schema_migrations.insert().values(name=name, applied_at=utc_now()))
             applied_now.append(name)
     return applied_now
+
+
+def purge_freed_pages(engine: Engine) -> bool:
+    """After an erasure, leave no copy of deleted rows in the database's files: SQLite is
+    rewritten without free pages and its write-ahead log emptied. Returns False when another
+    process kept it busy (the caller tries again later). PostgreSQL reuses the space of deleted
+    rows itself; `VACUUM FULL` there is the database administrator's call."""
+    if engine.dialect.name != "sqlite":
+        return True
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+    except OperationalError as error:
+        log.warning("Could not purge the database's free pages yet: %s", error)
+        return False
+    return not busy

@@ -72,13 +72,20 @@ class DraftStore:
         edited_from: DraftSummary | None = None,
         actor: str = "pmassist",
         reason: str | None = None,
+        action: str = "edited",
     ) -> int:
         """Save a report as `checked` with its checks; as a new version of `edited_from` when
-        given (which is then superseded, unless it was already decided)."""
+        given (which is then superseded, unless it was already decided), made by `action`."""
         if connection is None:
             with self.engine.begin() as own:
                 return self.save_report(
-                    report, checks, own, edited_from=edited_from, actor=actor, reason=reason
+                    report,
+                    checks,
+                    own,
+                    edited_from=edited_from,
+                    actor=actor,
+                    reason=reason,
+                    action=action,
                 )
         if edited_from is not None:
             newer = connection.scalar(
@@ -106,7 +113,7 @@ class DraftStore:
                 .where(drafts.c.id == edited_from.id, drafts.c.status.in_(OPEN_STATUSES))
                 .values(status="superseded")
             )
-            _audit(connection, edited_from, actor, "edited", {"new_version_id": draft_id}, reason)
+            _audit(connection, edited_from, actor, action, {"new_version_id": draft_id}, reason)
         saved = _get(connection, draft_id)
         _audit(
             connection,
@@ -256,6 +263,54 @@ class DraftStore:
             query = query.where(drafts.c.kind == kind)
         with self.engine.connect() as connection:
             return [_summary(row) for row in connection.execute(query)]
+
+    def reports_quoting(self, project: str, document_id: str) -> list[int]:
+        """Report drafts (every version) with a source in this document, oldest first."""
+        # The stored JSON names each source's document; parse only the rows that mention it.
+        needle = f'"document_id":{json.dumps(document_id, ensure_ascii=False)}'
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(drafts.c.id, drafts.c.body_json)
+                .where(
+                    drafts.c.project == project,
+                    drafts.c.kind == STATUS_REPORT,
+                    drafts.c.body_json.contains(needle),
+                )
+                .order_by(drafts.c.id)
+            ).all()
+        return [
+            draft_id
+            for draft_id, body in rows
+            if any(
+                s.document_id == document_id for s in StatusReport.model_validate_json(body).sources
+            )
+        ]
+
+    def redact(
+        self, draft_id: int, redacted: StatusReport, actor: str, details: dict[str, Any]
+    ) -> None:
+        """Replace a draft's body with its redacted form, whatever its status (an erasure
+        reaches approved drafts too); the audit log keeps the hash of the body it replaced."""
+        body_json = redacted.model_dump_json()
+        with self.engine.begin() as connection:
+            before = _get(connection, draft_id)
+            connection.execute(
+                update(drafts)
+                .where(drafts.c.id == draft_id)
+                .values(
+                    body_json=body_json,
+                    body_hash=body_hash(body_json),
+                    redactions=drafts.c.redactions + 1,
+                )
+            )
+            _audit(
+                connection,
+                before,
+                actor,
+                "redacted",
+                {**details, "body_hash_after": body_hash(body_json)},
+                f"document {details['document']} was erased",
+            )
 
     def versions(self, draft_id: int) -> list[DraftSummary]:
         """Every version of the draft's lineage, oldest first."""

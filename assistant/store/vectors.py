@@ -13,7 +13,10 @@ reading or writing that project. Writers of one project are serialized by the pr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shutil
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -163,6 +166,7 @@ class VectorStore:
         target.collection.modify(metadata=metadata)
         self.wrote(project)
         self._finish_interrupted_reindex(project)
+        self.purge_files()
 
     def _finish_interrupted_reindex(self, project: str) -> None:
         """A staged copy marked complete replaces the live collection. An incomplete one may be a
@@ -207,10 +211,41 @@ class VectorStore:
         self.catch_up(project)
         return self._exists(collection_name(project) + REINDEX_SUFFIX)
 
+    def compact(self, project: str, model_id: str) -> None:
+        """Copy the project's vectors into a fresh collection and swap it in: a deleted vector
+        stays in the files of the collection it was deleted from, so after an erasure the old
+        collection goes, with its files (`purge_files`)."""
+        self.catch_up(project)
+        if not self._exists(collection_name(project)):
+            return
+        live = self.project_index(project, model_id, create=False)
+        target = self.new_reindex_target(project, model_id)
+        live.copy_to(target)
+        self.swap_in_reindexed(project, target)
+
+    def purge_files(self) -> None:
+        """Remove what embedded Chroma leaves on disk after deletions: the folders of deleted
+        collections (Chroma keeps them) and the free pages of its database."""
+        if self._stamps is None:
+            return  # a Chroma server keeps its own files
+        folder = self.settings.chroma_path
+        # Folders first, then the live segments: a folder created meanwhile has its row already.
+        candidates = [path for path in folder.iterdir() if path.is_dir() and _is_uuid(path.name)]
+        database = folder / "chroma.sqlite3"
+        if not database.exists():
+            return
+        with contextlib.closing(sqlite3.connect(database, timeout=30)) as connection:
+            live = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+            for path in candidates:
+                if path.name not in live:
+                    shutil.rmtree(path, ignore_errors=True)
+            connection.execute("VACUUM")
+
     def drop_abandoned_reindex(self, project: str) -> None:
         self.catch_up(project)
         self._finish_interrupted_reindex(project)
         self._drop(project, collection_name(project) + REINDEX_SUFFIX)
+        self.purge_files()
 
 
 class ProjectIndex:
@@ -273,6 +308,21 @@ class ProjectIndex:
             )
         self.store.wrote(self.project)
 
+    def copy_to(self, target: ProjectIndex) -> None:
+        """Every vector, with its filter fields, into another collection."""
+        source, copy = self.collection, target.collection
+        offset = 0
+        while True:
+            page = source.get(include=["embeddings", "metadatas"], limit=WRITE_BATCH, offset=offset)
+            if page["ids"]:
+                copy.upsert(
+                    ids=page["ids"], embeddings=page["embeddings"], metadatas=page["metadatas"]
+                )
+            if len(page["ids"]) < WRITE_BATCH:
+                break
+            offset += WRITE_BATCH
+        self.store.wrote(target.project)
+
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The stored vectors of these chunks (for scoring chunks found by keyword search)."""
         import numpy as np
@@ -329,6 +379,14 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return ""
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_chroma_error(error: Exception) -> bool:
