@@ -110,6 +110,54 @@ def test_bad_rows_are_reported_and_the_rest_loads(samples: Path) -> None:
     assert str(result.failures[0]).startswith("jira-bad-rows.csv, row 3, field 'Created'")
 
 
+HEADER = "Summary,Issue key,Issue id,Issue Type,Status,Description,Assignee\n"
+
+
+def test_a_stray_quote_that_swallows_later_tickets_is_reported(tmp_path: Path) -> None:
+    """The quote opened in PAY-201's description closes only in PAY-205's: the three tickets
+    between become text of PAY-201, with the header's number of fields, so no row fails."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        HEADER
+        + 'Login fails,PAY-201,1,Bug,Open,"Users see the error page,Ana Lima\n'
+        + "Reset mail late,PAY-202,2,Bug,Open,Mail takes an hour,Bo Chen\n"
+        + "Export slow,PAY-203,3,Task,Open,Export of 1k rows takes 40 s,Cy Diaz\n"
+        + "Audit gaps,PAY-204,4,Bug,Open,Nothing logged for refunds,Di Ek\n"
+        + 'Logo blurry,PAY-205,5,Bug,Open,"Seen on ""retina"" screens",Ed Fu\n'
+        + "Typo in footer,PAY-206,6,Bug,Open,Footer says Paymnts,Fa Go\n",
+        encoding="utf-8",
+    )
+    result = load(path)
+    assert result.failures == []
+    assert "PAY-202" not in tickets(result)  # read as text, as the file says
+    [warning] = result.warnings
+    assert warning.startswith("export.csv, row 2: a field runs on over 4 lines")
+    assert "PAY-202, PAY-203, PAY-204, Logo blurry" in warning or "PAY-205" in warning
+    assert "stray quote" in warning
+
+
+def test_multi_line_descriptions_are_not_mistaken_for_swallowed_tickets(samples: Path) -> None:
+    result = load(samples / "jira-cloud-export.csv")
+    assert result.failures == []
+    assert not any("stray quote" in warning for warning in result.warnings)
+
+
+def test_an_oversized_cell_fails_its_row_only(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        HEADER
+        + "Login fails,PAY-201,1,Bug,Open,Users see the error page,Ana Lima\n"
+        + f'Huge,PAY-202,2,Bug,Open,"{"x" * 200_000}",Bo Chen\n'
+        + "Export slow,PAY-203,3,Task,Open,Slow,Cy Diaz\n",
+        encoding="utf-8",
+    )
+    result = load(path)
+    assert sorted(tickets(result)) == ["PAY-201", "PAY-203"]
+    [failure] = result.failures
+    assert (failure.row, failure.field) == (3, "Description")
+    assert "200,000 characters" in failure.reason
+
+
 def test_missing_required_column(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text("Summary,Issue key,Status\nx,,Done\n", encoding="utf-8")

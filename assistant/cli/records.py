@@ -254,6 +254,12 @@ def check(
                 "earlier version); --repair rebuilds it without.",
                 markup=False,
             )
+        if report.unpurged_erasures and not report.repaired:
+            console.print(
+                f"{report.project}: the files may still hold copies of erased documents "
+                f"({', '.join(report.unpurged_erasures)}); --repair purges them.",
+                markup=False,
+            )
     if drift:
         errors.print("Out of step: run `pmassist check --repair`.")
         raise typer.Exit(1)

@@ -7,9 +7,7 @@ Context, Decision (Outcome) and Consequences sections.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from typing import Any
 
@@ -27,6 +25,13 @@ from ingest.loaders.base import (
     SourceSection,
     date_from_filename,
     slugify,
+)
+from ingest.loaders.csv_table import (
+    check_cell_sizes,
+    id_shapes,
+    read_csv_table,
+    swallow_warning,
+    swallowed_records,
 )
 from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile
 from ingest.loaders.markdown import (
@@ -95,17 +100,8 @@ def load_adr(text: str, source: SourceFile, options: LoaderOptions) -> LoadResul
 
 def load_decision_log(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
     """A decision log table: ID, Date, Decision, Rationale, Decided by, Status (any case)."""
-    records = list(csv.reader(io.StringIO(text)))
-    if not records:
-        raise LoadError("the CSV file is empty")
-    header = [cell.strip().lower() for cell in records[0]]
-
-    def column(*names: str) -> int | None:
-        for name in names:
-            if name in header:
-                return header.index(name)
-        return None
-
+    table = read_csv_table(text)
+    column = table.column
     columns = {
         "id": column("id", "decision id", "ref", "reference"),
         "date": column("date", "decision date", "decided on"),
@@ -120,20 +116,25 @@ def load_decision_log(text: str, source: SourceFile, options: LoaderOptions) -> 
         if columns[required] is None:
             raise LoadError(
                 f"missing required column '{label}' (a decision log needs ID, Date and Decision; "
-                f"found: {', '.join(records[0])})",
+                f"found: {', '.join(table.header)})",
                 field=label,
             )
     result = LoadResult(format="decision-log-csv")
     seen: dict[str, int] = {}
-    for number, cells in enumerate(records[1:], start=2):
+    shapes = id_shapes(table, columns["id"])
+    for row in table.rows:
+        number, cells = row.number, row.cells
         if not any(cell.strip() for cell in cells):
             continue
+        if swallowed := swallowed_records(row, len(table.header), columns["id"], shapes):
+            result.warnings.append(swallow_warning(source.display, row, swallowed))
 
         def cell(name: str, cells: list[str] = cells) -> str:
             index = columns[name]
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         try:
+            check_cell_sizes(row, table.header)
             decision = _logged_decision(cell, number)
             if decision.id in seen:
                 raise RowError(

@@ -8,9 +8,7 @@ A bad row is reported with its row number and field, and the other rows still lo
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Callable
 
@@ -18,6 +16,13 @@ from assistant.domain.ingest import LoadFailure
 from assistant.domain.record import Kind, Ticket, TicketComment, TicketLink
 from assistant.text.dates import parse_tracker_datetime
 from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
+from ingest.loaders.csv_table import (
+    check_cell_sizes,
+    id_shapes,
+    read_csv_table,
+    swallow_warning,
+    swallowed_records,
+)
 from ingest.loaders.files import Loader, RecordFile
 from ingest.loaders.tickets import status_category, ticket_document
 
@@ -72,10 +77,8 @@ class _Row:
 
 def load_jira_csv(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
     result = LoadResult(format="jira-csv")
-    records = list(csv.reader(io.StringIO(text)))
-    if not records:
-        raise LoadError("the CSV file is empty")
-    header = [cell.strip() for cell in records[0]]
+    table = read_csv_table(text)
+    header = [cell.strip() for cell in table.header]
     columns: dict[str, list[int]] = {}
     display: dict[str, str] = {}
     for index, name in enumerate(header):
@@ -88,17 +91,22 @@ def load_jira_csv(text: str, source: SourceFile, options: LoaderOptions) -> Load
                 f"(columns found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})",
                 field=name.title(),
             )
-    rows = [_Row(cells, columns, number) for number, cells in enumerate(records[1:], start=2)]
+    rows = [_Row(row.cells, columns, row.number) for row in table.rows]
+    key_column = table.column("issue key")
+    shapes = id_shapes(table, key_column)
     key_by_issue_id = {
         issue_id: key
         for row in rows
         if (issue_id := row.first("issue id")) and (key := row.first("issue key"))
     }
     seen: dict[str, int] = {}
-    for row in rows:
+    for row, read in zip(rows, table.rows, strict=True):
         if not any(cell.strip() for cell in row.cells):
             continue
         try:
+            check_cell_sizes(read, header)
+            if swallowed := swallowed_records(read, len(header), key_column, shapes):
+                result.warnings.append(swallow_warning(source.display, read, swallowed))
             if len(row.cells) != len(header):
                 raise RowError(
                     f"has {len(row.cells)} fields but the header has {len(header)} "
