@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from assistant.domain.evidence import Evidence
 from assistant.text.dates import find_all_dates
+from assistant.text.injection import without_orders
 
 TICKET_KEY = re.compile(r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
 AMOUNT = re.compile(
@@ -144,3 +145,56 @@ class RecordEntities:
         found += [f"date {day.isoformat()}" for day in sorted(claimed.dates - self.dates)]
         found += [f"amount {amount}" for amount in sorted(claimed.amounts - self.amounts)]
         return found
+
+
+# The PM's calls, which model text must not make for them: the overall status ("overall status
+# is GREEN", "we are green") and closing risks ("all risks are closed", "resolve the risks").
+STATUS_CLAIM = re.compile(
+    r"\b(?:overall|project|rag|delivery)?\s*status\b[^.;\n]{0,30}?\b(?P<a>green|amber|yellow|red)\b"
+    r"|\b(?P<b>green|amber|yellow|red)\b[^.;\n]{0,15}?\bstatus\b"
+    r"|\b(?:we are|we're|project is|is now|remains|stays)\s+(?P<c>green|amber|yellow|red)\b",
+    re.IGNORECASE,
+)
+RISKS_CLOSED = re.compile(
+    r"\brisks?\b[^.;\n]{0,40}?\b(?:is|are|was|were|be|been|now)\s+(?:all\s+|now\s+)?"
+    r"(?:closed|resolved|retired|eliminated|cleared|no longer relevant)\b"
+    r"|\b(?:close|closed|closing|resolve|resolved|retire|retired|clear|cleared)\s+"
+    r"(?:[\w-]+\s+){0,3}?risks?\b"
+    r"|\bno (?:open |remaining )?risks? (?:remain|left|are open)\b",
+    re.IGNORECASE,
+)
+CLOSED_WORDS = re.compile(r"\b(?:closed|resolved|retired)\b", re.IGNORECASE)
+
+
+def stated_status(text: str) -> str | None:
+    """The overall status a sentence states ("amber" for yellow), or None."""
+    match = STATUS_CLAIM.search(text)
+    if match is None:
+        return None
+    colour = (match.group("a") or match.group("b") or match.group("c")).lower()
+    return "amber" if colour == "yellow" else colour
+
+
+def judgement_problems(
+    text: str, cited_texts: Sequence[str], overall_status: str | None = None
+) -> list[str]:
+    """Why a sentence of model text makes a call that is the PM's: it states an overall status
+    other than the one the rules gave (`overall_status`), or, with no such status to compare,
+    one its cited sources do not give; or it says risks are closed or resolved when no cited
+    source says so. Cited text is read as the model was given it: lines that give an assistant
+    orders do not count."""
+    readable = "\n".join(without_orders(source, "") for source in cited_texts)
+    problems = []
+    colour = stated_status(text)
+    if colour is not None:
+        if overall_status is not None and colour != overall_status.lower():
+            problems.append(
+                f"states the overall status as {colour}; the rules give {overall_status.lower()}"
+            )
+        elif overall_status is None and not any(
+            stated_status(line) == colour for line in readable.splitlines()
+        ):
+            problems.append(f"states the overall status as {colour}, which no cited source does")
+    if RISKS_CLOSED.search(text) and not CLOSED_WORDS.search(readable):
+        problems.append("says risks are closed or resolved, which no cited source does")
+    return problems

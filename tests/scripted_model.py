@@ -1,4 +1,5 @@
-"""A scripted stand-in for an OpenAI-compatible endpoint, used only to write cassettes.
+"""A scripted stand-in for an OpenAI-compatible endpoint: it writes the eval cassette, and
+plays an obedient model in tests/test_model_output.py.
 
 No language model runs here, so the eval suite's model path is replayed in CI from a cassette
 whose replies this script composes from each request's own prompt: the status summary repeats
@@ -16,8 +17,9 @@ import http.server
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 SOURCE = re.compile(r'<source id="(S\d+)"[^>]*>\n(?P<body>.*?)\n</source>', re.DOTALL)
@@ -79,17 +81,31 @@ def answer_text(prompt: str) -> str:
     return f"{first.rstrip('.')} [{match.group(1)}]."
 
 
+@dataclass(frozen=True)
+class Replies:
+    """What the endpoint answers to each kind of request, composed from its prompt."""
+
+    summary: Callable[[str], dict[str, Any]]
+    proposals: Callable[[str], dict[str, Any]]
+    answer: Callable[[str], str]
+
+
+GROUNDED = Replies(summary_reply, proposals_reply, answer_text)
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
+    replies = GROUNDED
+
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = "\n".join(str(m.get("content", "")) for m in request["messages"])
         schema = (request.get("response_format") or {}).get("json_schema", {}).get("name")
         if schema == "ReportSummaryReply":
-            content = json.dumps(summary_reply(prompt))
+            content = json.dumps(self.replies.summary(prompt))
         elif schema == "RiskProposalsReply":
-            content = json.dumps(proposals_reply(prompt))
+            content = json.dumps(self.replies.proposals(prompt))
         else:
-            content = answer_text(prompt)
+            content = self.replies.answer(prompt)
         usage = {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(content) // 4}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         if request.get("stream"):
@@ -152,9 +168,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def scripted_endpoint() -> Iterator[str]:
+def scripted_endpoint(replies: Replies = GROUNDED) -> Iterator[str]:
     """The scripted endpoint on 127.0.0.1, as an OPENAI_BASE_URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    handler = type("Handler", (_Handler,), {"replies": replies})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

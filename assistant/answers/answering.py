@@ -5,8 +5,10 @@
 2. Hybrid retrieval. When the best source is below the relevance threshold the answer says the
    record does not cover the question, and no model is called.
 3. With a model: the sources go in as delimited data within the token budget
-   (`prompts/answer_question.md`), the reply streams, and every citation is checked. Without
-   one: the best sentences of the sources, quoted with their citations.
+   (`prompts/answer_question.md`), the reply streams sentence by sentence through a screen
+   (links to addresses no source has, and calls that are the PM's, never reach the reader),
+   and every citation is checked. Without one: the best sentences of the sources, quoted with
+   their citations.
 4. The complete answer is saved with its conversation, prompt (name, version, hash), model and
    token counts. An error at any step saves nothing.
 """
@@ -21,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from assistant.answers.citations import read_sentences, render_checked
 from assistant.answers.extracts import ExtractiveWriter
+from assistant.answers.screening import AnswerScreen
 from assistant.config import Settings
 from assistant.domain.answer import (
     Answer,
@@ -41,10 +44,11 @@ from assistant.llm import (
     TokenUsage,
     ask_structured,
 )
-from assistant.llm.context import pack_evidence
+from assistant.llm.context import given_addresses, pack_evidence
 from assistant.prompts import load_prompt
 from assistant.retrieval import Retriever
 from assistant.store.conversations import ConversationStore, new_conversation_id
+from assistant.text.links import without_foreign_links
 from assistant.tokens import TokenCounter
 
 NOT_COVERED = (
@@ -181,15 +185,31 @@ class QuestionAnswerer:
             )
         messages = prompt.render(sources=pack.sources, **values)
         reply: ModelReply | None = None
+        screen = AnswerScreen(pack.included)
         for piece in self.model.stream(messages):
             if isinstance(piece, str):
-                yield AnswerDelta(piece)
+                if shown := screen.feed(piece):
+                    yield AnswerDelta(shown)
             else:
                 reply = piece
+        if tail := screen.finish():
+            yield AnswerDelta(tail)
         assert reply is not None
         usage.add(reply.usage)
-        sentences = read_sentences(reply.text, {item.citation for item in pack.included})
+        cleaned = without_foreign_links(reply.text, given_addresses(pack.included))
+        read = read_sentences(cleaned.text, {item.citation for item in pack.included})
+        sentences = screen.screened(read)
         warnings = list(answer.warnings)
+        if cleaned.removed:
+            warnings.append(
+                f"{len(cleaned.removed)} link(s) or image(s) the model wrote were removed: their "
+                "addresses are in none of the sources."
+            )
+        if len(sentences) < len(read):
+            warnings.append(
+                f"{len(read) - len(sentences)} sentence(s) were left out: they made a call that "
+                "is the PM's (an overall status, closed risks) that no cited source makes."
+            )
         unsupported = [s for s in sentences if not s.supported]
         invalid = sorted({c for s in sentences for c in s.invalid_citations})
         if invalid:

@@ -18,6 +18,7 @@ from assistant.domain.answer import AnswerSentence
 from assistant.domain.evidence import Evidence
 from assistant.domain.record import Kind
 from assistant.embeddings import Embedder
+from assistant.text.citations import escape_citation_marks
 from assistant.text.injection import gives_orders
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
@@ -164,8 +165,10 @@ class ExtractiveWriter:
             if len(chosen) == MAX_EXTRACTS:
                 break
         lines = [WEAK_LABEL if weak else EXTRACTS_LABEL]
-        lines += [f"- “{sentence.text}” [{sentence.citation}]" for sentence in chosen]
-        answer = [AnswerSentence(text=s.text, citations=[s.citation]) for s in chosen]
+        # A quote keeps the record's words, but a "[S1]" typed into the record is not a citation.
+        quoted = [(escape_citation_marks(s.text), s.citation) for s in chosen]
+        lines += [f"- “{text}” [{citation}]" for text, citation in quoted]
+        answer = [AnswerSentence(text=text, citations=[citation]) for text, citation in quoted]
         return "\n".join(lines), answer
 
 

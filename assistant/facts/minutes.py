@@ -51,6 +51,8 @@ class MinutesFacts:
         last_mentioned: dict[str, dt.date | None] = {}
         for document, meeting in self.meetings:
             for item in meeting.action_items:
+                if gives_orders(item.task):
+                    continue  # an order to an assistant is not an action of the team
                 key = _action_key(item.task)
                 last_mentioned[key] = document.date
                 known = latest.get(key)
@@ -92,7 +94,7 @@ class MinutesFacts:
     def decisions(self) -> list[DecisionFact]:
         found: list[DecisionFact] = []
         for document, decision in self.record.decisions():
-            if self.period.contains(decision.date):
+            if self.period.contains(decision.date) and not gives_orders(decision.title):
                 sources = self.record.cite_mentioning(document.id, decision.deciders)
                 found.append(
                     DecisionFact(

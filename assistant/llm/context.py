@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.domain.evidence import Evidence
-from assistant.text.injection import gives_orders
+from assistant.text.citations import escape_citation_marks
+from assistant.text.injection import without_orders
+from assistant.text.links import addresses_in
 from assistant.tokens import TokenCounter
 
 
@@ -43,10 +45,11 @@ SOURCE_TAG = re.compile(r"<\s*/?\s*source", re.IGNORECASE)
 
 
 def defuse(text: str) -> str:
-    """Keep source text from opening or closing a source block, and keep a line that gives an
-    assistant orders ("ignore previous instructions …") out of the prompt altogether."""
-    lines = [WITHHELD if gives_orders(line) else line for line in text.split("\n")]
-    return SOURCE_TAG.sub(lambda m: "&lt;" + m.group(0)[1:], "\n".join(lines))
+    """Keep source text from opening or closing a source block or passing for a citation, and
+    keep a line that gives an assistant orders ("ignore previous instructions …") out of the
+    prompt altogether."""
+    text = escape_citation_marks(without_orders(text, WITHHELD))
+    return SOURCE_TAG.sub(lambda m: "&lt;" + m.group(0)[1:], text)
 
 
 def pack_evidence(
@@ -74,3 +77,9 @@ def pack_evidence(
 
 def _attribute(value: str) -> str:
     return value.replace('"', "'").replace("\n", " ").replace("<", "‹").replace(">", "›")
+
+
+def given_addresses(evidence: list[Evidence]) -> set[str]:
+    """The web addresses in sources as a model is given them (lines that give orders withheld):
+    the only ones a link in its reply may point at."""
+    return addresses_in(defuse(item.text) for item in evidence)

@@ -19,6 +19,7 @@ from assistant.reports.model_writer import write_summary
 from assistant.reports.sections import SectionInputs
 from assistant.reports.status_rules import overall_status
 from assistant.reports.summary import offline_summary, status_reasons
+from assistant.text.citations import escape_citation_marks
 from assistant.tokens import TokenCounter
 
 # Retrieved beside the facts so the model can phrase them with the record's own words.
@@ -94,6 +95,9 @@ class ReportDrafter:
                 "report."
             )
         report.sources = book.evidence
+        # Lines quote the record; a "[S1]" typed into a ticket must not read as a citation.
+        for line in report.lines():
+            line.text = escape_citation_marks(line.text)
         return report, book
 
     def _write_with_model(self, report: StatusReport, book: SourceBook, project: str) -> None:
@@ -131,6 +135,11 @@ class ReportDrafter:
             report.warnings.append(
                 f"{len(summary.dropped_sources)} sources left out of the prompt to fit "
                 f"{self.settings.context_tokens} tokens."
+            )
+        if summary.removed_links:
+            report.warnings.append(
+                f"{len(summary.removed_links)} link(s) or image(s) the model wrote were removed: "
+                "their addresses are in none of the sources cited."
             )
         report.sources = book.evidence
 

@@ -1,9 +1,11 @@
 """The executive summary written by a language model from the report's facts and sources.
 
-The model sees the cited lines the code composed (facts) and the source texts, packed within the
-token budget; it returns sentences with citations as JSON. Each sentence is then checked: one
-that cites a missing source, or names a ticket, person, date or amount its sources do not
-contain, goes to "needs checking" and is never shown as fact.
+The model sees the cited lines the code composed (facts, screened for orders like the sources)
+and the source texts, packed within the token budget; it returns sentences with citations as
+JSON. Links and images to addresses no cited source contains are taken out. Each sentence is
+then checked: one that cites a missing source, names a ticket, person, date or amount its
+sources do not contain, states an overall status other than the rules', or says risks are
+closed when no source does, goes to "needs checking" and is never shown as fact.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from pydantic import BaseModel, Field
 
 from assistant.domain.evidence import Evidence, PromptRef
 from assistant.domain.report import ReportLine, StatusColour
-from assistant.grounding import grounding_problems
+from assistant.grounding import grounding_problems, judgement_problems
 from assistant.llm import LanguageModel
-from assistant.llm.context import pack_evidence
+from assistant.llm.context import WITHHELD, given_addresses, pack_evidence
 from assistant.llm.structured import ask_structured
 from assistant.prompts import load_prompt
 from assistant.text.citations import without_citation_marks
+from assistant.text.injection import gives_orders
+from assistant.text.links import without_foreign_links
 from assistant.tokens import TokenCounter
 
 PROMPT_NAME = "write_status_report"
@@ -43,6 +47,7 @@ class ModelSummary:
     output_tokens: int
     prompt_tokens: int
     dropped_sources: list[str] = field(default_factory=list)
+    removed_links: list[str] = field(default_factory=list)  # addresses no cited source has
 
 
 def facts_text(facts: dict[str, list[ReportLine]]) -> str:
@@ -51,8 +56,12 @@ def facts_text(facts: dict[str, list[ReportLine]]) -> str:
     for title, lines in facts.items():
         if not lines:
             continue
+        # Facts quote the record (a decision, an action, a ticket title), so a fact that gives an
+        # assistant orders is withheld here as it is from the sources.
         rendered = "\n".join(
-            f"- {line.text} {''.join(f'[{c}]' for c in line.citations)}".rstrip() for line in lines
+            f"- {WITHHELD if gives_orders(line.text) else line.text} "
+            f"{''.join(f'[{c}]' for c in line.citations)}".rstrip()
+            for line in lines
         )
         blocks.append(f"{title}:\n{rendered}")
     return "\n\n".join(blocks) or "(no facts recorded for this period)"
@@ -88,10 +97,15 @@ def write_summary(
 
     accepted: list[ReportLine] = []
     needs_checking: list[ReportLine] = []
+    removed_links: list[str] = []
     for sentence in reply.value.summary:
-        text = without_citation_marks(sentence.text)
         citations = list(dict.fromkeys(sentence.citations))
+        cited = [sources_by_id[c] for c in citations if c in sources_by_id]
+        cleaned = without_foreign_links(sentence.text, given_addresses(cited))
+        removed_links += cleaned.removed
+        text = without_citation_marks(cleaned.text)
         problems = grounding_problems(text, citations, sources_by_id, known_people, year)
+        problems += judgement_problems(text, [s.text for s in cited], colour)
         if not citations:
             problems.insert(0, "no citation")
         line = ReportLine(
@@ -106,4 +120,5 @@ def write_summary(
         output_tokens=reply.usage.output_tokens,
         prompt_tokens=pack.prompt_tokens,
         dropped_sources=[item.citation for item in pack.dropped],
+        removed_links=removed_links,
     )

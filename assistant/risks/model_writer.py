@@ -2,8 +2,10 @@
 
 The model sees each signal (its key, kind, category and the facts code found, with citations)
 and the source texts packed within the token budget; it returns proposals as JSON. Nothing it
-writes is trusted: every proposal goes through `validation.validate_proposal` like the offline
-writer's, and what the model assesses (scores, response, owner, actions) is marked inferred.
+writes is trusted: links to addresses no source has are taken out, every proposal goes through
+`validation.validate_proposal` like the offline writer's, what the model assesses (scores,
+response, owner, actions) is marked inferred, and scores far from what the signal's rule gives
+are flagged (`validation.scores_against_rule`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pydantic import BaseModel, Field
 from assistant.domain.evidence import Evidence, PromptRef
 from assistant.domain.risk import CATEGORIES, RESPONSES, ProposalDraft
 from assistant.llm import LanguageModel
-from assistant.llm.context import pack_evidence
+from assistant.llm.context import WITHHELD, given_addresses, pack_evidence
 from assistant.llm.structured import ask_structured
 from assistant.prompts import load_prompt
 from assistant.risks.signals import RiskSignal
+from assistant.text.injection import gives_orders
+from assistant.text.links import without_foreign_links
 from assistant.tokens import TokenCounter
 
 PROMPT_NAME = "propose_risks"
@@ -69,13 +73,18 @@ class ModelProposals:
     given_sources: list[str] = field(default_factory=list)  # what the model could cite
     omitted_signals: list[str] = field(default_factory=list)
     dropped_sources: list[str] = field(default_factory=list)
+    removed_links: list[str] = field(default_factory=list)  # addresses no given source has
 
 
 def signals_text(signals: list[RiskSignal], citations: dict[str, list[str]]) -> str:
     blocks = []
     for signal in signals:
         cited = "".join(f"[{c}]" for c in citations.get(signal.key, []))
-        facts = "\n".join(f"- {_defused(fact)}" for fact in signal.facts[:10]) or "- (see sources)"
+        # Facts quote the record: one that gives an assistant orders is withheld, as in sources.
+        facts = "\n".join(
+            f"- {WITHHELD if gives_orders(fact) else _defused(fact)}" for fact in signal.facts[:10]
+        )
+        facts = facts or "- (see sources)"
         blocks.append(
             f'<signal key="{signal.key}" kind="{signal.kind}" category="{signal.category}">\n'
             f"{facts}\nSources: {cited or '(none)'}\n</signal>"
@@ -119,8 +128,11 @@ def propose_with_model(
     messages = prompt.render(**values, sources=pack.sources or "(none)")
     reply = ask_structured(model, messages, RiskProposalsReply, retries=retries)
     drafts = []
+    allowed = given_addresses(pack.included)
+    removed_links: list[str] = []
     for item in reply.value.proposals:
         draft = ProposalDraft.model_validate(item.model_dump())
+        removed_links += _without_foreign_links(draft, allowed)
         draft.inferred = dict.fromkeys(INFERRED_BY_MODEL, MODEL_INFERENCE)
         drafts.append(draft)
     return ModelProposals(
@@ -131,4 +143,22 @@ def propose_with_model(
         given_sources=[item.citation for item in pack.included],
         omitted_signals=[s.key for s in signals if not shown.get(s.key)],
         dropped_sources=[item.citation for item in pack.dropped],
+        removed_links=removed_links,
     )
+
+
+def _without_foreign_links(draft: ProposalDraft, allowed: set[str]) -> list[str]:
+    """Take links and images to addresses no given source has out of every text field."""
+    removed: list[str] = []
+
+    def clean(text: str) -> str:
+        cleaned = without_foreign_links(text, allowed)
+        removed.extend(cleaned.removed)
+        return cleaned.text
+
+    for name in ("title", "cause", "event", "effect", "trigger", "response"):
+        setattr(draft, name, clean(getattr(draft, name)))
+    draft.mitigation = [clean(step) for step in draft.mitigation]
+    if draft.owner:
+        draft.owner = clean(draft.owner)
+    return removed

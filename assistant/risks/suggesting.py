@@ -22,7 +22,7 @@ from assistant.risks.matching import Embed, RegisterPlan, plan_register_changes
 from assistant.risks.model_writer import propose_with_model
 from assistant.risks.offline_writer import write_offline
 from assistant.risks.signals import LOOKBACK_DAYS, MAX_EVIDENCE, RiskSignal, detect_signals
-from assistant.risks.validation import validate_proposal
+from assistant.risks.validation import scores_against_rule, validate_proposal
 from assistant.store.risks import RiskRegister
 from assistant.tokens import TokenCounter
 
@@ -178,6 +178,23 @@ class RiskSuggester:
                 f"The signal {key} was left out of the prompt: none of its "
                 "sources fit the token budget."
             )
+        if written.removed_links:
+            run.warnings.append(
+                f"{len(written.removed_links)} link(s) or image(s) the model wrote were removed: "
+                "their addresses are in none of the sources."
+            )
+        by_key = {signal.key: signal for signal in signals}
+        for draft in written.drafts:
+            answered = by_key.get(draft.signal)
+            disagreement = scores_against_rule(draft, answered) if answered else None
+            if disagreement:
+                # Kept for the PM to judge, but marked: the scores may not be the evidence's.
+                note = f"the model's assessment, which ignores its evidence: {disagreement}"
+                draft.inferred["likelihood"] = draft.inferred["impact"] = note
+                draft.confidence = "low"
+                run.warnings.append(
+                    f"The model {disagreement} for the signal {draft.signal}: check its scores."
+                )
         given = set(written.given_sources)
         sources = {c: e for c, e in book.by_citation().items() if c in given}
         return written.drafts, sources

@@ -26,7 +26,7 @@ from assistant.domain.risk import (
     RiskProposal,
 )
 from assistant.grounding import grounding_problems
-from assistant.risks.signals import RiskSignal
+from assistant.risks.signals import RiskSignal, family_of
 
 log = logging.getLogger(__name__)
 
@@ -144,4 +144,24 @@ def _evidence(source: Evidence, signal: RiskSignal | None) -> RiskEvidence:
         locator=source.locator,
         excerpt=excerpt,
         date=source.date,
+    )
+
+
+# How far (in steps of the 1-5 scale) a written score may stray from the signal's rule before
+# the proposal is flagged: a model that obeys planted text scores everything 1x1.
+SCORE_TOLERANCE = 2
+
+
+def scores_against_rule(draft: ProposalDraft, signal: RiskSignal) -> str | None:
+    """Why the draft's scores ignore its evidence, or None: the rule of the signal's family
+    (the offline writer's scores for the same evidence) is the yardstick."""
+    rule = family_of(signal).propose(signal)
+    if (
+        abs(draft.likelihood - rule.likelihood) < SCORE_TOLERANCE
+        and abs(draft.impact - rule.impact) < SCORE_TOLERANCE
+    ):
+        return None
+    return (
+        f"scored {draft.likelihood}x{draft.impact}; the rule for this evidence gives "
+        f"{rule.likelihood}x{rule.impact}"
     )

@@ -20,3 +20,9 @@ def without_citation_marks(text: str) -> str:
     """The text with its citation marks taken out and its spacing tidied."""
     cleaned = CITATION_GROUP.sub("", text)
     return " ".join(cleaned.split()).replace(" .", ".").strip()
+
+
+def escape_citation_marks(text: str) -> str:
+    """Record text that looks like a citation (`[S1]` typed into a ticket) written so that no
+    reader, person or parser, takes it for one: `(S1)`."""
+    return CITATION_GROUP.sub(lambda match: f"({match.group(1)})", text)

@@ -45,3 +45,27 @@ def gives_orders(text: str) -> bool:
         or VOCATIVE.search(text)
         or SYSTEM_TURN.search(text)
     )
+
+
+# A line that starts a new item: a bullet, a numbered step, a heading, a table row, a speaker.
+ITEM_START = re.compile(r"^\s*(?:[-*+•]\s|\d+[.)]\s|#|\||\[?\d{1,2}:\d{2}|[A-Z][\w .'-]{0,40}:\s)")
+
+
+def without_orders(text: str, replacement: str) -> str:
+    """The text with each item that gives an assistant orders replaced by `replacement`. An
+    item is a line with the lines that continue it (a wrapped bullet), so an order cannot hide
+    its second half on the next line."""
+    items: list[list[str]] = []
+    for line in text.split("\n"):
+        if not items or not line.strip() or not items[-1][-1].strip() or ITEM_START.match(line):
+            items.append([line])
+        else:
+            items[-1].append(line)
+    kept: list[str] = []
+    for item in items:
+        joined = " ".join(line.strip() for line in item)
+        if gives_orders(joined) or any(gives_orders(line) for line in item):
+            kept.append(replacement)
+        else:
+            kept.extend(item)
+    return "\n".join(kept)

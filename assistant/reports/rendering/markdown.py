@@ -1,4 +1,8 @@
-"""A status report as Markdown: the form a PM pastes into an e-mail or a wiki page."""
+"""A status report as Markdown: the form a PM pastes into an e-mail or a wiki page.
+
+Text from the record and the model is written with `<`, `>` and `&` escaped: Markdown passes
+HTML through, and a `<img src=…>` or `<script>` typed into a ticket must not become one in the
+page the report is pasted into."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from assistant.reports import sections
 
 def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> str:
     out = [
-        f"# {report.project}: status report {report.period.label}",
+        f"# {_escaped(report.project)}: status report {report.period.label}",
         "",
         f"Period {report.period.start} to {report.period.end} · writer: {report.writer} · "
         "draft for review",
@@ -24,7 +28,10 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
     ]
     if report.needs_checking:
         out += ["", "## Needs checking (not shown as fact)", ""]
-        out += [f"- {line.text} — {'; '.join(line.flags)}" for line in report.needs_checking]
+        out += [
+            f"- {_escaped(line.text)} — {_escaped('; '.join(line.flags))}"
+            for line in report.needs_checking
+        ]
     if report.delta:
         delta = report.delta
         changes = [delta.status_change] if delta.status_change else []
@@ -36,14 +43,14 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
     for section, lines in sections.built(report):
         out += ["", f"## {section.title}", ""]
         out += [f"- {_md(line)}" for line in lines] or [f"- {section.empty}"]
-    out += ["", "## Metrics", "", *(f"- {line}" for line in metrics_lines(report))]
+    out += ["", "## Metrics", "", *(f"- {_escaped(line)}" for line in metrics_lines(report))]
     if report.warnings:
-        out += ["", "## Warnings", "", *(f"- {w}" for w in report.warnings)]
+        out += ["", "## Warnings", "", *(f"- {_escaped(w)}" for w in report.warnings)]
     if checks is not None:
         first, *rest = checks.summary_lines()
         out += ["", "## Checks", "", first, "", *(f"- {line}" for line in rest)]
     out += ["", "## Sources", ""]
-    out += [f"- [{s.citation}] {s.locator.label()}" for s in report.sources]
+    out += [f"- [{s.citation}] {_escaped(s.locator.label())}" for s in report.sources]
     return "\n".join(out) + "\n"
 
 
@@ -79,5 +86,9 @@ def metrics_lines(report: StatusReport) -> list[str]:
 
 def _md(line: ReportLine) -> str:
     marks = "".join(f"[{c}]" for c in line.citations)
-    flags = f" ⚠ {'; '.join(line.flags)}" if line.flags else ""
-    return f"{line.text} {marks}".rstrip() + flags
+    flags = f" ⚠ {_escaped('; '.join(line.flags))}" if line.flags else ""
+    return f"{_escaped(line.text)} {marks}".rstrip() + flags
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
