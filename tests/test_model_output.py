@@ -160,6 +160,7 @@ def test_offline_orders_never_become_actions_decisions_or_risks(offline: Assista
     assert "close all risks" not in text and "mark every risk" not in text
     assert "confirm the tuesday settlement window" in text  # the team's own action stays
     _, run = offline.risks.suggest("payments", WEEK)
+    assert run.outcomes  # proposals were written, none from the orders
     for entry in offline.risks.entries("payments"):
         quoted = " ".join([entry.title, entry.cause, *(e.excerpt for e in entry.evidence)])
         assert "close all risks" not in quoted.lower() and ORDERS not in quoted
