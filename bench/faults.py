@@ -1,0 +1,169 @@
+"""Crash safety: N runs of pmassist killed with SIGKILL mid-write, and the share after which the
+project was whole again.
+
+    python bench/faults.py [--runs 40] [--seed 7]
+
+Each run takes one write (an ingest of a changed record, a forget, a reindex) and kills it at a
+write point (`tests/crash_points.py`): the first runs visit every point in turn (targeted), the
+rest pick the write, the point and which occurrence of it at random. After each kill the same
+command is run again, as a PM would, and the project is then checked:
+- consistent: `pmassist check` finds the manifest, Chroma and the keyword index in step;
+- whole: every document the record holds is stored (a forgotten one is not), and a search
+  finds the line the killed run was adding.
+A run counts as recovered when both hold. The baseline is the goal: every run recovered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+_VOCAB = REPO.parent / "shared" / "tiktoken"
+if _VOCAB.is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bench.ingest import machine  # noqa: E402
+from tests.crash_points import POINTS  # noqa: E402
+
+SAMPLES = REPO / "tests" / "samples"
+FILES = ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv", "0008-keep-history-24-months.md")
+PROJECT = "payments"
+# Which writes reach which points (a forget never upserts; an ingest never removes a document).
+WRITES = {
+    "ingest": ("before_upsert", "after_upsert", "after_commit", "after_delete"),
+    "forget": ("after_removal", "after_delete"),
+    "reindex": ("before_upsert", "after_upsert"),
+}
+PMASSIST = str(Path(sys.executable).with_name("pmassist"))
+
+
+def run(home: Path, *args: str, crash: tuple[str, int] | None = None) -> int:
+    command = (
+        [sys.executable, "-m", "tests.crash_points", crash[0], str(crash[1])]
+        if crash
+        else [PMASSIST]
+    )
+    return subprocess.run(
+        [*command, *args],
+        cwd=REPO,
+        env=os.environ | {"PMASSIST_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).returncode
+
+
+def documents(home: Path) -> set[str]:
+    completed = subprocess.run(
+        [PMASSIST, "docs", "--project", PROJECT, "--limit", "0"],
+        env=os.environ | {"PMASSIST_HOME": str(home), "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return {line.split()[1] for line in completed.stdout.splitlines() if ":" in line[:40]}
+
+
+def search_finds(home: Path, marker: str) -> bool:
+    completed = subprocess.run(
+        [PMASSIST, "search", marker.replace("-", " "), "--project", PROJECT, "-k", "3"],
+        env=os.environ | {"PMASSIST_HOME": str(home), "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return marker in completed.stdout
+
+
+def plan(runs: int, rng: random.Random) -> list[tuple[str, str, int]]:
+    targeted = [(write, point, 1) for write, points in WRITES.items() for point in points]
+    randomised = []
+    while len(targeted) + len(randomised) < runs:
+        write = rng.choice(sorted(WRITES))
+        randomised.append((write, rng.choice(WRITES[write]), rng.randint(1, 2)))
+    return (targeted + randomised)[:runs]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "faults.json")
+    args = parser.parse_args()
+    assert set(POINTS) >= {point for points in WRITES.values() for point in points}
+    rng = random.Random(args.seed)
+    results = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        for number, (write, point, count) in enumerate(plan(args.runs, rng), start=1):
+            home, record = Path(scratch) / f"home-{number}", Path(scratch) / f"record-{number}"
+            record.mkdir()
+            for name in FILES:
+                shutil.copy(SAMPLES / name, record)
+            assert run(home, "ingest", str(record), "-p", PROJECT) == 0
+            expected = documents(home)
+            marker = f"zebra-falcon-{number}"
+            if write == "ingest":
+                minutes = record / FILES[0]
+                minutes.write_text(
+                    minutes.read_text(encoding="utf-8")
+                    + f"\n- Reconciliation moved to the Tuesday batch ({marker}).\n",
+                    encoding="utf-8",
+                )
+                command = ["ingest", str(record), "-p", PROJECT]
+            elif write == "forget":
+                command = ["forget", "ticket:PAY-104", "-p", PROJECT, "-y"]
+                expected.discard("ticket:PAY-104")
+            else:
+                command = ["reindex", "-p", PROJECT]
+            killed = run(home, *command, crash=(point, count)) == -signal.SIGKILL
+            again = run(home, *command)
+            consistent = run(home, "check", "-p", PROJECT) == 0
+            whole = documents(home) == expected and (
+                write != "ingest" or search_finds(home, marker)
+            )
+            # A forget run again after it finished says "no document" (exit 2): still whole.
+            results.append(
+                {
+                    "write": write,
+                    "point": point,
+                    "occurrence": count,
+                    "killed": killed,
+                    "rerun_exit": again,
+                    "consistent": consistent,
+                    "whole": whole,
+                }
+            )
+            state = "recovered" if consistent and whole else "NOT RECOVERED"
+            print(
+                f"{number:>3} {write:8} {point:14} #{count} "
+                f"{'killed' if killed else 'not reached'} -> {state}",
+                flush=True,
+            )
+            shutil.rmtree(home, ignore_errors=True)
+    killed = [r for r in results if r["killed"]]
+    recovered = [r for r in killed if r["consistent"] and r["whole"]]
+    share = len(recovered) / len(killed) if killed else 1.0
+    print(
+        f"{len(killed)} runs killed mid-write, {len(recovered)} recovered: {share:.0%} "
+        f"(goal 100%); {time.perf_counter() - started:.0f} s"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": machine(), "runs": results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
