@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,14 +27,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_VOCAB = REPO.parent / "shared" / "tiktoken"
-if _VOCAB.is_dir():
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
+import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from bench.ingest import machine  # noqa: E402
-from tests.crash_points import POINTS  # noqa: E402
+from tests.crash_points import POINTS, run_pmassist  # noqa: E402
 
 SAMPLES = REPO / "tests" / "samples"
 FILES = ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv", "0008-keep-history-24-months.md")
@@ -47,45 +40,20 @@ WRITES = {
     "forget": ("after_removal", "after_delete"),
     "reindex": ("before_upsert", "after_upsert"),
 }
-PMASSIST = str(Path(sys.executable).with_name("pmassist"))
 
 
 def run(home: Path, *args: str, crash: tuple[str, int] | None = None) -> int:
-    command = (
-        [sys.executable, "-m", "tests.crash_points", crash[0], str(crash[1])]
-        if crash
-        else [PMASSIST]
-    )
-    return subprocess.run(
-        [*command, *args],
-        cwd=REPO,
-        env=os.environ | {"PMASSIST_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    ).returncode
+    return run_pmassist(home, *args, crash=crash).returncode
 
 
 def documents(home: Path) -> set[str]:
-    completed = subprocess.run(
-        [PMASSIST, "docs", "--project", PROJECT, "--limit", "0"],
-        env=os.environ | {"PMASSIST_HOME": str(home), "COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return {line.split()[1] for line in completed.stdout.splitlines() if ":" in line[:40]}
+    shown = run_pmassist(home, "docs", "--project", PROJECT, "--limit", "0").stdout
+    return {line.split()[1] for line in shown.splitlines() if ":" in line[:40]}
 
 
 def search_finds(home: Path, marker: str) -> bool:
-    completed = subprocess.run(
-        [PMASSIST, "search", marker.replace("-", " "), "--project", PROJECT, "-k", "3"],
-        env=os.environ | {"PMASSIST_HOME": str(home), "COLUMNS": "300"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return marker in completed.stdout
+    query = marker.replace("-", " ")
+    return marker in run_pmassist(home, "search", query, "--project", PROJECT, "-k", "3").stdout
 
 
 def plan(runs: int, rng: random.Random) -> list[tuple[str, str, int]]:

@@ -35,12 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_VOCAB = REPO.parent / "shared" / "tiktoken"
-if _VOCAB.is_dir():
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
+import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from assistant.config import Settings  # noqa: E402
 from assistant.embeddings import LocalMiniLMEmbedder  # noqa: E402
 from assistant.service import Assistant  # noqa: E402

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -24,10 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_VOCAB = REPO.parent / "shared" / "tiktoken"
-if _VOCAB.is_dir():
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
-
+import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from assistant.tokens import TokenCounter  # noqa: E402
 from bench.ingest import machine  # noqa: E402
 from ingest.chunking import Chunker  # noqa: E402

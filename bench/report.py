@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -24,15 +23,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_VOCAB = REPO.parent / "shared" / "tiktoken"
-if _VOCAB.is_dir():
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
 from langchain_core.messages import AIMessage  # noqa: E402
 
+import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from assistant.config import Settings  # noqa: E402
 from assistant.domain.period import week_period  # noqa: E402
 from assistant.domain.record import Ticket  # noqa: E402

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import statistics
@@ -28,12 +27,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-_VOCAB = REPO.parent / "shared" / "tiktoken"
-if _VOCAB.is_dir():
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_VOCAB))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
+import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from assistant.config import Settings  # noqa: E402
 from assistant.domain.record import Chunk, Document, Kind, Locator, Ticket  # noqa: E402
 from assistant.embeddings import LocalMiniLMEmbedder  # noqa: E402

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from assistant.store.documents import DocumentStore
@@ -26,6 +28,30 @@ POINTS = (
     "after_delete",  # old vectors removed, their announcement not yet cleared
     "after_removal",  # a forget's manifest rows gone, its vectors not yet removed
 )
+
+
+REPO = Path(__file__).resolve().parent.parent
+PMASSIST = str(Path(sys.executable).with_name("pmassist"))
+
+
+def run_pmassist(
+    home: Path, *args: str, crash: tuple[str, int] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`pmassist ARGS` in a process of its own on the data folder `home`; with `crash`, killed
+    the N-th time it reaches the point (its return code is then -9)."""
+    command = (
+        [sys.executable, "-m", "tests.crash_points", crash[0], str(crash[1])]
+        if crash
+        else [PMASSIST]
+    )
+    return subprocess.run(
+        [*command, *args],
+        cwd=REPO,
+        env=os.environ | {"PMASSIST_HOME": str(home), "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _die() -> None:

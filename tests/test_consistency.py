@@ -20,6 +20,7 @@ from assistant.domain.ingest import ConsistencyReport
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
 from tests.conftest import REPO
+from tests.crash_points import run_pmassist
 
 FILES = ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv", "0008-keep-history-24-months.md")
 NEW_LINE = "\n- Chargeback reconciliation moved to the Tuesday batch window (zebra-falcon).\n"
@@ -27,19 +28,7 @@ NEW_LINE = "\n- Chargeback reconciliation moved to the Tuesday batch window (zeb
 
 def pmassist(home: Path, *args: str, crash: tuple[str, int] | None = None) -> int:
     """Run pmassist in a process of its own; returns its exit code (-9 when killed)."""
-    command = (
-        [sys.executable, "-m", "tests.crash_points", crash[0], str(crash[1])]
-        if crash
-        else [str(Path(sys.executable).with_name("pmassist"))]
-    )
-    completed = subprocess.run(
-        [*command, *args],
-        cwd=REPO,
-        env=os.environ | {"PMASSIST_HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_pmassist(home, *args, crash=crash)
     if completed.returncode not in (0, -signal.SIGKILL):
         print(completed.stdout, completed.stderr)
     return completed.returncode

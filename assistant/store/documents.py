@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.domain.clock import utc_now
@@ -221,18 +221,8 @@ class DocumentStore:
 
     def existing_chunk_ids(self, project: str, chunk_ids: Sequence[str]) -> set[str]:
         """Which of these chunk ids the manifest holds now."""
-        found: set[str] = set()
-        ids = list(chunk_ids)
         with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                found.update(
-                    connection.scalars(
-                        select(chunks.c.id).where(
-                            chunks.c.project == project, chunks.c.id.in_(ids[start : start + 500])
-                        )
-                    )
-                )
-        return found
+            return set(_chunk_ids_where(connection, project, chunks.c.id, chunk_ids))
 
     def all_chunk_ids(self, project: str) -> set[str]:
         with self.engine.connect() as connection:
@@ -420,14 +410,21 @@ def _announce(connection: Connection, project: str, action: str, chunk_ids: Sequ
 
 
 def _chunk_ids_of(connection: Connection, project: str, document_ids: Sequence[str]) -> list[str]:
+    return _chunk_ids_where(connection, project, chunks.c.document_id, document_ids)
+
+
+def _chunk_ids_where(
+    connection: Connection, project: str, column: ColumnElement[str], values: Sequence[str]
+) -> list[str]:
+    """Ids of the project's chunks whose `column` is one of `values`, asked in batches (SQLite
+    caps the number of parameters of one statement)."""
     found: list[str] = []
-    ids = list(document_ids)
-    for start in range(0, len(ids), 500):
+    values = list(values)
+    for start in range(0, len(values), 500):
+        batch = values[start : start + 500]
         found.extend(
             connection.scalars(
-                select(chunks.c.id).where(
-                    chunks.c.project == project, chunks.c.document_id.in_(ids[start : start + 500])
-                )
+                select(chunks.c.id).where(chunks.c.project == project, column.in_(batch))
             )
         )
     return found

@@ -31,16 +31,23 @@ def _login_form(request: Request, **values: str | None) -> Response:
     site can set: another site cannot log a browser in to its own account (login CSRF)."""
     form_token = secrets.token_urlsafe(24)
     response = page(request, "login.html", None, login_csrf=form_token, **values)
+    _set_cookie(request, response, LOGIN_COOKIE, form_token, max_age=3600, path="/login")
+    return response
+
+
+def _set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int, path: str
+) -> None:
+    """A cookie only this site's pages send back, never readable by a script."""
     response.set_cookie(
-        LOGIN_COOKIE,
-        form_token,
+        name,
+        value,
         httponly=True,
         samesite="strict",
         secure=assistant_of(request).settings.cookie_secure,
-        max_age=3600,
-        path="/login",
+        max_age=max_age,
+        path=path,
     )
-    return response
 
 
 @router.post("/login")
@@ -61,15 +68,7 @@ def login(
     session, _ = access.open_session(principal)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
-    response.set_cookie(
-        SESSION_COOKIE,
-        session,
-        httponly=True,
-        samesite="strict",
-        secure=assistant_of(request).settings.cookie_secure,
-        max_age=SESSION_SECONDS,
-        path="/",
-    )
+    _set_cookie(request, response, SESSION_COOKIE, session, max_age=SESSION_SECONDS, path="/")
     return response
 
 
