@@ -37,7 +37,7 @@ PROJECT = "payments"
 # Which writes reach which points (a forget never upserts; an ingest never removes a document).
 WRITES = {
     "ingest": ("before_upsert", "after_upsert", "after_commit", "after_delete"),
-    "forget": ("after_removal", "after_delete"),
+    "forget": ("after_removal", "after_delete", "after_copy"),
     "reindex": ("before_upsert", "after_upsert"),
 }
 
@@ -76,13 +76,22 @@ def main() -> None:
     results = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
+        # One ingested project, copied back before every run (same paths: the manifest keeps
+        # the record's absolute paths).
+        home, record = Path(scratch) / "home", Path(scratch) / "record"
+        pristine_home, pristine_record = Path(scratch) / "home-0", Path(scratch) / "record-0"
+        pristine_record.mkdir()
+        for name in FILES:
+            shutil.copy(SAMPLES / name, pristine_record)
+        shutil.copytree(pristine_record, record)
+        assert run(home, "ingest", str(record), "-p", PROJECT) == 0
+        shutil.copytree(home, pristine_home)
+        stored = documents(home)
         for number, (write, point, count) in enumerate(plan(args.runs, rng), start=1):
-            home, record = Path(scratch) / f"home-{number}", Path(scratch) / f"record-{number}"
-            record.mkdir()
-            for name in FILES:
-                shutil.copy(SAMPLES / name, record)
-            assert run(home, "ingest", str(record), "-p", PROJECT) == 0
-            expected = documents(home)
+            for copy, pristine in ((home, pristine_home), (record, pristine_record)):
+                shutil.rmtree(copy)
+                shutil.copytree(pristine, copy)
+            expected = set(stored)
             marker = f"zebra-falcon-{number}"
             if write == "ingest":
                 minutes = record / FILES[0]
@@ -121,7 +130,6 @@ def main() -> None:
                 f"{'killed' if killed else 'not reached'} -> {state}",
                 flush=True,
             )
-            shutil.rmtree(home, ignore_errors=True)
     killed = [r for r in results if r["killed"]]
     recovered = [r for r in killed if r["consistent"] and r["whole"]]
     share = len(recovered) / len(killed) if killed else 1.0

@@ -27,6 +27,7 @@ POINTS = (
     "after_commit",  # the manifest switched, the old vectors not yet removed
     "after_delete",  # old vectors removed, their announcement not yet cleared
     "after_removal",  # a forget's manifest rows gone, its vectors not yet removed
+    "after_copy",  # an erasure's fresh copy of the vectors made, not yet swapped in
 )
 
 
@@ -85,6 +86,8 @@ def install(point: str, count: int) -> None:
         _wrap(ProjectIndex, "delete", count, before=False)
     elif point == "after_removal":
         _wrap(DocumentStore, "remove_documents", count, before=False)
+    elif point == "after_copy":
+        _wrap(ProjectIndex, "copy_to", count, before=False)
     else:
         raise SystemExit(f"unknown crash point {point!r}: use {', '.join(POINTS)}")
 

@@ -132,6 +132,20 @@ def test_an_interrupted_forget_is_finished_by_running_it_again(
     assert pmassist(home, "forget", document, "-p", "payments", "-y") == 2  # now it is gone
 
 
+def test_an_erasure_killed_while_purging_is_finished_by_the_next_write(
+    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    home = tmp_path / "home"
+    assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
+    document = "ticket:PAY-104"
+    assert pmassist(home, "forget", document, "-p", "payments", "-y", crash=("after_copy", 1)) == -9
+    left = report(home, embedder)
+    assert left.unpurged_erasures == [document] and not left.consistent
+    assert pmassist(home, "forget", document, "-p", "payments", "-y") == 0  # finishes it
+    after = report(home, embedder)
+    assert after.consistent and after.vectors == after.chunks and not after.abandoned_reindex
+
+
 def test_an_interrupted_reindex_leaves_nothing_behind(
     record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
