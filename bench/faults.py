@@ -5,8 +5,9 @@ project was whole again.
 
 Each run takes one write (an ingest of a changed record, a forget, a reindex) and kills it at a
 write point (`tests/crash_points.py`): the first runs visit every point in turn (targeted), the
-rest pick the write, the point and which occurrence of it at random. After each kill the same
-command is run again, as a PM would, and the project is then checked:
+rest pick at random the write, the point, and what changed (which file of the record gets a new
+line, or a new file; which document is forgotten). After each kill the same command is run
+again, as a PM would, and the project is then checked:
 - consistent: `pmassist check` finds the manifest, Chroma and the keyword index in step;
 - whole: every document the record holds is stored (a forgotten one is not), and a search
   finds the line the killed run was adding.
@@ -56,13 +57,41 @@ def search_finds(home: Path, marker: str) -> bool:
     return marker in run_pmassist(home, "search", query, "--project", PROJECT, "-k", "3").stdout
 
 
-def plan(runs: int, rng: random.Random) -> list[tuple[str, str, int]]:
-    targeted = [(write, point, 1) for write, points in WRITES.items() for point in points]
+# What a random run changes: a line added to one of the files, or a new file of minutes.
+CHANGES = ("minutes", "tickets", "decision", "new file")
+FORGETTABLE = ("ticket:PAY-104", "ticket:PAY-101", "minutes:2026-10-15-payments-weekly")
+
+
+def plan(runs: int, rng: random.Random) -> list[tuple[str, str, str]]:
+    """(write, point, variant) for each run: every point of every write first, then random."""
+    targeted = [
+        (write, point, "minutes" if write == "ingest" else FORGETTABLE[0])
+        for write, points in WRITES.items()
+        for point in points
+    ]
     randomised = []
     while len(targeted) + len(randomised) < runs:
         write = rng.choice(sorted(WRITES))
-        randomised.append((write, rng.choice(WRITES[write]), rng.randint(1, 2)))
+        variant = rng.choice(CHANGES if write == "ingest" else FORGETTABLE)
+        randomised.append((write, rng.choice(WRITES[write]), variant))
     return (targeted + randomised)[:runs]
+
+
+def change_record(record: Path, variant: str, marker: str) -> None:
+    line = f"Reconciliation moved to the Tuesday batch ({marker})."
+    if variant == "new file":
+        (record / "2026-10-22-ops-sync.md").write_text(
+            f"# Ops sync\n\n**Date:** 2026-10-22\n\n- {line}\n", encoding="utf-8"
+        )
+        return
+    name = {"minutes": FILES[0], "tickets": FILES[1], "decision": FILES[2]}[variant]
+    path = record / name
+    text = path.read_text(encoding="utf-8")
+    if variant == "tickets":  # into PAY-101's summary cell, keeping the CSV well formed
+        text = text.replace(",PAY-101,", f" {marker},PAY-101,", 1)
+    else:
+        text += f"\n- {line}\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
@@ -87,26 +116,23 @@ def main() -> None:
         assert run(home, "ingest", str(record), "-p", PROJECT) == 0
         shutil.copytree(home, pristine_home)
         stored = documents(home)
-        for number, (write, point, count) in enumerate(plan(args.runs, rng), start=1):
+        for number, (write, point, variant) in enumerate(plan(args.runs, rng), start=1):
             for copy, pristine in ((home, pristine_home), (record, pristine_record)):
                 shutil.rmtree(copy)
                 shutil.copytree(pristine, copy)
             expected = set(stored)
             marker = f"zebra-falcon-{number}"
             if write == "ingest":
-                minutes = record / FILES[0]
-                minutes.write_text(
-                    minutes.read_text(encoding="utf-8")
-                    + f"\n- Reconciliation moved to the Tuesday batch ({marker}).\n",
-                    encoding="utf-8",
-                )
+                change_record(record, variant, marker)
                 command = ["ingest", str(record), "-p", PROJECT]
+                if variant == "new file":
+                    expected.add("minutes:2026-10-22-ops-sync")
             elif write == "forget":
-                command = ["forget", "ticket:PAY-104", "-p", PROJECT, "-y"]
-                expected.discard("ticket:PAY-104")
+                command = ["forget", variant, "-p", PROJECT, "-y"]
+                expected.discard(variant)
             else:
                 command = ["reindex", "-p", PROJECT]
-            killed = run(home, *command, crash=(point, count)) == -signal.SIGKILL
+            killed = run(home, *command, crash=(point, 1)) == -signal.SIGKILL
             again = run(home, *command)
             consistent = run(home, "check", "-p", PROJECT) == 0
             whole = documents(home) == expected and (
@@ -117,7 +143,7 @@ def main() -> None:
                 {
                     "write": write,
                     "point": point,
-                    "occurrence": count,
+                    "variant": variant,
                     "killed": killed,
                     "rerun_exit": again,
                     "consistent": consistent,
@@ -126,7 +152,7 @@ def main() -> None:
             )
             state = "recovered" if consistent and whole else "NOT RECOVERED"
             print(
-                f"{number:>3} {write:8} {point:14} #{count} "
+                f"{number:>3} {write:8} {point:14} {variant:36} "
                 f"{'killed' if killed else 'not reached'} -> {state}",
                 flush=True,
             )
