@@ -52,10 +52,6 @@ class AnswerScreen:
         cited = [self.sources[c].text for c in citations if c in self.sources]
         return judgement_problems(text, cited)
 
-    @property
-    def removed_links(self) -> list[str]:
-        return self.links.removed
-
     def _acceptable(self, sentence: str) -> bool:
         problems = self.problems(without_citation_marks(sentence), cited_ids(sentence))
         self.left_out += problems

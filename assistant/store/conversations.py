@@ -7,7 +7,6 @@ so a failed or interrupted question leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.domain.answer import Answer, Turn
 from assistant.domain.clock import utc_now
-from assistant.store.db import answers, conversations
+from assistant.store.db import answers, conversations, names_document
 
 
 @dataclass(frozen=True)
@@ -159,8 +158,7 @@ class ConversationStore:
 
     def answers_citing(self, project: str, document_id: str) -> list[Answer]:
         """Saved answers of the project with a source in this document."""
-        # The stored JSON names each source's document; parse only the rows that mention it.
-        needle = f'"document_id":{json.dumps(document_id, ensure_ascii=False)}'
+        needle = names_document(document_id)
         with self.engine.connect() as connection:
             texts = connection.scalars(
                 select(answers.c.answer_json)

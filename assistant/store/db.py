@@ -5,6 +5,7 @@ Schema changes are applied by numbered migrations, each recorded once in `schema
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -467,3 +468,9 @@ def purge_freed_pages(engine: Engine) -> bool:
         log.warning("Could not purge the database's free pages yet: %s", error)
         return False
     return not busy
+
+
+def names_document(document_id: str) -> str:
+    """How a body stored as JSON (an answer, a report) names a source's document: the text to
+    look for before parsing only the rows that hold it."""
+    return f'"document_id":{json.dumps(document_id, ensure_ascii=False)}'

@@ -28,7 +28,7 @@ from assistant.domain.drafts import (
 from assistant.domain.errors import InvalidInputError, UnknownDraftError
 from assistant.domain.report import StatusReport
 from assistant.domain.risk import RiskSuggestionRun
-from assistant.store.db import draft_audit, drafts
+from assistant.store.db import draft_audit, drafts, names_document
 
 _SUMMARY_COLUMNS = (
     drafts.c.id,
@@ -266,8 +266,7 @@ class DraftStore:
 
     def reports_quoting(self, project: str, document_id: str) -> list[int]:
         """Report drafts (every version) with a source in this document, oldest first."""
-        # The stored JSON names each source's document; parse only the rows that mention it.
-        needle = f'"document_id":{json.dumps(document_id, ensure_ascii=False)}'
+        needle = names_document(document_id)
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(drafts.c.id, drafts.c.body_json)

@@ -201,10 +201,6 @@ class VectorStore:
             self.client.delete_collection(name)
             self.wrote(project)
 
-    def drop_project(self, project: str) -> None:
-        self.catch_up(project)
-        self._drop(project, collection_name(project))
-
     def abandoned_reindex(self, project: str) -> bool:
         """A staged copy left by a reindex that did not finish (only the holder of the
         project's lock may call it abandoned: a running reindex holds that lock)."""
@@ -260,12 +256,6 @@ class ProjectIndex:
     @property
     def collection(self) -> Any:
         return self.store.client.get_collection(self.name, embedding_function=None)
-
-    @property
-    def model_id(self) -> str:
-        return str(
-            self.store.reading(self.project, lambda: self.collection.metadata or {}).get(MODEL_KEY)
-        )
 
     def count(self) -> int:
         return int(self.store.reading(self.project, lambda: self.collection.count()))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from assistant.domain.ingest import LoadFailure
 from assistant.domain.record import Kind, Ticket, TicketComment, TicketLink
 from assistant.text.dates import parse_tracker_datetime
 from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
 from ingest.loaders.csv_table import (
+    CsvRow,
     check_cell_sizes,
     id_shapes,
     read_csv_table,
@@ -40,13 +42,11 @@ KNOWN_LINKS = {
 }
 
 
-class _Row:
+@dataclass(frozen=True)
+class _Row(CsvRow):
     """One CSV record with Jira's repeated headers collapsed: `first(name)` and `all(name)`."""
 
-    def __init__(self, cells: list[str], columns: dict[str, list[int]], number: int) -> None:
-        self.cells = cells
-        self.columns = columns
-        self.number = number
+    columns: dict[str, list[int]] = field(default_factory=dict)
 
     def all(self, name: str) -> list[str]:
         return [
@@ -91,7 +91,7 @@ def load_jira_csv(text: str, source: SourceFile, options: LoaderOptions) -> Load
                 f"(columns found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})",
                 field=name.title(),
             )
-    rows = [_Row(row.cells, columns, row.number) for row in table.rows]
+    rows = [_Row(row.number, row.cells, columns) for row in table.rows]
     key_column = table.column("issue key")
     shapes = id_shapes(table, key_column)
     key_by_issue_id = {
@@ -100,13 +100,13 @@ def load_jira_csv(text: str, source: SourceFile, options: LoaderOptions) -> Load
         if (issue_id := row.first("issue id")) and (key := row.first("issue key"))
     }
     seen: dict[str, int] = {}
-    for row, read in zip(rows, table.rows, strict=True):
+    for row in rows:
         if not any(cell.strip() for cell in row.cells):
             continue
         try:
-            check_cell_sizes(read, header)
-            if swallowed := swallowed_records(read, len(header), key_column, shapes):
-                result.warnings.append(swallow_warning(source.display, read, swallowed))
+            check_cell_sizes(row, header)
+            if swallowed := swallowed_records(row, len(header), key_column, shapes):
+                result.warnings.append(swallow_warning(source.display, row, swallowed))
             if len(row.cells) != len(header):
                 raise RowError(
                     f"has {len(row.cells)} fields but the header has {len(header)} "

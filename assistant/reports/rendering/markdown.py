@@ -6,6 +6,8 @@ page the report is pasted into."""
 
 from __future__ import annotations
 
+import html
+
 from assistant.domain.drafts import DraftChecks
 from assistant.domain.report import ReportLine, StatusReport
 from assistant.reports import sections
@@ -91,4 +93,4 @@ def _md(line: ReportLine) -> str:
 
 
 def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)
