@@ -92,6 +92,20 @@ class MinutesNote(RecordModel):
     line: int | None = None
 
 
+ProgressState = Literal["done", "in_progress", "new"]
+
+
+class ProgressItem(RecordModel):
+    """Work a meeting reports on under Done / In progress / New items (or the like): what, its
+    state, and who carries it where the minutes say."""
+
+    text: str
+    state: ProgressState
+    owner: str | None = None
+    line: int | None = None
+    section: str | None = None
+
+
 class MilestoneNote(RecordModel):
     """What one line of minutes states about a milestone: its dates as written on that day."""
 
@@ -131,6 +145,7 @@ class Meeting(RecordModel):
     decisions: list[MinutesNote] = Field(default_factory=list)
     action_items: list[ActionItem] = Field(default_factory=list)
     concerns: list[MinutesNote] = Field(default_factory=list)
+    progress: list[ProgressItem] = Field(default_factory=list)
     stated_status: str | None = Field(
         default=None, description="The overall status the minutes state, e.g. 'amber'."
     )
@@ -186,6 +201,9 @@ class Decision(RecordModel):
     id: str
     title: str
     date: dt.date | None = None
+    date_precision: Literal["day", "month", "year"] = Field(
+        default="day", description="How much of `date` the record states ('2022-09': month)."
+    )
     status: str | None = None
     deciders: list[str] = Field(default_factory=list)
     context: str = ""

@@ -6,30 +6,61 @@
 - [ ] @Marta Novak to rerun the reconciliation by 2026-10-20
 - ACTION: Priya Raman — book the room — due 2026-10-06
 - Action (Priya Raman): book the room by 6 Oct
+- AI Priya: book the room
+- TODO @dana renew the certificates / post mortem TODO (@dana)
+- Next steps: rerun the reconciliation => @marta
 ☐ Dana Fox — renew the certificates (Word checkboxes)
 | Owner | Action | Due | Status |   (tables)
+
+Owners written as `@handle` resolve through the note's handle book (`attendance.HandleBook`).
+Vote and status lines (`✅ …`, `Vote: …`, `+1`) are never actions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.domain.record import ActionItem
 from assistant.text.dates import find_date
 from ingest.loaders.base import SourceLine
-from ingest.loaders.markdown import clean_inline
+from ingest.loaders.markdown import BULLET, clean_inline
 from ingest.loaders.people import clean_person, looks_like_name
 
 CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[([ xX✓✔])\]\s*(.+)$")
-WORD_CHECKBOX = re.compile(r"^\s*(?:[-*+]\s*)?([☐☑☒✅])\s*(.+)$")
+WORD_CHECKBOX = re.compile(r"^\s*(?:[-*+]\s*)?([☐☑☒])\s*(.+)$")
 ACTION_PREFIX = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:action(?:\s+item)?|todo|to-do|ai)\b\s*\**\s*"
-    r"(?:\(([^)]+)\))?\s*\**\s*[:\-–—]\s*\**\s*(.+)$",
+    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:action(?:\s+item)?|todo|to-do|ai|next\s+steps?)\b\s*\**\s*"
+    r"(?:\(([^)]+)\)|(?<=ai )([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?)|(@[\w.-]+))?\s*\**\s*"
+    r"[:\-–—]\s*\**\s*(.+)$",
     re.IGNORECASE,
 )
-BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+(.+)$")
+# "post mortem TODO (@dana)", "TODO @dana renew …": the marker in capitals anywhere in a line.
+TODO_MARKER = re.compile(r"(?<![\w-])(?:TODO|FIXME)(?![\w-]):?")
+# A vote or a status mark: "✅ Storage: 1.8 TB", "Vote: unanimous yes", "+1 from the TSC".
+VOTE_OR_STATUS = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*(?:[✅❌✔✖⚠️🟢🟡🔴👍👎☑]|[+-]1\b|\**\s*(?:vote|voting|voted|"
+    r"poll|result)\b)",
+    re.IGNORECASE,
+)
+# "- Ben Okoro to draft the interface": an attendee (or a handle) "to" do something is the
+# classic way minutes record an action, inside an action section or not.
+OWNER_TO = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])\s+(@[\w.-]+|[A-ZÀ-Þ][\w'’.-]+(?: [A-ZÀ-Þ][\w'’.-]+){0,2})\s+to\s+\w"
+)
+# "Puppet notifications => @dana": an arrow to a handle hands the line to that person.
+ASSIGNED = re.compile(r"(?:=>|->|→)\s*@[\w.-]+")
+# Template text a person is meant to replace: "<owner>", "<what>".
+PLACEHOLDER = re.compile(r"<(?![a-z]+://)(?!/)[^<>@\n]{1,40}>")
+_OWNER_MARKS = (
+    # "… => @dana", "issue 3923 => @dana drives it with @tom"
+    re.compile(r"\s*(?:=>|->|→)\s*(@[\w.-]+)(?:\s+and\s+@[\w.-]+)?\s*\??"),
+    re.compile(r"\s*[(\[]\s*(@[\w.-]+)\??(?:[^)\]]*)[)\]]\s*\??$"),
+    re.compile(r"(?:^|\s+)(?:[-–—:#]\s+)?(@[\w.-]+)\s*\??$"),
+    # "@dana renew …", not "@Ines Duarte to …" (a name that goes on, read by `_take_owner`)
+    re.compile(r"^(@[\w.-]+)\s+(?!(?:[A-ZÀ-Þ][\w'’.-]*\s+){0,2}(?:to|will)\b)"),
+)
 _DUE_KEYWORD = re.compile(r"\b(?:due|by|deadline|until|before|target)\b\s*:?\s*", re.IGNORECASE)
 _SEPARATORS = (" — ", " – ", " - ", ": ", " -- ")
 _DONE_WORDS = {"done", "closed", "complete", "completed", "yes", "y", "x", "✓", "✔", "resolved"}
@@ -42,8 +73,12 @@ def parse_action_line(
     in_action_section: bool,
     attendees: Sequence[str] = (),
     meeting_date: dt.date | None = None,
+    person: Callable[[str], str] | None = None,
 ) -> ActionItem | None:
-    """An action item if the line is one, else None."""
+    """An action item if the line is one, else None. `person` turns a written `@handle` into
+    the person it stands for (the note's handle book)."""
+    if VOTE_OR_STATUS.match(text):
+        return None
     owner_hint: str | None = None
     done = False
     if match := CHECKBOX.match(text):
@@ -51,13 +86,30 @@ def parse_action_line(
     elif match := WORD_CHECKBOX.match(text):
         done, body = match.group(1) != "☐", match.group(2)
     elif match := ACTION_PREFIX.match(text):
-        owner_hint, body = match.group(1), match.group(2)
-    elif in_action_section and (match := BULLET.match(text)):
+        owner_hint = match.group(1) or match.group(2) or match.group(3)
+        body = match.group(4)
+    elif marker := TODO_MARKER.search(text):
+        bullet = BULLET.match(text)
+        start = bullet.start(1) if bullet else 0
+        after = text[marker.end() :]
+        if not after.strip() and text[: marker.start()].rstrip().endswith(":"):
+            return None  # "Creation date: TODO": a field left to fill in, not an action
+        if handle := re.match(r"\s*:?\s*(@[\w.-]+)", after):  # "TODO @dana …", "TODO: @dana"
+            owner_hint, after = handle.group(1), after[handle.end() :]
+        body = (text[start : marker.start()] + " " + after).strip()
+    elif (in_action_section or _owner_to(text, attendees) or ASSIGNED.search(text)) and (
+        match := BULLET.match(text)
+    ):
         body = match.group(1)
     else:
         return None
     return parse_action_text(
-        body, done=done, owner=owner_hint, attendees=attendees, meeting_date=meeting_date
+        body,
+        done=done,
+        owner=owner_hint,
+        attendees=attendees,
+        meeting_date=meeting_date,
+        person=person,
     )
 
 
@@ -68,20 +120,50 @@ def parse_action_text(
     owner: str | None = None,
     attendees: Sequence[str] = (),
     meeting_date: dt.date | None = None,
+    person: Callable[[str], str] | None = None,
 ) -> ActionItem | None:
-    text = clean_inline(body).strip()
+    text = PLACEHOLDER.sub(" ", clean_inline(body)).strip()
+    text = re.sub(r"\s{2,}", " ", text)
     if match := _DONE_SUFFIX.search(text):
         done = True
         text = text[: match.start()].rstrip()
     due, text = _take_due_date(text, meeting_date)
+    if not owner:
+        owner, text = _take_marked_owner(text)
     if owner:
-        owner = _resolve_owner(owner, attendees) or clean_person(owner)
+        owner = _person(owner, attendees, person)
     else:
         owner, text = _take_owner(text, attendees)
-    task = _tidy(text)
-    if not task:
+    task = _tidy(re.sub(r"\s{2,}", " ", text))
+    if not task or not re.search(r"[^\W\d_]", task):
         return None
     return ActionItem(task=task, owner=owner or None, due=due, done=done)
+
+
+def _owner_to(text: str, attendees: Sequence[str]) -> bool:
+    match = OWNER_TO.match(text)
+    if match is None:
+        return False
+    candidate = match.group(1)
+    return candidate.startswith("@") or _resolve_owner(candidate, attendees) is not None
+
+
+def _take_marked_owner(text: str) -> tuple[str | None, str]:
+    """An owner marked by a handle: "… => @dana", "… (@dana)", "… - @dana", "@dana …"."""
+    for pattern in _OWNER_MARKS:
+        if match := pattern.search(text):
+            owner = match.group(1).split(" and ")[0]
+            rest = text[: match.start()] + " " + text[match.end() :]
+            if owner.startswith("@") or pattern is _OWNER_MARKS[0]:
+                return owner, rest.strip()
+    return None, text
+
+
+def _person(owner: str, attendees: Sequence[str], person: Callable[[str], str] | None) -> str:
+    written = owner.strip().rstrip("?")
+    if written.startswith("@") and person is not None:
+        return person(written)
+    return _resolve_owner(written, attendees) or clean_person(written)
 
 
 def parse_action_table(
@@ -100,7 +182,7 @@ def parse_action_table(
                 return index
         return None
 
-    task_col = column("action", "task", "item", "what", "description")
+    task_col = column("action", "task", "item", "what", "description", "todo", "to do")
     owner_col = column("owner", "who", "assignee", "responsible")
     due_col = column("due", "date", "when", "deadline")
     status_col = column("status", "done", "state")

@@ -37,6 +37,8 @@ class SourceSection:
     lines: list[SourceLine]
     locator: Locator
     numbered: bool = True
+    # The headings above this section, outermost first, ending with its own ("Notes", "Done").
+    heading_path: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,6 +76,9 @@ class LoaderOptions:
     kind: Kind | None = None
     status_map: dict[str, StatusCategory] = field(default_factory=dict)
     jira_browse_url: str | None = None
+    # Keys of lines the file's series repeats in most notes (`boilerplate.series_boilerplate`);
+    # the ingest adds them to each file's fingerprint, so they are not in `signature`.
+    boilerplate: frozenset[str] = frozenset()
 
     def signature(self) -> str:
         """Changes whenever an option would change what a loader produces."""

@@ -10,7 +10,7 @@ from typing import Any
 from assistant.domain.record import Kind
 from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, SourceFile, SourceLine
 from ingest.loaders.files import Loader, RecordFile, any_content
-from ingest.loaders.minutes import minutes_document
+from ingest.loaders.minutes import minutes_result
 
 _LIST_STYLES = ("list", "bullet", "number")
 # Word minutes, images included, unpack to a few megabytes; a file that unpacks to more than this
@@ -20,10 +20,9 @@ MAX_EXPANDED_BYTES = 100 * 1024 * 1024
 
 def load_docx_minutes(source: SourceFile, options: LoaderOptions) -> LoadResult:
     lines = docx_lines(source.path)
-    document = minutes_document(
-        {}, lines, source, options, file_format="docx", line_unit="paragraph"
+    return minutes_result(
+        {}, lines, source, options, result_format="minutes-docx", line_unit="paragraph"
     )
-    return LoadResult(format="minutes-docx", documents=[document])
 
 
 def docx_lines(path: Path) -> list[SourceLine]:

@@ -1,19 +1,28 @@
 """Meeting minutes in Markdown or plain text (and, converted to the same lines, Word files).
 
-Reads a title, date and attendees from YAML front matter or from lines like `**Date:** …` and
-`Attendees: …`; decisions, action items and concerns from their sections (and from `Decision:` /
-`Action:` lines anywhere); the overall status the minutes state ("Overall status: Amber").
+Reads a title, date and attendees from front matter or from lines like `**Date:** …` and
+`Attendees: …` (see `attendance`); decisions, action items, concerns and progress items from
+their sections and bullets (see `minutes_items`); the overall status the minutes state
+("Overall status: Amber"). A running notes file gives one meeting per dated section (see
+`running_notes`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from assistant.domain.record import BudgetNote, Document, Kind, Locator, Meeting, MinutesNote
+from assistant.domain.record import BudgetNote, Document, Kind, Locator, Meeting
 from assistant.text.dates import parse_date
-from ingest.loaders.action_items import BULLET, parse_action_line, parse_action_table
+from ingest.loaders.attendance import (
+    HandleBook,
+    attendees_from_entry,
+    attendees_from_lines,
+    list_of_people,
+    unique,
+)
 from ingest.loaders.base import (
     LoadedDocument,
     LoaderOptions,
@@ -26,6 +35,7 @@ from ingest.loaders.base import (
     slugify,
     title_from_filename,
 )
+from ingest.loaders.boilerplate import repeated_lines
 from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile, any_content
 from ingest.loaders.markdown import (
     MarkdownSection,
@@ -34,7 +44,10 @@ from ingest.loaders.markdown import (
     split_sections,
     table_rows,
 )
+from ingest.loaders.minutes_items import NoteReading, read_section
 from ingest.loaders.people import split_people, unique_people
+from ingest.loaders.running_notes import running_notes
+from ingest.loaders.section_roles import section_role
 from ingest.loaders.stated_figures import (
     budget_from_line,
     forecast_amount,
@@ -45,146 +58,139 @@ from ingest.loaders.stated_figures import (
 _FIELD = r"^\s*(?:[-*]\s*)?\**\s*{names}\s*(?::\s*\**|\**\s*:)\s*(.+?)\s*$"
 DATE_LINE = re.compile(_FIELD.format(names=r"(?:meeting\s+)?date"), re.IGNORECASE)
 ATTENDEES_LINE = re.compile(
-    _FIELD.format(names=r"(?:attendees|participants|present|attendance)"), re.IGNORECASE
+    _FIELD.format(
+        names=r"(?:(?:members\s+|also\s+)?(?:in\s+)?(?:attendees|participants|present|attendance))"
+    ),
+    re.IGNORECASE,
 )
+ABSENT_LINE = re.compile(_FIELD.format(names=r"(?:absent|apologies|regrets)"), re.IGNORECASE)
 TITLE_LINE = re.compile(_FIELD.format(names=r"(?:title|meeting|subject)"), re.IGNORECASE)
 STATED_STATUS = re.compile(
     r"\b(?:overall|project)\s+(?:status|rag(?:\s+status)?|health)\b[^A-Za-z\n]{0,8}"
     r"(?:is\s+|remains\s+|:\s*)?[*_]*\s*(green|amber|yellow|red)\b",
     re.IGNORECASE,
 )
-DECISION_PREFIX = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:decision|decided|agreed)\s*\**\s*[:\-–—]\s*\**\s*(.+)$",
-    re.IGNORECASE,
-)
-CONCERN_PREFIX = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:risk|concern|issue|blocker)\s*\**\s*[:\-–—]\s*\**\s*(.+)$",
-    re.IGNORECASE,
-)
-
-SectionRole = Literal["actions", "decisions", "concerns", "attendees", "other"]
-
-
-def section_role(heading: str | None) -> SectionRole:
-    if not heading:
-        return "other"
-    name = heading.lower()
-    if any(word in name for word in ("action", "todo", "to-do", "to do", "follow-up", "follow up")):
-        return "actions"
-    if "decision" in name and not any(w in name for w in ("needed", "required", "pending", "open")):
-        return "decisions"
-    if any(word in name for word in ("risk", "concern", "issue", "blocker", "escalation")):
-        return "concerns"
-    if any(word in name for word in ("attendees", "participants", "present", "attendance")):
-        return "attendees"
-    return "other"
+# How far into a meeting's note its Date / Attendees lines are looked for.
+_HEAD_SECTIONS = 3
+_HEAD_LINES = 15
 
 
 def load_markdown_minutes(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
     front, lines = split_front_matter(text)
-    document = minutes_document(front, lines, source, options, file_format="markdown")
-    return LoadResult(format="minutes-markdown", documents=[document])
+    return minutes_result(front, lines, source, options, result_format="minutes-markdown")
 
 
-def minutes_document(
+def minutes_result(
     front: dict[str, Any],
     lines: list[SourceLine],
     source: SourceFile,
     options: LoaderOptions,
     *,
-    file_format: str,
+    result_format: str,
     line_unit: Literal["line", "paragraph"] = "line",
-) -> LoadedDocument:
+) -> LoadResult:
+    """One document per meeting: the file's, or each dated meeting of a running notes file."""
     sections = split_sections(lines)
     if not any(line.text.strip() for section in sections for line in section.lines) and not any(
         section.heading for section in sections
     ):
         raise LoadError("the file is empty")
+    file_format = result_format.removeprefix("minutes-")
     title = _title(front, sections, source)
-    date = _date(front, sections, source)
-    attendees = _attendees(front, sections)
+    notes = running_notes(sections, source.display)
+    if notes is None:
+        note = _Note(title, _date(front, sections, source), sections, lines)
+        document = _meeting_document(front, note, source, options, file_format, line_unit)
+        return LoadResult(format=result_format, documents=[document])
 
-    meeting = Meeting(title=title, date=date, attendees=attendees)
-    for section in sections:
-        _read_section(section, meeting, attendees, date)
-    meeting.stated_status, meeting.stated_status_line = _stated_status(front, lines)
-    meeting.budget = _budget_notes(lines)
+    result = LoadResult(format=result_format, warnings=list(notes.warnings))
+    # The meetings of one file are a series of their own: what most of them repeat is template.
+    parts_lines = [
+        [line.text for s in part.sections for line in s.lines] for part in notes.meetings
+    ]
+    series = replace(options, boilerplate=options.boilerplate | repeated_lines(parts_lines))
+    stem = _file_key(source)
+    if any(line.text.strip() for section in notes.context for line in section.lines):
+        context = _Note(f"{title} — about these notes", None, notes.context, [], context=True)
+        document = _meeting_document({}, context, source, series, file_format, line_unit)
+        document.document.id = f"minutes:{stem}:context"
+        result.documents.append(document)
+    for part in notes.meetings:
+        part_lines = [line for section in part.sections for line in section.lines]
+        note = _Note(f"{title} — {part.heading}", part.date, part.sections, part_lines)
+        document = _meeting_document({}, note, source, series, file_format, line_unit)
+        suffix = f"-{part.suffix}" if part.suffix > 1 else ""
+        document.document.id = f"minutes:{stem}:{part.date.isoformat()}{suffix}"
+        result.documents.append(document)
+    return result
+
+
+# File names that say nothing of their own (every folder of a site or repository has one), so
+# the folder's name goes into the id too: `design/index.md` and `steering/index.md` differ.
+_GENERIC_STEMS = {"index", "_index", "readme", "summary"}
+
+
+def _file_key(source: SourceFile) -> str:
+    stem = source.path.stem
+    if stem.lower() in _GENERIC_STEMS and source.path.parent.name:
+        return slugify(f"{source.path.parent.name}-{stem}")
+    return slugify(stem)
+
+
+@dataclass
+class _Note:
+    """The part of a file that records one meeting (the whole file, or one dated section)."""
+
+    title: str
+    date: dt.date | None
+    sections: list[MarkdownSection]
+    lines: list[SourceLine]
+    context: bool = False  # the text before a running file's first meeting
+
+
+def _meeting_document(
+    front: dict[str, Any],
+    note: _Note,
+    source: SourceFile,
+    options: LoaderOptions,
+    file_format: str,
+    line_unit: Literal["line", "paragraph"],
+) -> LoadedDocument:
+    book = HandleBook()
+    for line in note.lines:
+        book.learn(line.text)
+    meeting = Meeting(title=note.title, date=note.date)
+    if not note.context:
+        meeting.attendees = _attendees(front, note.sections, book)
+        reading = NoteReading(meeting.attendees, note.date, book, options.boilerplate)
+        for section in note.sections:
+            if section.heading and "milestone" in section.heading.lower():
+                _read_milestones(section, meeting)
+            read_section(section, meeting, reading)
+        meeting.stated_status, meeting.stated_status_line = _stated_status(front, note.lines)
+        meeting.budget = _budget_notes(note.lines)
 
     owners = [item.owner for item in meeting.action_items if item.owner]
+    metadata = _metadata(file_format, meeting)
+    if note.context:
+        metadata["context"] = True
     document = Document(
-        id=f"minutes:{slugify(source.path.stem)}",
+        id=f"minutes:{_file_key(source)}",
         project=options.project,
         kind=Kind.MINUTES,
-        title=title,
-        date=date,
-        people=unique_people(attendees, owners),
+        title=note.title,
+        date=note.date,
+        people=unique_people(meeting.attendees, owners),
         source=source.display,
-        metadata=_metadata(file_format, meeting),
+        metadata=metadata,
         record=meeting,
     )
-    return LoadedDocument(document, _source_sections(sections, title, source, line_unit))
+    return LoadedDocument(document, _source_sections(note.sections, note.title, source, line_unit))
 
 
-def _read_section(
-    section: MarkdownSection,
-    meeting: Meeting,
-    attendees: list[str],
-    meeting_date: dt.date | None,
-) -> None:
-    role = section_role(section.heading)
-    if role == "attendees":
-        for line in section.lines:
-            match = BULLET.match(line.text)
-            for name in split_people(clean_inline(match.group(1) if match else line.text)):
-                if name not in meeting.attendees:
-                    meeting.attendees.append(name)
-        return
+def _read_milestones(section: MarkdownSection, meeting: Meeting) -> None:
     rows = table_rows(section.lines)
     table_lines = {line.number for line, _ in rows}
-    if section.heading and "milestone" in section.heading.lower():
-        _read_milestones(section, rows, table_lines, meeting)
-    if role == "actions":
-        for row_line, row_item in parse_action_table(
-            table_rows(section.lines), attendees, meeting_date
-        ):
-            meeting.action_items.append(
-                row_item.model_copy(update={"line": row_line.number, "section": section.heading})
-            )
-    for line in section.lines:
-        text = line.text
-        if not text.strip() or (line.number in table_lines and role == "actions"):
-            continue
-        item = parse_action_line(
-            text,
-            in_action_section=role == "actions",
-            attendees=attendees,
-            meeting_date=meeting_date,
-        )
-        if item is not None:
-            meeting.action_items.append(
-                item.model_copy(update={"line": line.number, "section": section.heading})
-            )
-            continue
-        if match := DECISION_PREFIX.match(text):
-            meeting.decisions.append(
-                MinutesNote(text=clean_inline(match.group(1)), line=line.number)
-            )
-        elif role == "decisions" and (entry := _entry_text(text)):
-            meeting.decisions.append(MinutesNote(text=entry, line=line.number))
-        elif match := CONCERN_PREFIX.match(text):
-            meeting.concerns.append(
-                MinutesNote(text=clean_inline(match.group(1)), line=line.number)
-            )
-        elif role == "concerns" and (entry := _entry_text(text)):
-            meeting.concerns.append(MinutesNote(text=entry, line=line.number))
-
-
-def _read_milestones(
-    section: MarkdownSection,
-    rows: list[tuple[SourceLine, list[str]]],
-    table_lines: set[int],
-    meeting: Meeting,
-) -> None:
     header: list[str] = []
     for row_line, cells in rows:
         if cells and cells[0].lower().startswith("milestone"):
@@ -222,18 +228,6 @@ def _budget_notes(lines: list[SourceLine]) -> list[BudgetNote]:
                 }
             )
     return notes
-
-
-def _entry_text(text: str) -> str | None:
-    """A bullet, numbered item or table row as plain text; None for separators and blanks."""
-    stripped = text.strip()
-    if not stripped or re.fullmatch(r"[|:\- ]+", stripped):
-        return None
-    if stripped.startswith("|"):
-        cells = [clean_inline(c) for c in stripped.strip("|").split("|")]
-        return " — ".join(c for c in cells if c) or None
-    match = BULLET.match(text)
-    return clean_inline(match.group(1) if match else stripped) or None
 
 
 def _title(front: dict[str, Any], sections: list[MarkdownSection], source: SourceFile) -> str:
@@ -275,15 +269,33 @@ def _date(
     return date_from_filename(source.path.stem)
 
 
-def _attendees(front: dict[str, Any], sections: list[MarkdownSection]) -> list[str]:
+def _attendees(
+    front: dict[str, Any], sections: list[MarkdownSection], book: HandleBook
+) -> list[str]:
+    """Who attended: front matter, an `Attendees:` line near the top, Attendees (Present,
+    Participants, …) sections, or a list of people right under the meeting's heading; never
+    those marked absent."""
+    people: list[str] = []
+    absent: list[str] = []
     for key in ("attendees", "participants", "present"):
         if front.get(key):
-            return split_people(front[key])
-    for section in sections[:3]:
-        for line in section.lines[:15]:
+            people.extend(book.person(name) for name in split_people(front[key]))
+    for section in sections[:_HEAD_SECTIONS]:
+        for line in section.lines[:_HEAD_LINES]:
             if match := ATTENDEES_LINE.match(line.text):
-                return split_people(clean_inline(match.group(1)))
-    return []
+                people.extend(attendees_from_entry(match.group(1), book))
+            elif match := ABSENT_LINE.match(line.text):
+                absent.extend(attendees_from_entry(match.group(1), book))
+    for section in sections:
+        role = section_role(section.heading)
+        if role == "attendees":
+            people.extend(attendees_from_lines(section.lines, book))
+        elif role == "absent":
+            absent.extend(attendees_from_lines(section.lines, book))
+    if not people and sections and sections[0].heading:
+        people = list_of_people(sections[0].lines, book)
+    away = {name.casefold() for name in absent}
+    return [name for name in unique(people) if name.casefold() not in away]
 
 
 def _stated_status(front: dict[str, Any], lines: list[SourceLine]) -> tuple[str | None, int | None]:
@@ -321,7 +333,10 @@ def _source_sections(
         if not lines:
             continue
         locator = Locator(source=source.display, heading=heading, line_unit=line_unit)
-        result.append(SourceSection(heading=heading, lines=lines, locator=locator))
+        path = tuple(name for name in section.path if name != title)
+        result.append(
+            SourceSection(heading=heading, lines=lines, locator=locator, heading_path=path)
+        )
     return result
 
 

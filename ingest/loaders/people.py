@@ -29,7 +29,27 @@ _NOT_NAMES = {
     "done",
     "open",
     "closed",
+    # Labels that open a line the way a name would ("Next LTS: …", "Proposal: …").
+    "next",
+    "proposal",
+    "question",
+    "reminder",
+    "update",
+    "updates",
+    "status",
+    "idea",
+    "context",
+    "summary",
+    "agenda",
+    "notes",
+    "result",
+    "outcome",
+    "wip",
+    "fyi",
+    "me",
 }
+# A name does not start with these, whatever follows ("Next LTS", "New release").
+_NOT_FIRST_WORDS = {"next", "new", "last", "previous", "old", "the", "a", "an", "this", "all"}
 
 
 def clean_person(text: str) -> str:
@@ -42,7 +62,12 @@ def clean_person(text: str) -> str:
 
 def looks_like_name(text: str) -> bool:
     candidate = clean_person(text)
-    return bool(candidate) and candidate.lower() not in _NOT_NAMES and bool(NAME.match(candidate))
+    return (
+        bool(candidate)
+        and candidate.lower() not in _NOT_NAMES
+        and candidate.split()[0].lower() not in _NOT_FIRST_WORDS
+        and bool(NAME.match(candidate))
+    )
 
 
 _ROLE_WORDS = re.compile(

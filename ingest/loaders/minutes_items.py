@@ -1,0 +1,357 @@
+"""What one section of minutes records: actions, decisions (with their subject), concerns, and
+progress items, read from its role and from the shape of its bullets.
+
+Bullets are read as a tree. A label bullet (`* [Done](…):`, `* Next steps:`) makes the bullets
+right under it items of its kind; a short grouping bullet under a progress label (`* support`)
+passes its children on as items; deeper bullets are details of their item. A decision takes its
+subject from the bullet it sits under, the question just above it, or a topic heading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from assistant.domain.record import Meeting, MinutesNote, ProgressItem, ProgressState
+from ingest.loaders.action_items import (
+    PLACEHOLDER,
+    parse_action_line,
+    parse_action_table,
+)
+from ingest.loaders.attendance import HANDLE, HandleBook
+from ingest.loaders.base import SourceLine
+from ingest.loaders.boilerplate import line_key
+from ingest.loaders.markdown import (
+    BULLET,
+    MarkdownSection,
+    clean_inline,
+    plain_words,
+    table_rows,
+)
+from ingest.loaders.running_notes import heading_date
+from ingest.loaders.section_roles import (
+    SectionRole,
+    is_action_label,
+    progress_state,
+    section_role,
+)
+
+DECISION_PREFIX = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:decision|decided|agreed|resolved|resolution|outcome|"
+    r"conclusion)\s*\**\s*[:\-–—]\s*\**\s*(.+)$",
+    re.IGNORECASE,
+)
+CONCERN_PREFIX = re.compile(
+    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:risk|concern|issue|blocker)\s*\**\s*[:\-–—]\s*\**\s*(.+)$",
+    re.IGNORECASE,
+)
+# A vote's result: "Vote: unanimous yes", "Voting (link), positive unanimously", "+1 from all".
+# A vote line without a result ("Voting opens on 6 November") decides nothing.
+VOTE = re.compile(r"^(?:[+]1\b|(?:vote[sd]?|voting|result)\b)|\bunanimous(?:ly)?\b(?!-)", re.I)
+VOTE_RESULT = re.compile(
+    r"\b(?:yes|no|approved?|accepted|rejected|declined|in favou?r|against|unanimous(?:ly)?|"
+    r"positive|negative|passed|carried|agreed|consensus|objections?)\b(?!-)|[+-]1\b",
+    re.IGNORECASE,
+)
+# An outcome stated under the item it settles ("Approved for beta backport", "Agreed (c)").
+OUTCOME = re.compile(r"^(?:approved|accepted|rejected|declined|agreed|unanimous|consensus)\b", re.I)
+# A short answer that settles the question just above it ("Yes.", "No objection").
+ANSWER = re.compile(r"^(?:yes|no)\b[\w\s().,!'-]{0,40}$", re.IGNORECASE)
+_REFERENCE_ONLY = re.compile(r"^(?:<?https?://\S+>?|#\d+|[A-Z][A-Z0-9]+-\d+|[\w.-]+#\d+)$")
+# Headings that name a part of the minutes rather than a topic, so they make no subject.
+_GENERIC_HEADINGS = re.compile(
+    r"^(?:notes?|minutes|meeting notes|discussion(?: points)?|agenda(?: items)?|summary|"
+    r"general|other|aob|any other business|misc(?:ellaneous)?|topics?|items?|open floor|"
+    r"decisions?(?: made)?|outcomes?|resolutions?)$"
+)
+_GROUP_WORDS = 6
+# A link, a URL or a ticket reference: what the items of a tracked list carry.
+_REFERENCE = re.compile(r"\]\(|https?://|#\d+|\b[A-Z][A-Z0-9]+-\d+\b")
+_SUBJECT_CHARS = 120
+
+
+@dataclass
+class NoteReading:
+    """What every section of one meeting's note is read with."""
+
+    attendees: list[str]
+    date: dt.date | None
+    book: HandleBook
+    boilerplate: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Open:
+    """A bullet still open while the lines below it are read."""
+
+    indent: int
+    text: str
+    kind: str  # "item", "progress", "actions", "group"
+    state: ProgressState | None = None
+
+
+@dataclass
+class _Walk:
+    """One section being read: what it is, what it writes to, and the bullets open so far."""
+
+    section: MarkdownSection
+    role: SectionRole
+    heading_state: ProgressState | None
+    meeting: Meeting
+    reading: NoteReading
+    top: int  # the indent of the section's outermost bullets
+    stack: list[_Open] = field(default_factory=list)
+    question: tuple[int, str] | None = None  # the last line ending in "?", and its number
+
+
+def read_section(section: MarkdownSection, meeting: Meeting, reading: NoteReading) -> None:
+    role = section_role(section.heading)
+    if role in ("attendees", "absent"):
+        return  # read with the attendance, before any section
+    table_lines: set[int] = set()
+    if role == "actions":
+        rows = table_rows(section.lines)
+        table_lines = {line.number for line, _ in rows}
+        for row_line, item in parse_action_table(rows, reading.attendees, reading.date):
+            meeting.action_items.append(
+                item.model_copy(update={"line": row_line.number, "section": section.heading})
+            )
+    heading_state = progress_state(section.heading or "") if role == "progress" else None
+    lines = section.lines
+    top = min((_indent(line.text) for line in lines if BULLET.match(line.text)), default=0)
+    walk = _Walk(section, role, heading_state, meeting, reading, top)
+    for index, line in enumerate(lines):
+        if not line.text.strip() or line.number in table_lines:
+            continue
+        bullet = BULLET.match(line.text)
+        indent = _indent(line.text) if bullet else top
+        while walk.stack and walk.stack[-1].indent >= indent:
+            walk.stack.pop()
+        text = bullet.group(1) if bullet else line.text.strip()
+        child = _first_child(lines, index, indent) if bullet else None
+        kind, state = _bullet_kind(text, walk, child)
+        if kind == "item":
+            _read_line(line, text, walk, indent)
+        if bullet:
+            walk.stack.append(_Open(indent, text, kind, state))
+        if line.text.rstrip().endswith("?"):
+            walk.question = (line.number, clean_inline(text))
+
+
+def _read_line(line: SourceLine, text: str, walk: _Walk, indent: int) -> None:
+    role, section, meeting, reading, top = (
+        walk.role,
+        walk.section,
+        walk.meeting,
+        walk.reading,
+        walk.top,
+    )
+    heading_state = walk.heading_state
+    container = _container(walk)
+    direct = container is not None and all(o.kind == "group" for o in _below(walk, container))
+    if _is_label(text, walk, container):
+        return
+    item = parse_action_line(
+        line.text,
+        in_action_section=False,
+        attendees=reading.attendees,
+        meeting_date=reading.date,
+        person=reading.book.person,
+    )
+    state = container.state if container and container.kind == "progress" and direct else None
+    if state is None and heading_state and indent == top and container is None:
+        state = heading_state
+    in_actions = (role == "actions" and container is None) or (
+        container is not None and container.kind == "actions" and direct
+    )
+    if item is None and state is None and in_actions:
+        item = parse_action_line(
+            line.text,
+            in_action_section=True,
+            attendees=reading.attendees,
+            meeting_date=reading.date,
+            person=reading.book.person,
+        )
+    if item is not None:
+        if line_key(line.text) not in reading.boilerplate:
+            meeting.action_items.append(
+                item.model_copy(update={"line": line.number, "section": section.heading})
+            )
+        return
+    if state is not None:
+        if progress := _progress_item(text, state, reading.book):
+            meeting.progress.append(
+                progress.model_copy(update={"line": line.number, "section": section.heading})
+            )
+        return
+    decision = _decision_text(text, line, walk, indent)
+    if decision:
+        meeting.decisions.append(MinutesNote(text=decision, line=line.number))
+    elif (match := CONCERN_PREFIX.match(line.text)) and not _REFERENCE_ONLY.match(
+        clean_inline(match.group(1))
+    ):
+        meeting.concerns.append(MinutesNote(text=clean_inline(match.group(1)), line=line.number))
+    elif role == "concerns" and indent == top and (entry := _entry_text(text)):
+        meeting.concerns.append(MinutesNote(text=entry, line=line.number))
+
+
+def _decision_text(text: str, line: SourceLine, walk: _Walk, indent: int) -> str | None:
+    entry: str | None = None
+    if match := DECISION_PREFIX.match(line.text):
+        entry = clean_inline(match.group(1))
+    elif _settles(clean_inline(text), walk, line):
+        entry = clean_inline(text)
+    elif walk.role == "decisions" and indent == walk.top:
+        entry = _entry_text(text)
+    if not entry:
+        return None
+    subject = _subject(walk, line, walk.section)
+    if subject and not _mentions(entry, subject):
+        return f"{subject}: {entry}"
+    return entry
+
+
+def _settles(text: str, walk: _Walk, line: SourceLine) -> bool:
+    """A vote's result, an outcome under an item, or the answer to a question just asked."""
+    if VOTE.search(text) and VOTE_RESULT.search(text):
+        return True
+    parent = next((o for o in reversed(walk.stack) if o.kind == "item"), None)
+    if OUTCOME.match(text) and (parent is not None or _recent_question(walk, line)):
+        return True
+    asked = _recent_question(walk, line) or (parent and parent.text.rstrip().endswith("?"))
+    return bool(ANSWER.match(text) and asked)
+
+
+def _subject(walk: _Walk, line: SourceLine, section: MarkdownSection) -> str | None:
+    parent = next((o for o in reversed(walk.stack) if o.kind == "item"), None)
+    if parent is not None:
+        return _short(clean_inline(parent.text).rstrip(":"))
+    if question := _recent_question(walk, line):
+        return _short(question)
+    heading = section.heading or ""
+    words = plain_words(heading)
+    if (
+        words
+        and section.level > 1  # the note's title names the meeting, not a topic
+        and not _GENERIC_HEADINGS.match(words)
+        and section_role(heading) == "other"
+        and heading_date(heading) is None
+    ):
+        return _short(heading)
+    return None
+
+
+def _recent_question(walk: _Walk, line: SourceLine) -> str | None:
+    if walk.question and 0 < line.number - walk.question[0] <= 2:
+        return walk.question[1]
+    return None
+
+
+def _mentions(entry: str, subject: str) -> bool:
+    wanted = set(plain_words(subject).split())
+    return bool(wanted) and len(wanted & set(plain_words(entry).split())) * 2 >= len(wanted)
+
+
+def _short(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= _SUBJECT_CHARS else text[:_SUBJECT_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _progress_item(text: str, state: ProgressState, book: HandleBook) -> ProgressItem | None:
+    words = PLACEHOLDER.sub(" ", clean_inline(text)).strip().rstrip(":").strip()
+    if not re.search(r"[^\W\d_]", words):
+        return None
+    owner = next((book.person(m.group(0)) for m in HANDLE.finditer(words)), None)
+    return ProgressItem(text=words, state=state, owner=owner)
+
+
+def _bullet_kind(text: str, walk: _Walk, child: str | None) -> tuple[str, ProgressState | None]:
+    has_children = child is not None
+    if has_children and (state := _label_state(text)):
+        return "progress", state
+    if has_children and _is_action_container(text):
+        return "actions", None
+    container = _container(walk)
+    if (
+        has_children
+        and container is not None
+        and container.kind == "progress"
+        and not _below(walk, container)
+        and _is_group(text)
+        and child is not None
+        and _REFERENCE.search(child)
+    ):
+        return "group", None  # "support" over a list of tickets: the tickets are the items
+    return "item", None
+
+
+def _is_label(text: str, walk: _Walk, container: _Open | None) -> bool:
+    """Label bullets open a list; they are not items themselves. Their children decide, but a
+    label with nothing after its colon is one even before the children are seen."""
+    if _label_state(text) or _is_action_container(text):
+        return True
+    return bool(
+        container is not None
+        and container.kind == "progress"
+        and not _below(walk, container)
+        and _is_group(text)
+        and clean_inline(text).rstrip().endswith(":")
+    )
+
+
+def _label_state(text: str) -> ProgressState | None:
+    label = clean_inline(text).strip()
+    if re.search(r":\s*\S", re.sub(r"https?://\S+", "", label)):
+        return None  # "Done: fixed the build" states an item, it does not open a list
+    return progress_state(label)
+
+
+def _is_action_container(text: str) -> bool:
+    label = clean_inline(text).strip()
+    return not re.search(r":\s*\S", label) and is_action_label(label)
+
+
+def _is_group(text: str) -> bool:
+    label = clean_inline(text).strip().rstrip(":")
+    return (
+        bool(label)
+        and "http" not in text
+        and "](" not in text
+        and len(label.split()) <= _GROUP_WORDS
+        and not label.endswith((".", "!", "?"))
+    )
+
+
+def _container(walk: _Walk) -> _Open | None:
+    return next((o for o in reversed(walk.stack) if o.kind in ("progress", "actions")), None)
+
+
+def _below(walk: _Walk, container: _Open) -> list[_Open]:
+    return walk.stack[walk.stack.index(container) + 1 :]
+
+
+def _first_child(lines: list[SourceLine], index: int, indent: int) -> str | None:
+    """The text of the first bullet nested under the bullet at `index`, if it has any."""
+    for line in lines[index + 1 :]:
+        if not line.text.strip():
+            continue
+        nested = BULLET.match(line.text) and _indent(line.text) > indent
+        return line.text if nested else None
+    return None
+
+
+def _indent(text: str) -> int:
+    expanded = text.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip())
+
+
+def _entry_text(text: str) -> str | None:
+    """A bullet, numbered item or table row as plain text; None for separators and blanks."""
+    stripped = text.strip()
+    if not stripped or re.fullmatch(r"[|:\- ]+", stripped):
+        return None
+    if stripped.startswith("|"):
+        cells = [clean_inline(c) for c in stripped.strip("|").split("|")]
+        return " — ".join(c for c in cells if c) or None
+    return clean_inline(stripped) or None
