@@ -3,13 +3,15 @@
 Supported: ISO (`2026-11-13`, `2026/11/13`), `13 Nov 2026`, `November 13, 2026`, `13.11.2026`,
 `13/11/2026` (day first unless only month-first makes sense), Jira's `13/Nov/26 9:14 AM`, and ISO
 date-times with offsets (`2026-11-13T09:14:00.000+0000`). A day and month without a year take
-the year of the document they appear in.
+the year of the document they appear in. Where a record states only a month (`2022-09`,
+`September 2022`) or a year, `parse_partial_date` reads it with how much it states.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 _MONTHS = {
     name: number
@@ -113,6 +115,54 @@ def parse_date(text: str, default_year: int | None = None) -> dt.date | None:
     """A date written on its own (surrounding words are ignored); None when there is none."""
     found = find_date(text.strip(), default_year)
     return found[0] if found else None
+
+
+Precision = Literal["day", "month", "year"]
+
+# A month and year with nothing finer, fenced off from digits and date separators so that part
+# of a longer number or of a broken date ("32/12/2026") is not read as one.
+_YEAR_MONTH = re.compile(r"(?<![\d/.-])(\d{4})[-/.](\d{1,2})(?![\d/.-])")
+_MONTH_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{4})(?![\d/.-])")
+_NAMED_MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\.?,?\s+(\d{4})\b", re.IGNORECASE)
+_DASHED_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})-" + _MONTH + r"-(\d{4})\b", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"^\W*((?:19|20)\d{2})\W*$")
+
+
+def parse_partial_date(text: str) -> tuple[dt.date, Precision] | None:
+    """A date written on its own that may state only a month ('2022-09', '09/2022', 'Sept 2022')
+    or only a year ('2022'): the first day of what it states, and how much it states.
+
+    Whichever is written first wins, a full date or a month; a year counts only when it is all
+    the text holds, so a number in a sentence is not taken for one.
+    """
+    # "05-Jul-2001" (day-month-year with dashes, as many headers write it) reads as "05 Jul 2001".
+    value = _DASHED_DAY_MONTH_YEAR.sub(r"\1 \2 \3", text.strip())
+    day = find_date(value)
+    month = _find_month(value)
+    if day is not None and (month is None or day[1][0] <= month[1]):
+        return day[0], "day"
+    if month is not None:
+        return month[0], "month"
+    if year_only := _YEAR_ONLY.match(value):
+        return dt.date(int(year_only.group(1)), 1, 1), "year"
+    return None
+
+
+def _find_month(text: str) -> tuple[dt.date, int] | None:
+    """The first month-and-year in `text` (as its first day), with where it starts."""
+    found: list[tuple[int, int, int]] = []  # (start, year, month)
+    for match in _YEAR_MONTH.finditer(text):
+        found.append((match.start(), int(match.group(1)), int(match.group(2))))
+    for match in _MONTH_YEAR.finditer(text):
+        found.append((match.start(), int(match.group(2)), int(match.group(1))))
+    for match in _NAMED_MONTH_YEAR.finditer(text):
+        # The month pattern also admits spellings the table lacks ("sepember"): 0 skips them.
+        month = _MONTHS.get(match.group(1).lower(), 0)
+        found.append((match.start(), int(match.group(2)), month))
+    for start, year, month in sorted(found):
+        if 1 <= month <= 12 and year >= 1:
+            return dt.date(year, month, 1), start
+    return None
 
 
 def _build(name: str, groups: tuple[str | None, ...], default_year: int | None) -> dt.date | None:

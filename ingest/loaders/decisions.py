@@ -1,19 +1,21 @@
-"""Decision records: ADRs in Markdown (MADR 2/3 and Nygard style) and decision-log CSV tables.
+"""Decision records: ADRs and RFC-style proposals in Markdown (MADR 2/3, Nygard style, numbered
+or dated file names) and decision-log CSV tables.
 
-ADR fields come from YAML front matter (`status`, `date`, `deciders`), from bullets or lines
-(`* Status: accepted`, `Date: 2026-10-27`), or from a `## Status` section; the text from the
-Context, Decision (Outcome) and Consequences sections.
+An ADR's id, date, status and deciders are read by `decision_records`; its text comes from the
+Context, Decision (Outcome) and Consequences sections. A file is a decision record when its
+content has an ADR's shape, or when it sits in a folder of proposals or decisions (`adr/`,
+`rfcs/`, `keps/`, `decisions/`, …), whatever its headings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import html
 import re
 from typing import Any
 
 from assistant.domain.ingest import LoadFailure
 from assistant.domain.record import Decision, Document, Kind, Locator
-from assistant.text.dates import parse_date
+from assistant.text.dates import parse_partial_date
 from ingest.loaders.base import (
     LoadedDocument,
     LoaderOptions,
@@ -23,8 +25,6 @@ from ingest.loaders.base import (
     SourceFile,
     SourceLine,
     SourceSection,
-    date_from_filename,
-    slugify,
 )
 from ingest.loaders.csv_table import (
     check_cell_sizes,
@@ -33,52 +33,62 @@ from ingest.loaders.csv_table import (
     swallow_warning,
     swallowed_records,
 )
+from ingest.loaders.decision_records import (
+    DATE_PREFIX,
+    NUMBERED_FILE,
+    is_index_file,
+    proposal_folder,
+    read_front_matter,
+    read_header,
+)
 from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile
-from ingest.loaders.markdown import (
-    MarkdownSection,
-    clean_inline,
-    split_front_matter,
-    split_sections,
-)
+from ingest.loaders.markdown import MarkdownSection, clean_inline, split_sections
 from ingest.loaders.people import split_people
-
-_FIELD_LINE = r"^\s*(?:[-*]\s*)?\**\s*{name}\s*(?::\s*\**|\**\s*:)\s*(.+?)\s*$"
-STATUS_LINE = re.compile(_FIELD_LINE.format(name="status"), re.IGNORECASE)
-DATE_LINE = re.compile(_FIELD_LINE.format(name=r"(?:date|decided on)"), re.IGNORECASE)
-DECIDERS_LINE = re.compile(
-    _FIELD_LINE.format(name=r"(?:deciders|decision[- ]makers|decided by)"), re.IGNORECASE
-)
-NUMBERED_TITLE = re.compile(r"^(?:ADR[-\s]?)?(\d{1,5})\s*[.:)\-–—]?\s+(.+)$", re.IGNORECASE)
-NUMBERED_FILE = re.compile(r"^(?:adr[-_]?)?(\d{1,5})[-_]", re.IGNORECASE)
 
 
 def looks_like_adr(text: str, file_name: str) -> bool:
+    """An ADR by its content: MADR's headings, a status with a Context or Decision section,
+    deciders, or a numbered file name with ADR sections. A date at the start of the name is no
+    number: dated meeting notes have Context and Decision headings too."""
     lower = text.lower()
     headings = set(re.findall(r"^#{1,4}\s*(.+?)\s*$", lower, re.MULTILINE))
     if any(h.startswith(("decision outcome", "considered options")) for h in headings):
         return True
-    if "status" in headings and ({"context", "decision"} & headings):
+    if headings & {"deciders", "decision makers", "decision-makers"}:
+        return True
+    adr_sections = {h for h in headings if h.startswith("context") or h == "decision"}
+    status_field = re.search(r"^\s*[*-]?\s*\**status\**\s*:", lower, re.MULTILINE)
+    if adr_sections and ("status" in headings or status_field):
         return True
     if re.search(r"^\s*[*-]?\s*\**(deciders|decision-makers)\**\s*:", lower, re.MULTILINE):
         return True
-    return bool(
-        NUMBERED_FILE.match(file_name) and {"context", "decision", "consequences"} & headings
-    )
+    stem = file_name.rsplit(".", 1)[0]
+    numbered = NUMBERED_FILE.match(stem) and not DATE_PREFIX.match(stem)
+    return bool(numbered and {"context", "decision", "consequences"} & headings)
+
+
+def looks_like_decision_record(file: RecordFile) -> bool:
+    if is_index_file(file.name):
+        return False  # a folder's README or index introduces its records
+    if proposal_folder(file.source.display):
+        return True
+    return looks_like_adr(file.text, file.name)
 
 
 def load_adr(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
-    front, lines = split_front_matter(text)
+    front, lines = read_front_matter(text)
     sections = split_sections(lines)
     if not sections:
         raise LoadError("the file is empty")
-    number, title = _number_and_title(front, sections, source)
-    decision_id = f"ADR-{int(number):04d}" if number else slugify(source.path.stem).upper()
+    header = read_header(text, front, lines, sections, source)
+    title = header.title
     decision = Decision(
-        id=decision_id,
+        id=header.id,
         title=title,
-        date=_date(front, lines, source),
-        status=_status(front, lines, sections),
-        deciders=_deciders(front, lines),
+        date=header.date,
+        date_precision=header.precision,
+        status=header.status,
+        deciders=header.deciders,
         context=_section_text(sections, "context"),
         outcome=_section_text(sections, "outcome"),
         consequences=_section_text(sections, "consequences"),
@@ -95,7 +105,11 @@ def load_adr(text: str, source: SourceFile, options: LoaderOptions) -> LoadResul
         for section in sections
         if any(line.text.strip() for line in section.lines)
     ]
-    return LoadResult(format="adr-markdown", documents=[LoadedDocument(document, source_sections)])
+    return LoadResult(
+        format="adr-markdown",
+        documents=[LoadedDocument(document, source_sections)],
+        warnings=header.warnings,
+    )
 
 
 def load_decision_log(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
@@ -176,14 +190,15 @@ def _logged_decision(cell: Any, number: int) -> Decision:
     if not outcome:
         raise RowError("empty decision text", row=number, field="Decision")
     date_text = cell("date")
-    date = parse_date(date_text) if date_text else None
-    if date_text and date is None:
+    dated = parse_partial_date(date_text) if date_text else None
+    if date_text and dated is None:
         raise RowError(f"cannot read date '{date_text}'", row=number, field="Date")
     return Decision(
         id=decision_id,
         title=cell("title") or _headline(outcome),
-        date=date,
-        status=cell("status") or None,
+        date=dated[0] if dated else None,
+        date_precision=dated[1] if dated else "day",
+        status=cell("status") or "unknown",
         deciders=split_people(cell("deciders")),
         context=cell("rationale"),
         outcome=outcome,
@@ -220,68 +235,6 @@ def _headline(text: str, limit: int = 90) -> str:
     return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _number_and_title(
-    front: dict[str, Any], sections: list[MarkdownSection], source: SourceFile
-) -> tuple[str | None, str]:
-    file_number = NUMBERED_FILE.match(source.path.name)
-    heading = next((s.heading for s in sections if s.level == 1 and s.heading), None)
-    title = str(front.get("title") or heading or source.path.stem)
-    number = str(front["id"]).strip() if str(front.get("id", "")).strip().isdigit() else None
-    if match := NUMBERED_TITLE.match(title):
-        number = number or match.group(1)
-        title = match.group(2).strip()
-    if file_number:
-        number = number or file_number.group(1)
-    return number, clean_inline(title)
-
-
-def _date(front: dict[str, Any], lines: list[SourceLine], source: SourceFile) -> dt.date | None:
-    value = front.get("date")
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if value:
-        parsed = parse_date(str(value))
-        if parsed is None:
-            raise LoadError(f"cannot read date '{value}'", field="date")
-        return parsed
-    for line in lines[:40]:
-        if match := DATE_LINE.match(line.text):
-            parsed = parse_date(clean_inline(match.group(1)))
-            if parsed is None:
-                raise LoadError(
-                    f"cannot read date '{match.group(1)}'", field=f"Date (line {line.number})"
-                )
-            return parsed
-    return date_from_filename(source.path.stem)
-
-
-def _status(
-    front: dict[str, Any], lines: list[SourceLine], sections: list[MarkdownSection]
-) -> str | None:
-    if front.get("status"):
-        return str(front["status"]).strip()
-    for line in lines[:40]:
-        if match := STATUS_LINE.match(line.text):
-            return clean_inline(match.group(1))
-    for section in sections:
-        if section.heading and section.heading.lower() == "status":
-            first = next((line.text for line in section.lines if line.text.strip()), None)
-            return clean_inline(first) if first else None
-    return None
-
-
-def _deciders(front: dict[str, Any], lines: list[SourceLine]) -> list[str]:
-    for key in ("deciders", "decision-makers", "decision_makers", "decided by"):
-        if front.get(key):
-            return split_people(front[key])
-    for line in lines[:40]:
-        if match := DECIDERS_LINE.match(line.text):
-            return split_people(clean_inline(match.group(1)))
-    return []
-
-
 def _adr_part(heading: str) -> str | None:
     """Which part of an ADR a heading opens, across MADR and Nygard naming."""
     name = heading.lower().strip()
@@ -315,7 +268,7 @@ def _section_text(sections: list[MarkdownSection], part: str) -> str:
                 taking_level = None
             continue
         collected.extend(line.text.strip() for line in section.lines if line.text.strip())
-    return "\n".join(clean_inline(text) for text in collected if text).strip()
+    return "\n".join(clean_inline(html.unescape(text)) for text in collected if text).strip()
 
 
 def _read_adr(file: RecordFile, options: LoaderOptions) -> LoadResult:
@@ -331,7 +284,7 @@ ADR_LOADER = Loader(
     kind=Kind.DECISION,
     extensions=TEXT_EXTENSIONS,
     describes="an architecture decision record (Status, Context, Decision)",
-    looks_like=lambda file: looks_like_adr(file.text, file.name),
+    looks_like=looks_like_decision_record,
     load=_read_adr,
 )
 DECISION_LOG_LOADER = Loader(
