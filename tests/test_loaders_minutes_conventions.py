@@ -318,3 +318,32 @@ def test_toml_front_matter(tmp_path: Path) -> None:
     assert loaded.document.title == "Release sync"
     assert str(loaded.document.date) == "2024-05-02"
     assert meeting(loaded).attendees == ["Dana Fox", "Tom Okafor"]
+
+
+def test_an_unreadable_meeting_date_is_a_warning_and_the_note_is_read(tmp_path: Path) -> None:
+    text = """\
+    # Weekly
+
+    **Date:** 2022-09
+
+    - Decision: keep the Friday release
+    """
+    result = load(tmp_path, "2022-09-16-weekly.md", text)
+    assert not result.failures
+    assert result.warnings == [
+        "2022-09-16-weekly.md: line 3: cannot read date '2022-09'; the meeting is dated "
+        "2022-09-16 from the file name"
+    ]
+    assert str(result.documents[0].document.date) == "2022-09-16"
+    assert [d.text for d in meeting(result.documents[0]).decisions] == ["keep the Friday release"]
+
+
+def test_index_files_of_two_folders_get_two_ids(tmp_path: Path) -> None:
+    for folder in ("design", "steering"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "index.md").write_text("# Meetings\n\nHow we meet.\n")
+    ids = {
+        load_file(SourceFile(path, path.name), LoaderOptions(project="p")).documents[0].document.id
+        for path in tmp_path.glob("*/index.md")
+    }
+    assert ids == {"minutes:design-index", "minutes:steering-index"}

@@ -258,7 +258,8 @@ def _take_owner(text: str, attendees: Sequence[str]) -> tuple[str | None, str]:
         if separator in text:
             head, tail = text.split(separator, 1)
             resolved = _resolve_owner(head, attendees)
-            if resolved or looks_like_name(head):
+            # One unknown word before a colon is a label ("Cleanup: remove …"), not a person.
+            if resolved or (looks_like_name(head) and " " in clean_person(head)):
                 return resolved or clean_person(head), tail
     # "Tom escalates the case …": a known attendee opening the sentence owns it.
     words = text.split()

@@ -21,6 +21,7 @@ _NAME_BESIDE_HANDLE = re.compile(
     r"(?P<name>[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þa-z][\w'’.-]+){0,3})\s*[(\[]\s*@(?P<handle>[\w.-]+)\s*[)\]]"
     r"|@(?P<handle2>[\w.-]+)\s*[(\[]\s*(?P<name2>[A-ZÀ-Þ][^()\[\]@]{1,50}?)\s*[)\]]"
 )
+_MENTIONED_NAME = re.compile(r"@[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+)+")
 _NOT_A_PERSON = {"n/a", "na", "none", "tbd", "-", "/", "…", "..."}
 
 
@@ -55,6 +56,8 @@ def attendees_from_entry(text: str, book: HandleBook) -> list[str]:
     if not entry or entry.lower() in _NOT_A_PERSON:
         return []
     book.learn(entry)
+    if _MENTIONED_NAME.fullmatch(entry):  # "@Marta Novak": a name written as a mention
+        return [entry.lstrip("@")]
     handles = list(HANDLE.finditer(entry))
     if not handles:
         return [name for name in split_people(entry) if name.lower() not in _NOT_A_PERSON]

@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
 from assistant.text.dates import Precision, parse_partial_date
-from ingest.loaders.base import LoadError, SourceFile, SourceLine, date_from_filename, slugify
+from ingest.loaders.base import SourceFile, SourceLine, date_from_filename, slugify
 from ingest.loaders.markdown import MarkdownSection, clean_inline, split_front_matter
 from ingest.loaders.people import split_people
 
@@ -118,32 +116,9 @@ def proposal_folder(display: str) -> str | None:
 
 
 def read_front_matter(text: str) -> tuple[dict[str, Any], list[SourceLine]]:
-    """Front matter and the lines after it, as `split_front_matter` reads them, except that a
-    date YAML cannot build ("date: 2023-02-30") stays text, to be warned about, not a failure."""
-    try:
-        return split_front_matter(text)
-    except ValueError:
-        lines = text.split("\n")
-        if lines[0].strip() != "---":
-            raise
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
-        # A SafeLoader that only leaves dates unbuilt: as safe as `yaml.safe_load`.
-        data = yaml.load("\n".join(lines[1:end]), Loader=_DatesAsText) or {}  # noqa: S506
-        if not isinstance(data, dict):
-            raise LoadError("front matter must be a YAML mapping", field="front matter") from None
-        blanked = "\n".join(["---", *[""] * (end - 1), *lines[end:]])
-        _, body = split_front_matter(blanked)
-        return {str(k).strip().lower(): v for k, v in data.items()}, body
-
-
-class _DatesAsText(yaml.SafeLoader):
-    """Safe YAML that leaves dates as written."""
-
-
-_DatesAsText.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    """Front matter and the lines after it (a date YAML cannot build stays text, to be warned
+    about)."""
+    return split_front_matter(text)
 
 
 def read_header(

@@ -58,7 +58,12 @@ def _front_matter_data(text: str, *, toml: bool) -> dict[Any, Any]:
             message = f"front matter is not valid TOML ({error})"
             raise LoadError(message, field="front matter") from error
     try:
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except ValueError:
+            # A date YAML reads but cannot build ("date: 2023-02-30") stays text, for the loader
+            # to warn about, rather than spoiling the whole file.
+            data = yaml.load(text, Loader=_DatesAsText) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -66,6 +71,16 @@ def _front_matter_data(text: str, *, toml: bool) -> dict[Any, Any]:
     if not isinstance(data, dict):
         raise LoadError("front matter must be a YAML mapping", field="front matter")
     return data
+
+
+class _DatesAsText(yaml.SafeLoader):
+    """Safe YAML that leaves dates as written."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def without_html_comments(lines: list[SourceLine]) -> list[SourceLine]:

@@ -99,9 +99,11 @@ def minutes_result(
     title = _title(front, sections, source)
     notes = running_notes(sections, source.display)
     if notes is None:
-        note = _Note(title, _date(front, sections, source), sections, lines)
+        date, warning = _date(front, sections, source)
+        note = _Note(title, date, sections, lines)
         document = _meeting_document(front, note, source, options, file_format, line_unit)
-        return LoadResult(format=result_format, documents=[document])
+        warnings = [warning] if warning else []
+        return LoadResult(format=result_format, documents=[document], warnings=warnings)
 
     result = LoadResult(format=result_format, warnings=list(notes.warnings))
     # The meetings of one file are a series of their own: what most of them repeat is template.
@@ -244,29 +246,35 @@ def _title(front: dict[str, Any], sections: list[MarkdownSection], source: Sourc
 
 def _date(
     front: dict[str, Any], sections: list[MarkdownSection], source: SourceFile
-) -> dt.date | None:
+) -> tuple[dt.date | None, str | None]:
+    """The meeting's date, and a warning when a date is written but cannot be read (the note is
+    then dated from its file name, or left undated)."""
     value = front.get("date")
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date(), None
     if isinstance(value, dt.date):
-        return value
+        return value, None
+    written: tuple[str, str] | None = None
     if value is not None:
-        parsed = parse_date(str(value))
-        if parsed is None:
-            raise LoadError(f"cannot read date '{value}'", field="date")
-        return parsed
-    for section in sections[:3]:
-        for line in section.lines[:15]:
+        if parsed := parse_date(str(value)):
+            return parsed, None
+        written = (str(value), "front matter")
+    for section in sections[:_HEAD_SECTIONS] if written is None else ():
+        for line in section.lines[:_HEAD_LINES]:
             if match := DATE_LINE.match(line.text):
-                parsed = parse_date(clean_inline(match.group(1)))
-                if parsed is None:
-                    raise LoadError(
-                        f"cannot read date '{match.group(1)}'",
-                        row=None,
-                        field=f"Date (line {line.number})",
-                    )
-                return parsed
-    return date_from_filename(source.path.stem)
+                if parsed := parse_date(clean_inline(match.group(1))):
+                    return parsed, None
+                written = (match.group(1), f"line {line.number}")
+                break
+        if written:
+            break
+    fallback = date_from_filename(source.path.stem)
+    if written is None:
+        return fallback, None
+    instead = f"dated {fallback.isoformat()} from the file name" if fallback else "read undated"
+    return fallback, (
+        f"{source.display}: {written[1]}: cannot read date '{written[0]}'; the meeting is {instead}"
+    )
 
 
 def _attendees(
