@@ -347,3 +347,22 @@ def test_index_files_of_two_folders_get_two_ids(tmp_path: Path) -> None:
         for path in tmp_path.glob("*/index.md")
     }
     assert ids == {"minutes:design-index", "minutes:steering-index"}
+
+
+def test_decision_labels_and_decisions_in_prose(tmp_path: Path) -> None:
+    text = """\
+    # Design meeting 2019-06-21
+
+    - Renaming the context
+        - Conclusion on naming:
+            - let it sit for a bit, not high priority
+
+    In general, we decided that each slot should begin with
+    an exposition of how things work now. We will take notes.
+    """
+    record = meeting(load(tmp_path, "design.md", text).documents[0])
+    assert [d.text for d in record.decisions] == [
+        "naming: let it sit for a bit, not high priority",
+        "In general, we decided that each slot should begin with an exposition of how things "
+        "work now.",
+    ]

@@ -58,6 +58,18 @@ VOTE_RESULT = re.compile(
 OUTCOME = re.compile(r"^(?:approved|accepted|rejected|declined|agreed|unanimous|consensus)\b", re.I)
 # A short answer that settles the question just above it ("Yes.", "No objection").
 ANSWER = re.compile(r"^(?:yes|no)\b[\w\s().,!'-]{0,40}$", re.IGNORECASE)
+# "- Conclusion on naming:", "* Decisions:": a label whose items below are decisions.
+DECISION_LABEL = re.compile(
+    r"^(?:conclusions?|decisions?(?: made| taken)?|outcomes?|resolutions?|agreements?|agreed)"
+    r"(?:\s+(?:on|about|for|re|regarding)\s+(?P<subject>.+?))?\s*:?$",
+    re.IGNORECASE,
+)
+# Prose that records a decision: "In general, we decided that each slot should begin …".
+DECIDED = re.compile(
+    r"\b(?:we|the (?:team|group|committee|board|tsc)|it was|they|everyone|all)\s+"
+    r"(?:(?:have|has|had|then)\s+)?(?:decided|agreed|resolved|concluded)\b",
+    re.IGNORECASE,
+)
 _REFERENCE_ONLY = re.compile(r"^(?:<?https?://\S+>?|#\d+|[A-Z][A-Z0-9]+-\d+|[\w.-]+#\d+)$")
 # Headings that name a part of the minutes rather than a topic, so they make no subject.
 _GENERIC_HEADINGS = re.compile(
@@ -131,6 +143,8 @@ def read_section(section: MarkdownSection, meeting: Meeting, reading: NoteReadin
         text = bullet.group(1) if bullet else line.text.strip()
         child = _first_child(lines, index, indent) if bullet else None
         kind, state = _bullet_kind(text, walk, child)
+        if not bullet and (index == 0 or not lines[index - 1].text.strip()):
+            meeting.decisions.extend(prose_decisions(lines, index))
         if kind == "item":
             _read_line(line, text, walk, indent)
         if bullet:
@@ -185,7 +199,10 @@ def _read_line(line: SourceLine, text: str, walk: _Walk, indent: int) -> None:
                 progress.model_copy(update={"line": line.number, "section": section.heading})
             )
         return
-    decision = _decision_text(text, line, walk, indent)
+    if container is not None and container.kind == "decisions" and direct:
+        decision = _with_subject(clean_inline(text), _label_subject(container, walk), walk)
+    else:
+        decision = _decision_text(text, line, walk, indent)
     if decision:
         meeting.decisions.append(MinutesNote(text=decision, line=line.number))
     elif (match := CONCERN_PREFIX.match(line.text)) and not _REFERENCE_ONLY.match(
@@ -206,10 +223,40 @@ def _decision_text(text: str, line: SourceLine, walk: _Walk, indent: int) -> str
         entry = _entry_text(text)
     if not entry:
         return None
-    subject = _subject(walk, line, walk.section)
+    return _with_subject(entry, _subject(walk, line, walk.section), walk)
+
+
+def _with_subject(entry: str, subject: str | None, walk: _Walk) -> str | None:
+    if not entry:
+        return None
     if subject and not _mentions(entry, subject):
         return f"{subject}: {entry}"
     return entry
+
+
+def _label_subject(container: _Open, walk: _Walk) -> str | None:
+    """What a decisions label is about: its own "on …" words, or the item it sits under."""
+    match = DECISION_LABEL.match(clean_inline(container.text))
+    if match and match.group("subject"):
+        return _short(match.group("subject"))
+    above = walk.stack[: walk.stack.index(container)]
+    parent = next((o for o in reversed(above) if o.kind == "item"), None)
+    return _short(clean_inline(parent.text).rstrip(":")) if parent else None
+
+
+def prose_decisions(lines: list[SourceLine], index: int) -> list[MinutesNote]:
+    """Sentences of the paragraph starting at `index` that record a decision in prose."""
+    paragraph: list[SourceLine] = []
+    for line in lines[index:]:
+        if not line.text.strip() or BULLET.match(line.text):
+            break
+        paragraph.append(line)
+    text = clean_inline(" ".join(line.text.strip() for line in paragraph))
+    return [
+        MinutesNote(text=sentence, line=paragraph[0].number)
+        for sentence in re.split(r"(?<=[.!?])\s+", text)
+        if DECIDED.search(sentence)
+    ]
 
 
 def _settles(text: str, walk: _Walk, line: SourceLine) -> bool:
@@ -272,6 +319,8 @@ def _bullet_kind(text: str, walk: _Walk, child: str | None) -> tuple[str, Progre
         return "progress", state
     if has_children and _is_action_container(text):
         return "actions", None
+    if has_children and DECISION_LABEL.match(clean_inline(text)):
+        return "decisions", None
     container = _container(walk)
     if (
         has_children
@@ -290,6 +339,8 @@ def _is_label(text: str, walk: _Walk, container: _Open | None) -> bool:
     """Label bullets open a list; they are not items themselves. Their children decide, but a
     label with nothing after its colon is one even before the children are seen."""
     if _label_state(text) or _is_action_container(text):
+        return True
+    if DECISION_LABEL.match(clean_inline(text)):
         return True
     return bool(
         container is not None
@@ -324,7 +375,8 @@ def _is_group(text: str) -> bool:
 
 
 def _container(walk: _Walk) -> _Open | None:
-    return next((o for o in reversed(walk.stack) if o.kind in ("progress", "actions")), None)
+    containers = ("progress", "actions", "decisions")
+    return next((o for o in reversed(walk.stack) if o.kind in containers), None)
 
 
 def _below(walk: _Walk, container: _Open) -> list[_Open]:
