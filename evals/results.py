@@ -31,6 +31,7 @@ class SuiteResult:
     # The suite's metrics for each project on its own: the gate uses the pooled ones, these
     # show a project that lags behind.
     per_project: dict[str, dict[str, float]] = field(default_factory=dict)
+    skipped: str | None = None  # why a suite had nothing to measure; its thresholds do not apply
 
 
 @dataclass
@@ -61,6 +62,7 @@ class EvalResult:
                     "suite": s.suite,
                     "metrics": s.metrics,
                     "per_project": s.per_project,
+                    "skipped": s.skipped,
                     "cases": [c.__dict__ for c in s.cases],
                 }
                 for s in self.suites

@@ -3,7 +3,8 @@
 Each fixture project's record is ingested into a scratch data directory; then every chosen suite
 (`evals/suites/`) runs over every project, and its metrics are pooled over the projects and
 gated by `thresholds.yaml`. A case that fails with a model error counts against schema validity;
-the run goes on.
+the run goes on. A suite over records of its own (`extraction`) runs once, needs no fixture
+project, and is skipped (gating nothing) when it has nothing to measure.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.evidence import Evidence
-from evals.dataset import load_fixtures
+from evals.dataset import FixtureProject, load_fixtures
 from evals.results import CaseResult, Engine, EvalResult, SuiteResult, Tally, percentile
 from evals.suites import SUITES, EvalSuite, SuiteRun
 from evals.thresholds import Thresholds
@@ -60,21 +61,20 @@ class EvalRunner:
 
     def run(self) -> EvalResult:
         started, clock = dt.datetime.now(dt.UTC).replace(tzinfo=None), time.perf_counter()
-        projects = load_fixtures(self.options.fixtures, self.options.projects)
-        if not projects:
+        # Suites with records of their own need no fixture project ingested (nor a model).
+        on_fixtures = any(suite.standalone is None for suite in self.options.suites)
+        projects = (
+            load_fixtures(self.options.fixtures, self.options.projects) if on_fixtures else []
+        )
+        if on_fixtures and not projects:
             raise InvalidInputError(f"No fixture projects in {self.options.fixtures}.")
-        base = self.open_workspace("offline")
-        for project in projects:
-            self.progress(f"Ingesting {project.name}")
-            summary = base.ingest(project.record, project.name)
-            if summary.failures:
-                raise InvalidInputError(
-                    f"The fixture record of {project.name} has files that fail to load: "
-                    + "; ".join(f"{f.file}: {f.reason}" for f in summary.failures[:3])
-                )
-        workspace = base if self.options.engine == "offline" else self.open_workspace("model")
+        workspace = self._ingested(projects) if on_fixtures else None
         results: list[SuiteResult] = []
         for suite in self.options.suites:
+            if suite.standalone is not None:
+                results.append(self._standalone(suite, suite.standalone))
+                continue
+            assert workspace is not None
             cases: list[CaseResult] = []
             for project in projects:
                 self.progress(f"{suite.name}: {project.name}")
@@ -106,15 +106,45 @@ class EvalRunner:
             results.append(SuiteResult(suite.name, aggregate(suite, cases), cases, per_project))
         result = EvalResult(
             engine=self.options.engine,
-            writer=workspace.writer,
+            writer=workspace.writer if workspace else "none (the loaders alone)",
             started_at=started,
             seconds=time.perf_counter() - clock,
             projects=[p.name for p in projects],
             suites=results,
         )
         if self.thresholds is not None:
-            result.failures = self.thresholds.failures(self.options.engine, results)
+            measured = [suite for suite in results if suite.skipped is None]
+            result.failures = self.thresholds.failures(self.options.engine, measured)
         return result
+
+    def _ingested(self, projects: list[FixtureProject]) -> Workspace:
+        """The workspace the suites drive, with every fixture project's record ingested."""
+        base = self.open_workspace("offline")
+        for project in projects:
+            self.progress(f"Ingesting {project.name}")
+            summary = base.ingest(project.record, project.name)
+            if summary.failures:
+                raise InvalidInputError(
+                    f"The fixture record of {project.name} has files that fail to load: "
+                    + "; ".join(f"{f.file}: {f.reason}" for f in summary.failures[:3])
+                )
+        return base if self.options.engine == "offline" else self.open_workspace("model")
+
+    def _standalone(
+        self, suite: EvalSuite, run: Callable[[list[str] | None], list[CaseResult] | str]
+    ) -> SuiteResult:
+        """A suite over records of its own: its metrics pooled and per source (the cases'
+        `project`), or the reason it was skipped."""
+        self.progress(suite.name)
+        outcome = run(self.options.projects)
+        if isinstance(outcome, str):
+            self.progress(f"{suite.name}: {outcome}")
+            return SuiteResult(suite.name, {}, [], skipped=outcome)
+        per_source = {
+            name: aggregate(suite, [c for c in outcome if c.project == name])
+            for name in sorted({case.project for case in outcome})
+        }
+        return SuiteResult(suite.name, aggregate(suite, outcome), outcome, per_source)
 
     def _judged(self, statements: list[tuple[str, list[Evidence]]]) -> tuple[int, int]:
         """(statements judged, judged supported); nothing without a judge."""

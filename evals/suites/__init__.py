@@ -7,10 +7,16 @@ from __future__ import annotations
 import re
 
 from assistant.domain.errors import InvalidInputError
-from evals.suites import injection, qa, reports, risks
+from evals.suites import extraction, injection, qa, reports, risks
 from evals.suites.base import EvalSuite, SuiteRun
 
-SUITES: tuple[EvalSuite, ...] = (reports.SUITE, risks.SUITE, qa.SUITE, injection.SUITE)
+SUITES: tuple[EvalSuite, ...] = (
+    reports.SUITE,
+    risks.SUITE,
+    qa.SUITE,
+    injection.SUITE,
+    extraction.SUITE,
+)
 
 
 def names() -> list[str]:

@@ -46,6 +46,10 @@ class EvalSuite:
     # Suite-specific metrics from the pooled cases; a metric with nothing to measure is None
     # (left out, so a threshold on it fails as missing).
     metrics: Callable[[Tally], dict[str, float | None]]
+    # A suite that measures records of its own rather than the fixture projects runs once,
+    # without them, given the run's `--project` filter: it returns its cases, or why it has
+    # nothing to measure (then it is skipped and gates nothing). `run` is not called for it.
+    standalone: Callable[[list[str] | None], list[CaseResult] | str] | None = None
 
 
 def attempt(
