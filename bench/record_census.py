@@ -15,7 +15,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,7 +23,7 @@ import bench  # noqa: E402, F401  (sets the environment every benchmark runs wit
 from assistant.domain.record import Decision, Meeting  # noqa: E402
 from ingest.loaders import load_file  # noqa: E402
 from ingest.loaders.base import LoaderOptions, SourceFile  # noqa: E402
-from ingest.loaders.boilerplate import series_boilerplate  # noqa: E402
+from ingest.loaders.boilerplate import SeriesBook  # noqa: E402
 from ingest.pipeline import discover_files, display_path  # noqa: E402
 
 
@@ -32,12 +31,10 @@ def census(folder: Path) -> dict[str, int]:
     counts: Counter[str] = Counter()
     options = LoaderOptions(project="census")
     seen: set[str] = set()
-    series: dict[Path, frozenset[str]] = {}
+    series = SeriesBook()
     for path, root in discover_files([folder]):
         counts["files"] += 1
-        if path.parent not in series:
-            series[path.parent] = series_boilerplate(path.parent)
-        with_series = replace(options, boilerplate=series[path.parent])
+        with_series = series.options_for(path, options)
         result = load_file(SourceFile(path, display_path(path, root)), with_series)
         # As the ingest does: a document whose id another file already gave is refused.
         refused = [d for d in result.documents if d.document.id in seen]

@@ -332,7 +332,7 @@ def test_an_unreadable_meeting_date_is_a_warning_and_the_note_is_read(tmp_path: 
     assert not result.failures
     assert result.warnings == [
         "2022-09-16-weekly.md: line 3: cannot read date '2022-09'; the meeting is dated "
-        "2022-09-16 from the file name"
+        "2022-09-16 from its title or file name"
     ]
     assert str(result.documents[0].document.date) == "2022-09-16"
     assert [d.text for d in meeting(result.documents[0]).decisions] == ["keep the Friday release"]

@@ -29,6 +29,7 @@ from evals.results import CaseResult, Tally
 from evals.suites.base import EvalSuite, SuiteRun
 from ingest.loaders import load_file
 from ingest.loaders.base import LoaderOptions, SourceFile
+from ingest.loaders.boilerplate import SeriesBook
 
 LABELS = Path(evals.__file__).resolve().parent / "real"
 RECORDS_ENV = "PMASSIST_REAL_RECORDS"
@@ -148,7 +149,9 @@ def _read(corpus: str, root: Path, file: str) -> tuple[list[Meeting], list[Decis
     if not path.is_file():
         return [], [], 0.0, f"no such file: {path}"
     clock = time.perf_counter()
-    result = load_file(SourceFile(path, f"{corpus}/{file}"), LoaderOptions(project="eval"))
+    # Read as the ingest reads it: with what the rest of its folder repeats (boilerplate).
+    options = SeriesBook().options_for(path, LoaderOptions(project="eval"))
+    result = load_file(SourceFile(path, f"{corpus}/{file}"), options)
     seconds = time.perf_counter() - clock
     records = [loaded.document.record for loaded in result.documents]
     meetings = [r for r in records if isinstance(r, Meeting)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 from assistant.domain.record import ActionItem
@@ -31,13 +32,14 @@ from ingest.loaders.people import clean_person, looks_like_name
 CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])?\s*\[([ xX✓✔])\]\s*(.+)$")
 WORD_CHECKBOX = re.compile(r"^\s*(?:[-*+]\s*)?([☐☑☒])\s*(.+)$")
 ACTION_PREFIX = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*(?:action(?:\s+item)?|todo|to-do|ai|next\s+steps?)\b\s*\**\s*"
+    r"^\s*(?:[-*+]|\d+[.)])?\s*\**\s*"
+    r"(?:action(?:\s+item)?|todo|to[- ]do|ai|next\s+steps?)\b\s*\**\s*"
     r"(?:\(([^)]+)\)|(?<=ai )([A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+)?)|(@[\w.-]+))?\s*\**\s*"
     r"[:\-–—]\s*\**\s*(.+)$",
     re.IGNORECASE,
 )
 # "post mortem TODO (@dana)", "TODO @dana renew …": the marker in capitals anywhere in a line.
-TODO_MARKER = re.compile(r"(?<![\w-])(?:TODO|FIXME)(?![\w-]):?")
+TODO_MARKER = re.compile(r"(?<![\w-])TODO(?![\w-]):?")
 # A vote or a status mark: "✅ Storage: 1.8 TB", "Vote: unanimous yes", "+1 from the TSC".
 VOTE_OR_STATUS = re.compile(
     r"^\s*(?:[-*+]|\d+[.)])?\s*(?:[✅❌✔✖⚠️🟢🟡🔴👍👎☑]|[+-]1\b|\**\s*(?:vote|voting|voted|"
@@ -47,17 +49,30 @@ VOTE_OR_STATUS = re.compile(
 # "- Ben Okoro to draft the interface": an attendee (or a handle) "to" do something is the
 # classic way minutes record an action, inside an action section or not.
 OWNER_TO = re.compile(
-    r"^\s*(?:[-*+]|\d+[.)])\s+(@[\w.-]+|[A-ZÀ-Þ][\w'’.-]+(?: [A-ZÀ-Þ][\w'’.-]+){0,2})\s+to\s+\w"
+    r"^\s*(?:[-*+]|\d+[.)])\s+(@[\w.-]+|[A-ZÀ-Þ][\w'’.-]+(?: [A-ZÀ-Þ][\w'’.-]+){0,2})\s+"
+    r"(?:to|will|is going to|is to)\s+\w"
 )
 # "Puppet notifications => @dana": an arrow to a handle hands the line to that person.
-ASSIGNED = re.compile(r"(?:=>|->|→)\s*@[\w.-]+")
+# So does a handle closing the line after a colon or dash, or "by @dana".
+ASSIGNED = re.compile(r"(?:=>|->|→)\s*@[\w.-]+|(?:[:–—]|\s-|\bby)\s*@[\w.-]+\s*\??\s*$")
+# "… => Hervé (later today)": an arrow to a name, trusted when the name is an attendee's.
+ARROW_TO_NAME = re.compile(r"\s*(?:=>|→)\s*([A-ZÀ-Þ][\w'’.-]+(?: [A-ZÀ-Þ][\w'’.-]+)?)")
+# "(nikomatsakis)", "(maybe Dana?)": a lone name or handle in brackets closing an action.
+BRACKETED_OWNER = re.compile(
+    r"\s*\((?:maybe\s+)?([A-Za-zÀ-ÿ][\w.'’-]{1,30}(?: [A-Z][\w'’.-]+)?)\??\)\s*$"
+)
+_NOT_OWNERS = {
+    "optional", "maybe", "tbd", "tbc", "wip", "done", "later", "ongoing", "blocked", "urgent",
+    "low", "high", "medium", "draft", "pending", "postponed", "deferred", "closed", "open",
+    "again", "soon", "today", "tomorrow", "asap", "cancelled", "canceled", "merged",
+}  # fmt: skip
 # Template text a person is meant to replace: "<owner>", "<what>".
 PLACEHOLDER = re.compile(r"<(?![a-z]+://)(?!/)[^<>@\n]{1,40}>")
 _OWNER_MARKS = (
     # "… => @dana", "issue 3923 => @dana drives it with @tom"
     re.compile(r"\s*(?:=>|->|→)\s*(@[\w.-]+)(?:\s+and\s+@[\w.-]+)?\s*\??"),
     re.compile(r"\s*[(\[]\s*(@[\w.-]+)\??(?:[^)\]]*)[)\]]\s*\??$"),
-    re.compile(r"(?:^|\s+)(?:[-–—:#]\s+)?(@[\w.-]+)\s*\??$"),
+    re.compile(r"(?:^|\s+)(?:[-–—:#]\s+|by\s+)?(@[\w.-]+)\s*\??$"),
     # "@dana renew …", not "@Ines Duarte to …" (a name that goes on, read by `_take_owner`)
     re.compile(r"^(@[\w.-]+)\s+(?!(?:[A-ZÀ-Þ][\w'’.-]*\s+){0,2}(?:to|will)\b)"),
 )
@@ -97,9 +112,12 @@ def parse_action_line(
         if handle := re.match(r"\s*:?\s*(@[\w.-]+)", after):  # "TODO @dana …", "TODO: @dana"
             owner_hint, after = handle.group(1), after[handle.end() :]
         body = (text[start : marker.start()] + " " + after).strip()
-    elif (in_action_section or _owner_to(text, attendees) or ASSIGNED.search(text)) and (
-        match := BULLET.match(text)
-    ):
+    elif (
+        in_action_section
+        or _owner_to(text, attendees)
+        or ASSIGNED.search(text)
+        or _arrow_to_attendee(text, attendees)
+    ) and (match := BULLET.match(text)):
         body = match.group(1)
     else:
         return None
@@ -130,14 +148,25 @@ def parse_action_text(
     due, text = _take_due_date(text, meeting_date)
     if not owner:
         owner, text = _take_marked_owner(text)
+    arrow = ARROW_TO_NAME.search(text) if not owner else None
+    if arrow and (resolved := _resolve_owner(arrow.group(1), attendees)):
+        owner, text = resolved, text[: arrow.start()]
     if owner:
         owner = _person(owner, attendees, person)
     else:
         owner, text = _take_owner(text, attendees)
+    bracket = BRACKETED_OWNER.search(text) if not owner else None
+    if bracket and bracket.group(1).lower() not in _NOT_OWNERS:
+        owner, text = _person(bracket.group(1), attendees, person), text[: bracket.start()]
     task = _tidy(re.sub(r"\s{2,}", " ", text))
     if not task or not re.search(r"[^\W\d_]", task):
         return None
     return ActionItem(task=task, owner=owner or None, due=due, done=done)
+
+
+def _arrow_to_attendee(text: str, attendees: Sequence[str]) -> bool:
+    match = ARROW_TO_NAME.search(text)
+    return match is not None and _resolve_owner(match.group(1), attendees) is not None
 
 
 def _owner_to(text: str, attendees: Sequence[str]) -> bool:
@@ -247,7 +276,7 @@ def _take_due_date(text: str, meeting_date: dt.date | None) -> tuple[dt.date | N
 
 def _take_owner(text: str, attendees: Sequence[str]) -> tuple[str | None, str]:
     # "@Marta Novak to rerun …" / "Tom to send …"
-    match = re.match(r"^(@?[\w'’.\- ]{1,40}?)\s+(?:to|will)\s+(.+)$", text)
+    match = re.match(r"^(@?[\w'’.\- ]{1,40}?)\s+(?:to|will|is going to|is to)\s+(.+)$", text)
     if match:
         candidate = match.group(1)
         resolved = _resolve_owner(candidate, attendees)
@@ -278,11 +307,17 @@ def _take_owner(text: str, attendees: Sequence[str]) -> tuple[str | None, str]:
 
 def _resolve_owner(candidate: str, attendees: Sequence[str]) -> str | None:
     """Match a name or first name against the attendees ('Tom' -> 'Tom Okafor')."""
-    name = clean_person(candidate).lower()
+    name = _folded(clean_person(candidate))
     if not name:
         return None
     for attendee in attendees:
-        if attendee.lower() == name:
+        if _folded(attendee) == name:
             return attendee
-    first_names = [a for a in attendees if a.lower().split()[0] == name] if " " not in name else []
+    first_names = [a for a in attendees if _folded(a).split()[0] == name] if " " not in name else []
     return first_names[0] if len(first_names) == 1 else None
+
+
+def _folded(name: str) -> str:
+    """A name compared without case or accents: "Herve" is "Hervé"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()

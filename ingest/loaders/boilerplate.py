@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from ingest.loaders.base import LoadError
+from ingest.loaders.base import LoaderOptions, LoadError
 from ingest.loaders.decoding import read_text
 from ingest.loaders.markdown import BULLET, clean_inline
 
@@ -59,3 +60,20 @@ def series_boilerplate(folder: Path) -> frozenset[str]:
         except (OSError, LoadError):
             continue  # the file's own reading reports it
     return repeated_lines(notes)
+
+
+class SeriesBook:
+    """Each folder's boilerplate, worked out once per run, for reading its files as the ingest
+    does (`options_for`)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, frozenset[str]] = {}
+
+    def boilerplate(self, path: Path) -> frozenset[str]:
+        folder = path.parent
+        if folder not in self._folders:
+            self._folders[folder] = series_boilerplate(folder)
+        return self._folders[folder]
+
+    def options_for(self, path: Path, options: LoaderOptions) -> LoaderOptions:
+        return replace(options, boilerplate=options.boilerplate | self.boilerplate(path))

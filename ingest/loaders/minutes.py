@@ -46,7 +46,7 @@ from ingest.loaders.markdown import (
 )
 from ingest.loaders.minutes_items import NoteReading, read_section
 from ingest.loaders.people import split_people, unique_people
-from ingest.loaders.running_notes import running_notes
+from ingest.loaders.running_notes import heading_date, running_notes
 from ingest.loaders.section_roles import section_role
 from ingest.loaders.stated_figures import (
     budget_from_line,
@@ -268,10 +268,15 @@ def _date(
                 break
         if written:
             break
-    fallback = date_from_filename(source.path.stem)
+    # A title that is the date ("# 2022-11-29") says when the meeting was, whatever the file
+    # is called; else the file name.
+    titled = next((s.heading for s in sections if s.level == 1 and s.heading), None)
+    fallback = (heading_date(titled) if titled else None) or date_from_filename(source.path.stem)
     if written is None:
         return fallback, None
-    instead = f"dated {fallback.isoformat()} from the file name" if fallback else "read undated"
+    instead = (
+        f"dated {fallback.isoformat()} from its title or file name" if fallback else "read undated"
+    )
     return fallback, (
         f"{source.display}: {written[1]}: cannot read date '{written[0]}'; the meeting is {instead}"
     )

@@ -66,8 +66,16 @@ DECISION_LABEL = re.compile(
 )
 # Prose that records a decision: "In general, we decided that each slot should begin …".
 DECIDED = re.compile(
-    r"\b(?:we|the (?:team|group|committee|board|tsc)|it was|they|everyone|all)\s+"
-    r"(?:(?:have|has|had|then)\s+)?(?:decided|agreed|resolved|concluded)\b",
+    r"\b(?:(?:we|the (?:team|group|committee|board|tsc)|it was|they|everyone|all|and)\s+"
+    r"(?:(?:have|has|had|then|\w+ly)\s+)?(?:decided|agreed|resolved|concluded|settled on)\b"
+    r"|\b(?:there was|we reached|reached|with) (?:a |broad |general )?consensus\b"
+    r"|\bthe consensus (?:was|is)\b)",
+    re.IGNORECASE,
+)
+# "beta backport of patch #84808 has been approved": an outcome reported under its item.
+REPORTED_OUTCOME = re.compile(
+    r"\b(?:has|have) been (?:approved|accepted|rejected|declined|agreed)\b|"
+    r"\b(?:was|were) (?:approved|accepted|rejected|declined|agreed(?: on)?)\b",
     re.IGNORECASE,
 )
 _REFERENCE_ONLY = re.compile(r"^(?:<?https?://\S+>?|#\d+|[A-Z][A-Z0-9]+-\d+|[\w.-]+#\d+)$")
@@ -144,7 +152,10 @@ def read_section(section: MarkdownSection, meeting: Meeting, reading: NoteReadin
         child = _first_child(lines, index, indent) if bullet else None
         kind, state = _bullet_kind(text, walk, child)
         if not bullet and (index == 0 or not lines[index - 1].text.strip()):
-            meeting.decisions.extend(prose_decisions(lines, index))
+            subject = _subject(walk, line, section) if not walk.stack else None
+            for note in prose_decisions(lines, index):
+                text_with_subject = _with_subject(note.text, subject, walk) or note.text
+                meeting.decisions.append(note.model_copy(update={"text": text_with_subject}))
         if kind == "item":
             _read_line(line, text, walk, indent)
         if bullet:
@@ -176,7 +187,8 @@ def _read_line(line: SourceLine, text: str, walk: _Walk, indent: int) -> None:
     state = container.state if container and container.kind == "progress" and direct else None
     if state is None and heading_state and indent == top and container is None:
         state = heading_state
-    in_actions = (role == "actions" and container is None) or (
+    # In an action section the outermost bullets are the actions; those under them explain.
+    in_actions = (role == "actions" and container is None and indent == top) or (
         container is not None and container.kind == "actions" and direct
     )
     if item is None and state is None and in_actions:
@@ -265,6 +277,8 @@ def _settles(text: str, walk: _Walk, line: SourceLine) -> bool:
         return True
     parent = next((o for o in reversed(walk.stack) if o.kind == "item"), None)
     if OUTCOME.match(text) and (parent is not None or _recent_question(walk, line)):
+        return True
+    if REPORTED_OUTCOME.search(text) and parent is not None:
         return True
     asked = _recent_question(walk, line) or (parent and parent.text.rstrip().endswith("?"))
     return bool(ANSWER.match(text) and asked)

@@ -42,7 +42,7 @@ _PROGRESS: tuple[tuple[re.Pattern[str], ProgressState], ...] = (
                 r"(?:status )?updates?|status|progress|current work|work in flight)\b"),
      "in_progress"),
     (re.compile(r"^(?:new(?: items?| issues?| work| requests?| important| importants?)?|"
-                r"announcements?|news|backlog|upcoming work|next milestone|"
+                r"announcements?|news|backlog|upcoming(?: \w+)?|next milestone|"
                 r"to ?do next milestone)\b"), "new"),
 )  # fmt: skip
 # What may follow a progress label: "Done since last meeting", "New issues to triage".
