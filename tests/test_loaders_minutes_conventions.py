@@ -366,3 +366,43 @@ def test_decision_labels_and_decisions_in_prose(tmp_path: Path) -> None:
         "In general, we decided that each slot should begin with an exposition of how things "
         "work now.",
     ]
+
+
+def test_more_ways_minutes_assign_work(tmp_path: Path) -> None:
+    text = """\
+    # 2022-11-29
+
+    ## Attendees
+    * Hervé Le Meur
+    * Damien Duportal
+
+    ## Notes
+    * Mirror move
+        * to do: spot instances for the VM agents
+        * Kubernetes 1.28 planning for next week: @smerle
+        * Post mortem to finish by @dduportal
+        * Banner announcement today => Hervé
+        * Herve is going to take care of the Linux VM
+        * the FIXME comments in the compiler are listed on a page
+    * Backport of the patch
+        * the beta backport has been approved
+
+    ## Action items
+    - collect numbers on parallel queries (mw)
+        - this is like what we did for the linker
+    """
+    result = load(tmp_path, "2022-11-28.md", text)
+    record = meeting(result.documents[0])
+    assert result.documents[0].document.date is not None
+    assert str(result.documents[0].document.date) == "2022-11-29"  # the title, not the file name
+    assert [(a.task, a.owner) for a in record.action_items] == [
+        ("spot instances for the VM agents", None),
+        ("Kubernetes 1.28 planning for next week", "smerle"),
+        ("Post mortem to finish", "dduportal"),
+        ("Banner announcement today", "Hervé Le Meur"),
+        ("take care of the Linux VM", "Hervé Le Meur"),
+        ("collect numbers on parallel queries", "mw"),
+    ]
+    assert [d.text for d in record.decisions] == [
+        "Backport of the patch: the beta backport has been approved"
+    ]

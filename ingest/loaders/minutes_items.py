@@ -310,8 +310,9 @@ def _recent_question(walk: _Walk, line: SourceLine) -> str | None:
 
 
 def _mentions(entry: str, subject: str) -> bool:
-    wanted = set(plain_words(subject).split())
-    return bool(wanted) and len(wanted & set(plain_words(entry).split())) * 2 >= len(wanted)
+    """Whether the entry already names its subject (most of the subject's longer words)."""
+    wanted = {word for word in plain_words(subject).split() if len(word) > 3}
+    return bool(wanted) and len(wanted & set(plain_words(entry).split())) * 3 >= len(wanted) * 2
 
 
 def _short(text: str) -> str:
