@@ -6,6 +6,9 @@
   relational store switches to them in one transaction, then the old vectors are removed. Every
   vector write is announced first, so a crash at any point is repaired by the next run.
 - `prune` removes documents that are no longer in the given paths; without it they are reported.
+- A file found in a folder whose type no loader reads (an image, a script, a LICENSE) is listed as
+  skipped, as is a file a loader finds nothing to read in; neither is a failure. A file named on
+  its own that no loader reads is an error: the person asked for it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.domain.errors import EmbeddingModelMismatchError, InvalidInputError
-from assistant.domain.ingest import IngestProgress, IngestSummary, LoadFailure, SilentProgress
+from assistant.domain.ingest import (
+    IngestProgress,
+    IngestSummary,
+    LoadFailure,
+    SilentProgress,
+    SkippedFile,
+)
 from assistant.domain.record import Kind, StatusCategory
 from assistant.embeddings import Embedder
 from assistant.store.documents import (
@@ -28,8 +37,9 @@ from assistant.store.documents import (
 )
 from assistant.store.vectors import ProjectIndex, VectorStore
 from ingest.chunking import Chunker
-from ingest.loaders import LOADER_VERSION, load_file
+from ingest.loaders import LOADER_VERSION, load_file, supported_extensions
 from ingest.loaders.base import LoaderOptions, SourceFile, content_hash
+from ingest.loaders.files import SkippedLoad
 
 IGNORED_FILE_NAMES = {"thumbs.db", "desktop.ini"}
 # Documents are embedded and written in groups of about this many chunks.
@@ -153,9 +163,16 @@ class IngestPipeline:
     ) -> _ReadPlan:
         """Read what changed, decide per document, and chunk what must be written."""
         plan = _ReadPlan()
+        readable = supported_extensions()
         for path, root in files:
             key = str(path)
             display = display_path(path, root)
+            if path != root and path.suffix.lower() not in readable:
+                summary.skipped_files.append(
+                    SkippedFile(display, unread_type_reason(path), unread_type=True)
+                )
+                progress.file_read(display)
+                continue
             try:
                 fingerprint = _fingerprint(path, signature, display)
             except OSError as error:
@@ -178,6 +195,12 @@ class IngestPipeline:
                 continue
 
             result = load_file(SourceFile(path, display), options)
+            if isinstance(result, SkippedLoad):
+                # Not recorded as read: it is listed again on every run, until it is removed
+                # or exported with what pmassist needs.
+                summary.skipped_files.append(SkippedFile(display, result.reason))
+                progress.file_read(display)
+                continue
             summary.failures.extend(result.failures)
             summary.warnings.extend(result.warnings)
             summary.skipped_items += result.skipped
@@ -288,6 +311,13 @@ def discover_files(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
     for path, root in found:
         unique.setdefault(path, (path, root))
     return list(unique.values())
+
+
+def unread_type_reason(path: Path) -> str:
+    """Why a file found in a folder is left out: no loader reads its type."""
+    if not path.suffix:
+        return "pmassist does not read files without an extension"
+    return f"pmassist does not read {path.suffix.lower()} files"
 
 
 def display_path(path: Path, root: Path) -> str:

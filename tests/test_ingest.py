@@ -180,11 +180,13 @@ def test_bad_files_do_not_stop_the_run(assistant: Assistant, record: Path, sampl
         "record/jira-bad-rows.csv, row 3, field 'Created'",
         "record/jira-bad-rows.csv, row 4, field 'Summary'",
         "record/jira-bad-rows.csv, row 5",
-        "record/scan.pdf",
         "record/undecodable.md",
     ]
+    # A PDF in the folder is a type pmassist does not read: skipped, not failed.
+    assert [(s.file, s.reason) for s in summary.skipped_files] == [
+        ("record/scan.pdf", "pmassist does not read .pdf files")
+    ]
     reasons = {f.file: f.reason for f in summary.failures}
-    assert "unsupported file type '.pdf'" in reasons["record/scan.pdf"]
     assert "cannot decode the file as UTF-8 or Windows-1252" in reasons["record/undecodable.md"]
     assert sorted(summary.added) == [
         "minutes:2026-10-15-payments-weekly",

@@ -33,13 +33,18 @@ from assistant.cli.common import (
     console,
     errors,
 )
-from assistant.domain.ingest import IngestSummary
+from assistant.domain.ingest import IngestSummary, SkippedFile
 from assistant.domain.record import Kind
 from assistant.domain.search import RetrievalFilter
+
+# Skipped files named in an ingest's summary; `--verbose` names them all.
+SKIPS_SHOWN = 5
+VERBOSE_HINT = "`pmassist --verbose ingest …` lists them all"
 
 
 @app.command()
 def ingest(
+    context: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of the project record.")],
     project: ProjectOption,
     kind: KindOption = None,
@@ -47,14 +52,17 @@ def ingest(
         bool, typer.Option(help="Remove documents that are no longer in these paths.")
     ] = False,
 ) -> None:
-    """Ingest minutes, transcripts, ticket exports and decision logs; only changes are redone."""
+    """Ingest minutes, transcripts, ticket exports and decision logs; only changes are redone.
+
+    Files in the folders that pmassist does not read (images, scripts, …) are listed as skipped;
+    `pmassist --verbose ingest …` lists every one of them."""
     with _ingest_progress() as progress:
         summary = _call(
             lambda: _service().records.ingest(
                 paths, project, kind=kind, prune=prune, progress=progress
             )
         )
-    _print_ingest_summary(summary)
+    _print_ingest_summary(summary, every_skip=bool(context.find_root().params.get("verbose")))
     if summary.failures:
         raise typer.Exit(1)
 
@@ -307,7 +315,7 @@ def _ingest_progress() -> Iterator[_RichIngestProgress]:
         yield _RichIngestProgress(progress)
 
 
-def _print_ingest_summary(summary: IngestSummary) -> None:
+def _print_ingest_summary(summary: IngestSummary, *, every_skip: bool = False) -> None:
     table = Table(
         "Added", "Updated", "Unchanged", "Removed", "Failed", title=f"Ingest of '{summary.project}'"
     )
@@ -329,6 +337,7 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
     if summary.skipped_items:
         details.append(f"{summary.skipped_items} pull requests skipped")
     console.print(" · ".join(details))
+    _print_skipped(summary.skipped_files, every_skip)
     if summary.stale:
         console.print(
             f"{len(summary.stale)} documents are no longer in these paths and were kept: "
@@ -352,6 +361,33 @@ def _print_ingest_summary(summary: IngestSummary) -> None:
             )
             failed.add_row(escape(failure.file), escape(where or "—"), escape(failure.reason))
         errors.print(failed)
+
+
+def _print_skipped(skipped: list[SkippedFile], every: bool) -> None:
+    """One line for the files of types pmassist does not read, one per file a loader left out
+    (its reason is particular to it); the first few unless `--verbose` asks for all."""
+    shown = len(skipped) if every else SKIPS_SHOWN
+    by_type = [skip.file for skip in skipped if skip.unread_type]
+    if by_type:
+        console.print(
+            f"Skipped {_count(len(by_type), 'file')} pmassist does not read: "
+            + ", ".join(by_type[:shown])
+            + _more(len(by_type) - shown),
+            markup=False,
+        )
+    by_content = [skip for skip in skipped if not skip.unread_type]
+    for skip in by_content[:shown]:
+        console.print(f"Skipped {skip.file}: {skip.reason}", markup=False)
+    if len(by_content) > shown:
+        console.print(
+            f"Skipped {_count(len(by_content) - shown, 'more file')} with nothing to read "
+            f"({VERBOSE_HINT})",
+            markup=False,
+        )
+
+
+def _more(hidden: int) -> str:
+    return f" … and {hidden} more ({VERBOSE_HINT})" if hidden > 0 else ""
 
 
 def _count(number: int, noun: str) -> str:

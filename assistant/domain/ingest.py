@@ -40,6 +40,20 @@ class LoadFailure:
         return f"{self.where()}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file left out on purpose, and why: a type pmassist does not read (an image, a script)
+    or content with nothing to read (a list of issue numbers without titles). Not a failure."""
+
+    file: str
+    reason: str
+    # No loader reads files of its type: listed together, as one kind of thing left out.
+    unread_type: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
 class IngestProgress(Protocol):
     def files_found(self, count: int) -> None: ...
     def file_read(self, display: str) -> None: ...
@@ -74,7 +88,8 @@ class IngestSummary:
     stale: list[str] = field(default_factory=list)
     failures: list[LoadFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    skipped_items: int = 0
+    skipped_items: int = 0  # items inside files read (pull requests in an issues export)
+    skipped_files: list[SkippedFile] = field(default_factory=list)
     chunks_written: int = 0
     embed_seconds: float = 0.0
     seconds: float = 0.0

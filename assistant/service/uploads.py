@@ -142,5 +142,8 @@ class UploadService:
                 for f in summary.failures
             ],
             "warnings": summary.warnings[:20],
+            "skipped": [
+                {"file": skip.file, "reason": skip.reason} for skip in summary.skipped_files
+            ],
         }
         job.state = "done"

@@ -16,9 +16,11 @@ import logging
 from assistant.domain.ingest import LoadFailure
 from assistant.domain.record import Kind
 from ingest.loaders import (
+    asciidoc,
     decisions,
     docx_minutes,
     github_issues,
+    github_projects,
     jira_csv,
     jira_json,
     minutes,
@@ -35,9 +37,11 @@ LOADERS: tuple[Loader, ...] = (
     jira_csv.LOADER,
     decisions.DECISION_LOG_LOADER,
     github_issues.LOADER,
+    github_projects.LOADER,
     jira_json.LOADER,
     decisions.ADR_LOADER,
     minutes.LOADER,
+    asciidoc.LOADER,
 )
 log = logging.getLogger("pmassist")
 

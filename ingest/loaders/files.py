@@ -19,6 +19,7 @@ from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, SourceFile
 from ingest.loaders.decoding import read_text
 
 TEXT_EXTENSIONS = frozenset({".md", ".markdown", ".txt"})
+SKIPPED_FORMAT = "skipped"
 
 
 class RecordFile:
@@ -76,3 +77,16 @@ class Loader:
 def any_content(file: RecordFile) -> bool:
     """For a format that is the only one of its extensions, or the fallback for them."""
     return True
+
+
+@dataclass
+class SkippedLoad(LoadResult):
+    """What a loader returns for a file it recognises but that holds nothing to read (a list of
+    issue numbers without titles): the ingest lists it as skipped with `reason`, not failed."""
+
+    format: str = SKIPPED_FORMAT
+    reason: str = ""
+
+
+def skipped(reason: str) -> SkippedLoad:
+    return SkippedLoad(reason=reason)

@@ -147,9 +147,12 @@ function setUpJob() {
     state.textContent = `${job.state}: ${job.files_read} of ${job.files_total} files read, ${job.chunks_embedded} of ${job.chunks_total} chunks embedded`;
     if (job.state === "done") {
       const s = job.summary;
-      state.textContent = `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failures.length} failed.`;
-      failures.replaceChildren(...s.failures.map((f) =>
-        element("li", "fail", `${f.file}${f.row ? ", row " + f.row : ""}${f.field ? ", field " + f.field : ""}: ${f.reason}`)));
+      const skipped = s.skipped || [];
+      state.textContent = `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.failures.length} failed${skipped.length ? `, ${skipped.length} skipped` : ""}.`;
+      failures.replaceChildren(
+        ...s.failures.map((f) =>
+          element("li", "fail", `${f.file}${f.row ? ", row " + f.row : ""}${f.field ? ", field " + f.field : ""}: ${f.reason}`)),
+        ...skipped.map((f) => element("li", "", `Skipped ${f.file}: ${f.reason}`)));
       return;
     }
     if (job.state === "failed") { state.textContent = `Failed: ${job.error}`; return; }
