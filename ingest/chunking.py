@@ -2,11 +2,21 @@
 
 A ticket is one chunk (fields and description) plus its comments, split further only when long;
 minutes split on their sections; a long section packs whole lines, and a line longer than a chunk
-packs whole sentences. Every chunk starts with a short header (title, date, section) so it reads
-on its own, and carries a locator back to its place in the source.
+packs whole sentences. Every chunk carries a locator back to its place in the source and starts
+with a one-line header so it reads, and is found, on its own:
+
+    TSC meeting (2024-05-07, May 2024) — Notes › Work in progress
+
+The header is part of the text both the vector and the keyword index see, so "what did the TSC
+decide in May 2024" matches the title, the month words and the headings above the line, not only
+the line itself. The date is written twice because people ask in month words and the record
+writes ISO dates. Within its token share the header loses the outer headings first (the innermost
+names the section), then the end of the title.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from assistant.domain.record import Chunk, Locator, chunk_metadata_date
 from assistant.tokens import TokenCounter
@@ -15,8 +25,27 @@ from ingest.loaders.base import LoadedDocument, SourceLine, SourceSection
 # Past this many characters a token, a line cannot fit a chunk whatever the text: it is split
 # straight away (counting a megabyte of text at once is what is slow).
 LONG_LINE_CHARS_PER_TOKEN = 12
-# A header may take at most this share of a chunk; long titles are shortened to fit.
+# A header may take at most this share of a chunk; long heading paths and titles are shortened.
 HEADER_SHARE = 3
+HEADING_CHARS = 120
+SHORTEST_TITLE = 20
+PATH_SEPARATOR = " › "
+ELIDED = "…"
+# Fixed English names: `%B` follows the process locale, and the text of a chunk must not.
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class Chunker:
@@ -48,16 +77,23 @@ class Chunker:
 
     def _header(self, loaded: LoadedDocument, section: SourceSection) -> str:
         document = loaded.document
-        title = document.title
+        # One line whatever the source: readers of a chunk take its body after the first newline.
+        title = _one_line(document.title)
+        path = _heading_path(section, title)
         limit = self.max_tokens // HEADER_SHARE
-        while self.counter.count(title) > limit and len(title) > 20:
-            title = title[: int(len(title) * 0.8)].rstrip() + "…"
-        parts = [title]
-        if document.date:
-            parts.append(f"({document.date.isoformat()})")
-        if section.heading:
-            parts.append(f"— {section.heading[:120]}")
-        return " ".join(parts)
+        elided = False
+        header = _render_header(title, document.date, path, elided)
+        while self.counter.count(header) > limit and len(path) > 1:
+            path, elided = path[1:], True
+            header = _render_header(title, document.date, path, elided)
+        while self.counter.count(header) > limit and len(title) > SHORTEST_TITLE:
+            title = _shortened(title)
+            header = _render_header(title, document.date, path, elided)
+        # A single heading too long for the share (a sentence used as a heading) goes last.
+        while self.counter.count(header) > limit and path and len(path[-1]) > SHORTEST_TITLE:
+            path = (*path[:-1], _shortened(path[-1]))
+            header = _render_header(title, document.date, path, elided)
+        return header
 
     def _pack(self, lines: list[SourceLine], budget: int) -> list[list[SourceLine]]:
         pieces: list[tuple[SourceLine, int]] = []
@@ -126,6 +162,31 @@ class Chunker:
             metadata["date"] = date
         metadata.update(document.metadata)
         return metadata
+
+
+def _heading_path(section: SourceSection, title: str) -> tuple[str, ...]:
+    """The headings above the section and its own, without those that only repeat the title (a
+    Markdown file's `# Title` is the document title, said once already)."""
+    path = section.heading_path or ((section.heading,) if section.heading else ())
+    headings = (_one_line(heading)[:HEADING_CHARS] for heading in path)
+    return tuple(h for h in headings if h and h.casefold() != title.casefold())
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _render_header(title: str, date: dt.date | None, path: tuple[str, ...], elided: bool) -> str:
+    parts = [title]
+    if date:
+        parts.append(f"({date.isoformat()}, {MONTH_NAMES[date.month - 1]} {date.year})")
+    if path:
+        parts.append("— " + PATH_SEPARATOR.join((ELIDED, *path) if elided else path))
+    return " ".join(parts)
+
+
+def _shortened(text: str) -> str:
+    return text[: int(len(text) * 0.8)].rstrip(" " + ELIDED) + ELIDED
 
 
 def _cut(text: str, start: int, end: int) -> int:

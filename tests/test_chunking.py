@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,13 @@ def test_a_ticket_is_one_chunk(samples: Path, counter: TokenCounter) -> None:
     ticket = next(
         d for d in loaded(samples / "jira-cloud-export.csv") if d.document.id == "ticket:PAY-104"
     )
-    [chunk] = Chunker(counter, 220).chunk(ticket)
-    assert chunk.text.startswith("PAY-104: Card payments time out")
+    # 240 tokens: at the default 220 the header's date in month words pushes this ticket's last
+    # comment into a second chunk (see below).
+    [chunk] = Chunker(counter, 240).chunk(ticket)
+    assert chunk.text.startswith(
+        'PAY-104: Card payments time out under load, "retry storm" suspected '
+        "(2026-10-12, October 2026)\n"
+    )
     assert "Severity: Sev-1 - Critical" in chunk.text
     assert "Waiting on the acquirer, case ACQ-5521." in chunk.text
     assert "2026-10-12: Still blocked; escalated to their account manager." in chunk.text
@@ -44,6 +50,11 @@ def test_a_ticket_is_one_chunk(samples: Path, counter: TokenCounter) -> None:
     assert chunk.metadata["status_category"] == "in_progress"
     assert chunk.metadata["assignee"] == "Ines Duarte"
     assert chunk.metadata["date"] == 20261012
+    fields, last_comment = Chunker(counter, 220).chunk(ticket)
+    assert "Waiting on the acquirer" in fields.text and "Still blocked" not in fields.text
+    assert last_comment.text.split("\n")[1:] == [
+        "2026-10-12: Still blocked; escalated to their account manager."
+    ]
 
 
 def test_a_long_ticket_splits_on_its_lines(tmp_path: Path, counter: TokenCounter) -> None:
@@ -89,7 +100,55 @@ def test_minutes_split_on_sections_with_line_ranges(samples: Path, counter: Toke
         assert all(line in window for line in quoted)
     assert chunks[3].locator.label() == "2026-10-15-payments-weekly.md › Action items, lines 29–39"
     assert chunks[4].locator.label() == "2026-10-15-payments-weekly.md › Action items, line 40"
-    assert chunks[0].text.startswith("Payments weekly — week 42 (2026-10-15) — Overall status\n")
+    assert chunks[0].text.startswith(
+        "Payments weekly — week 42 (2026-10-15, October 2026) — Overall status\n"
+    )
+
+
+def test_the_header_carries_title_date_in_month_words_and_heading_path(
+    tmp_path: Path, counter: TokenCounter
+) -> None:
+    path = tmp_path / "2024-05-07-tsc.md"
+    path.write_text(
+        "# TSC meeting\n\n## Notes\n\n### Work in progress\n\n- Plugin API review continues.\n"
+        "\n### Done\n\n- Release 1.4 shipped.\n",
+        "utf-8",
+    )
+    [minutes] = loaded(path)
+    # The headings above each section, as the loaders record them (the title's own heading
+    # first: the header says it once).
+    minutes.sections = [
+        replace(section, heading_path=("TSC meeting", "Notes", section.heading or ""))
+        for section in minutes.sections
+        if section.heading in ("Work in progress", "Done")
+    ]
+    work, done = Chunker(counter, 220).chunk(minutes)
+    assert work.text == (
+        "TSC meeting (2024-05-07, May 2024) — Notes › Work in progress\n"
+        "- Plugin API review continues."
+    )
+    assert done.text.startswith("TSC meeting (2024-05-07, May 2024) — Notes › Done\n")
+
+    # Without a path the section's own heading stands in.
+    minutes.sections = [replace(minutes.sections[0], heading_path=())]
+    [alone] = Chunker(counter, 220).chunk(minutes)
+    assert alone.text.startswith("TSC meeting (2024-05-07, May 2024) — Work in progress\n")
+
+
+def test_a_header_over_its_share_drops_outer_headings_first(
+    tmp_path: Path, counter: TokenCounter
+) -> None:
+    path = tmp_path / "2024-05-07-tsc.md"
+    path.write_text("# TSC meeting\n\n## Work in progress\n\n- Plugin API review.\n", "utf-8")
+    [minutes] = loaded(path)
+    outer = tuple(f"Working group {n} of the technical steering committee" for n in range(6))
+    minutes.sections = [replace(minutes.sections[-1], heading_path=(*outer, "Work in progress"))]
+    [chunk] = Chunker(counter, 120).chunk(minutes)
+    header = chunk.text.split("\n", 1)[0]
+    assert counter.count(header) <= 120 // 3
+    assert header.startswith("TSC meeting (2024-05-07, May 2024) — … › ")
+    assert header.endswith(" › Work in progress")
+    assert "Working group 0 " not in header  # the outermost went first
 
 
 def test_long_text_is_split_within_the_budget(tmp_path: Path, counter: TokenCounter) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,34 @@ def test_ingest_then_search_shows_locators(record: Path, samples: Path) -> None:
     assert code == 0 and "decision:ADR-0007" in output and "ticket:" not in output
 
 
+def test_search_k_shows_k_documents_with_their_best_passages(record: Path) -> None:
+    # One document matching in every one of its 45 sections, and four matching once.
+    sections = "".join(
+        f"## Escrow topic {n}\n\n- Escrow reconciliation for escrow batch {n} is pending.\n\n"
+        for n in range(45)
+    )
+    (record / "2026-09-01-escrow-workshop.md").write_text(
+        f"# Escrow workshop\n\n{sections}", "utf-8"
+    )
+    for day in ("02", "09", "16", "23"):
+        (record / f"2026-09-{day}-weekly.md").write_text(
+            f"# Weekly {day}\n\n## Notes\n\n- Escrow reconciliation was mentioned.\n", "utf-8"
+        )
+    assert invoke("ingest", str(record), "--project", "escrow")[0] == 0
+
+    code, output = invoke("search", "escrow reconciliation", "-p", "escrow", "-k", "3")
+    assert code == 0, output
+    lines = output.splitlines()
+    results = [line for line in lines if re.match(r"\s*\d+\. ", line)]
+    assert [line.split(".")[0].strip() for line in results] == ["1", "2", "3"]
+    assert sum("Escrow workshop" in line for line in results) == 1
+    passages = [line for line in lines if "↳" in line]
+    workshop = [line for line in passages if "escrow-workshop.md" in line]
+    assert 1 <= len(workshop) <= 3  # its best passages, not all 45
+    assert len(passages) <= 3 * 3
+    assert all(re.search(r"\[-?\d\.\d\d\]$", line.rstrip()) for line in passages)
+
+
 def test_failures_are_listed_and_exit_non_zero(record: Path, samples: Path) -> None:
     shutil.copy(samples / "jira-bad-rows.csv", record)
     code, output = invoke("ingest", str(record), "--project", "ops")
@@ -97,7 +126,9 @@ def test_forget_and_reindex(record: Path, samples: Path) -> None:
     shutil.copy(samples / "jira-cloud-export.csv", record)
     assert invoke("ingest", str(record), "--project", "payments")[0] == 0
     code, output = invoke("forget", "ticket:PAY-104", "--project", "payments", "--yes")
-    assert code == 0 and "Erased 'ticket:PAY-104' (1 chunk)" in output
+    # Two: with its header (title, date in digits and month words) the ticket's last comment
+    # no longer fits the default 220 tokens.
+    assert code == 0 and "Erased 'ticket:PAY-104' (2 chunks)" in output
     code, output = invoke("reindex", "--project", "payments")
     assert code == 0 and "Reindexed 4 chunks" in output
 

@@ -93,6 +93,64 @@ def test_evidence_is_numbered_and_capped_per_document(payments: Assistant) -> No
     assert max(counts.values()) <= 2
 
 
+def tsc_minutes(folder: Path) -> None:
+    """Three months of minutes alike but for the date: only a chunk's header tells them apart."""
+    for day in ("2024-04-02", "2024-05-07", "2024-06-04"):
+        (folder / f"{day}-tsc.md").write_text(
+            "# TSC meeting\n\n## Notes\n\n### Done\n\n- The release checklist was agreed.\n\n"
+            "### Work in progress\n\n- The plugin API review goes on with two maintainers.\n",
+            "utf-8",
+        )
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword"])
+def test_a_month_and_a_heading_word_find_the_line(
+    assistant: Assistant, record: Path, mode: str
+) -> None:
+    tsc_minutes(record)
+    assistant.records.ingest([record], "tsc")
+    [best, *_] = assistant.records.search(
+        "plugin review work in progress, May 2024", "tsc", k=3, mode=mode
+    )
+    assert best.document_id == "minutes:2024-05-07-tsc"
+    assert best.locator.heading == "Work in progress"
+    assert "(2024-05-07, May 2024)" in best.text
+
+
+def long_workshop_and_weeklies(folder: Path) -> None:
+    """One document matching in more sections than a first round of candidates holds, and four
+    that match once."""
+    sections = "".join(
+        f"## Escrow topic {n}\n\n- Escrow reconciliation for escrow batch {n} is pending.\n\n"
+        for n in range(45)
+    )
+    (folder / "2026-09-01-escrow-workshop.md").write_text(
+        f"# Escrow workshop\n\n{sections}", "utf-8"
+    )
+    for day in ("02", "09", "16", "23"):
+        (folder / f"2026-09-{day}-weekly.md").write_text(
+            f"# Weekly {day}\n\n## Notes\n\n- Escrow reconciliation was mentioned.\n", "utf-8"
+        )
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_a_search_for_documents_gives_k_documents(
+    assistant: Assistant, record: Path, mode: str
+) -> None:
+    long_workshop_and_weeklies(record)
+    assistant.records.ingest([record], "escrow")
+    hits = assistant.records.search_documents("escrow reconciliation", "escrow", k=3, mode=mode)
+    assert len(hits) == 3
+    assert len({hit.document_id for hit in hits}) == 3
+    for hit in hits:
+        assert 1 <= len(hit.chunks) <= 3
+        assert {chunk.document_id for chunk in hit.chunks} == {hit.document_id}
+        # Best first within a document, and documents ranked by their best chunk.
+        assert [c.score for c in hit.chunks] == sorted((c.score for c in hit.chunks), reverse=True)
+    assert [hit.best.score for hit in hits] == sorted((h.best.score for h in hits), reverse=True)
+    assert "minutes:2026-09-01-escrow-workshop" in {hit.document_id for hit in hits}
+
+
 def test_keyword_index_follows_every_change(
     payments: Assistant, record: Path, settings: Settings, counting_embedder: CountingEmbedder
 ) -> None:

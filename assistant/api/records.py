@@ -51,6 +51,16 @@ class SourceOut(BaseModel):
     text: str
 
 
+class SearchHitOut(SourceOut):
+    """One passage of a search result. The list holds the `k` best documents, best first; each
+    document's passages (at most three, best first) come together and share its `rank` (1 for
+    the best document, up to `k`). `similarity` is the passage's cosine similarity to the search
+    text. Every item keeps all the fields of a source; `rank` and `similarity` are additions."""
+
+    rank: int
+    similarity: float | None
+
+
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=4000)
     conversation_id: str | None = Field(default=None, max_length=64)
@@ -120,17 +130,23 @@ def job_status(job_id: str, principal: CurrentPrincipal, assistant: Service) -> 
     return job.as_dict()
 
 
-@router.get("/projects/{project}/search", response_model=list[SourceOut])
+@router.get("/projects/{project}/search", response_model=list[SearchHitOut])
 def search(
     project: ReadableProject,
     assistant: Service,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
-    k: Annotated[int, Query(ge=1, le=50)] = 8,
+    k: Annotated[int, Query(ge=1, le=50, description="How many documents.")] = 8,
     kind: Kind | None = None,
-) -> list[SourceOut]:
-    """Hybrid search of the record; each hit with its locator."""
+) -> list[SearchHitOut]:
+    """Hybrid search of the record: the `k` best documents, each with its best passages and
+    their locators."""
     filters = RetrievalFilter(kinds=(kind,) if kind else ())
-    return [source_out(e) for e in assistant.records.search(q, project, k=k, filters=filters)]
+    hits = assistant.records.search_documents(q, project, k=k, filters=filters)
+    return [
+        SearchHitOut(**source_out(passage).model_dump(), rank=rank, similarity=passage.similarity)
+        for rank, hit in enumerate(hits, start=1)
+        for passage in hit.chunks
+    ]
 
 
 @router.get("/projects/{project}/sources/{chunk_id}", response_model=SourceOut)

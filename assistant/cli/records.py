@@ -117,7 +117,9 @@ def docs(
 def search(
     text: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
     project: ProjectOption,
-    k: Annotated[int, typer.Option("-k", help="How many results.")] = 8,
+    k: Annotated[
+        int, typer.Option("-k", help="How many documents to show (each with its best passages).")
+    ] = 8,
     kind: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
     ] = None,
@@ -132,24 +134,31 @@ def search(
     ] = None,
     mode: Annotated[str, typer.Option(help="hybrid (default), dense or keyword.")] = "hybrid",
 ) -> None:
-    """Search the project record; each hit shows where it comes from."""
+    """Search the project record: the K best documents, each with up to three of its best
+    passages, where they come from and their scores."""
     filters = filters_of(kind, since, until, status, assignee)
-    hits = _call(lambda: _service().records.search(text, project, k=k, filters=filters, mode=mode))
+    hits = _call(
+        lambda: _service().records.search_documents(text, project, k=k, filters=filters, mode=mode)
+    )
     if not hits:
         console.print("No matching text in the project record.")
         return
     for rank, hit in enumerate(hits, start=1):
         heading = Text(f"{rank:>2}. ", style="bold")
-        if hit.similarity is not None:
-            heading.append(f"[{hit.similarity:.2f}] ", style="dim")
         heading.append(hit.kind.value, style="cyan")
         heading.append("  " + hit.title)
         if hit.date:
             heading.append(f"  ({hit.date.isoformat()})", style="dim")
         console.print(heading)
-        console.print(Text("    ↳ " + hit.locator.label(), style="green"))
-        body = hit.text.split("\n", 1)[-1].replace("\n", " ")
-        console.print(Text("    " + (body[:280] + "…" if len(body) > 280 else body)))
+        for passage in hit.chunks:
+            where = Text("    ↳ " + passage.locator.label(), style="green")
+            # Similarity to the search text is the score shown: it reads the same in every
+            # search, the fused rank score only within one.
+            if passage.similarity is not None:
+                where.append(f"  [{passage.similarity:.2f}]", style="dim")
+            console.print(where)
+            body = passage.text.split("\n", 1)[-1].replace("\n", " ")
+            console.print(Text("      " + (body[:280] + "…" if len(body) > 280 else body)))
 
 
 def filters_of(

@@ -1,4 +1,5 @@
-"""What a search of the record may return: kinds, dates, ticket statuses and assignees."""
+"""What a search of the record may return (kinds, dates, ticket statuses and assignees), and
+what it returns: documents, each with its best chunks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assistant.domain.record import Kind, StatusCategory, chunk_metadata_date
+from assistant.domain.evidence import Evidence
+from assistant.domain.record import Kind, RecordModel, StatusCategory, chunk_metadata_date
 
 # The chunk metadata a search filters on: what the vector and keyword indexes keep per chunk.
 FILTER_FIELDS = ("kind", "date", "status", "status_category", "assignee")
@@ -49,3 +51,21 @@ class RetrievalFilter:
     @property
     def empty(self) -> bool:
         return not (self.kinds or self.since or self.until or self.statuses or self.assignees)
+
+
+class DocumentHit(RecordModel):
+    """One result of a search: a document, with its best chunks under it, best first.
+
+    People count results in documents; a document whose every section matches is still one
+    result. Documents rank by their best chunk.
+    """
+
+    document_id: str
+    kind: Kind
+    title: str
+    date: dt.date | None = None
+    chunks: list[Evidence]
+
+    @property
+    def best(self) -> Evidence:
+        return self.chunks[0]

@@ -5,6 +5,10 @@ keywords find exact names, keys and numbers ("HBR-48", "PF-CASE-88213", "USD 410
 embeddings blur. Reciprocal rank fusion needs no score calibration between the two. A cap on
 chunks per document keeps one long document from filling every slot, and every result gets a
 short citation id (S1, S2, …) mapped to its chunk and locator.
+
+Answers take evidence as chunks (`retrieve`). A search shown to a person counts its results in
+documents (`retrieve_documents`): `k` documents, each with its best chunks under it, searching
+deeper when a few long documents fill the candidate lists.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from assistant.domain.evidence import Evidence
 from assistant.domain.record import Chunk, Kind, date_from_chunk_metadata
-from assistant.domain.search import RetrievalFilter, SearchMode
+from assistant.domain.search import DocumentHit, RetrievalFilter, SearchMode
 from assistant.embeddings import Embedder
 from assistant.retrieval.filters import chroma_where
 from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
@@ -31,6 +36,8 @@ RRF_K = 60
 # Each list contributes this many candidates per requested result, before fusion and capping.
 CANDIDATES_PER_RESULT = 5
 MIN_CANDIDATES = 30
+# A search for documents goes deeper while one document fills the lists, up to this many.
+MAX_CANDIDATES = 2000
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 # A document named in the question outranks anything found by either list alone.
@@ -46,6 +53,26 @@ TIME_WEIGHT = 1.0
 class Retrieval:
     query: str
     evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One question against one project: what every round of candidates reuses."""
+
+    query: str
+    project: str
+    index: ProjectIndex
+    vector: NDArray[np.float32]
+
+
+@dataclass
+class _Fused:
+    scores: dict[str, float] = field(default_factory=dict)
+    similarity: dict[str, float] = field(default_factory=dict)
+    keyword_score: dict[str, float] = field(default_factory=dict)
+    dates: dict[str, object] = field(default_factory=dict)  # chunk id -> YYYYMMDD as stored
+    # A list came back full: a deeper search may find more documents.
+    cut: bool = False
 
 
 class Retriever:
@@ -74,14 +101,50 @@ class Retriever:
         """Evidence from the `k` best documents, at most `per_document` chunks from each."""
         filters = filters or RetrievalFilter()
         pool = max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
-        index = self.open_index(project)
-        query_vector = np.asarray(self.embedder().embed_query(query), dtype=np.float32)
-        allowed = None if filters.empty else filters.matches
+        search = self._open(query, project)
+        fused = self._fuse(search, filters, mode, pool)
+        return Retrieval(query=query, evidence=self._evidence(search, fused, k, per_document))
 
-        scores: dict[str, float] = {}
-        similarity: dict[str, float] = {}
-        keyword_score: dict[str, float] = {}
-        dates: dict[str, object] = {}  # chunk id -> YYYYMMDD as stored with the chunk
+    def retrieve_documents(
+        self,
+        query: str,
+        project: str,
+        *,
+        k: int = 8,
+        filters: RetrievalFilter | None = None,
+        per_document: int = 3,
+        mode: SearchMode = "hybrid",
+    ) -> list[DocumentHit]:
+        """The `k` best documents, each with at most `per_document` of its best chunks.
+
+        When a few documents fill the candidate lists (long minutes matching in every section),
+        the lists are searched deeper until `k` documents turn up or no list has more."""
+        filters = filters or RetrievalFilter()
+        pool = max(k * CANDIDATES_PER_RESULT, MIN_CANDIDATES)
+        search = self._open(query, project)
+        while True:
+            fused = self._fuse(search, filters, mode, pool)
+            found = len({document_of(chunk_id) for chunk_id in fused.scores})
+            if found >= k or not fused.cut or pool >= MAX_CANDIDATES:
+                break
+            pool = min(pool * 4, MAX_CANDIDATES)
+        return group_by_document(self._evidence(search, fused, k, per_document))
+
+    def _open(self, query: str, project: str) -> _Search:
+        # The index first: opening it with another embedding model fails with the fix to
+        # make, before the model is loaded or called.
+        index = self.open_index(project)
+        vector = np.asarray(self.embedder().embed_query(query), dtype=np.float32)
+        return _Search(query, project, index, vector)
+
+    def _fuse(
+        self, search: _Search, filters: RetrievalFilter, mode: SearchMode, pool: int
+    ) -> _Fused:
+        """Every candidate chunk with its fused score, from lists of at most `pool` each."""
+        query, project, index = search.query, search.project, search.index
+        allowed = None if filters.empty else filters.matches
+        fused = _Fused()
+        scores, dates = fused.scores, fused.dates
 
         def fuse(chunk_ids: list[str], weight: float = 1.0) -> None:
             for rank, chunk_id in enumerate(chunk_ids):
@@ -89,13 +152,15 @@ class Retriever:
 
         keywords = self.keyword_indexes.get(project) if mode != "dense" else None
         if mode in ("hybrid", "dense"):
-            hits = index.query(query_vector.tolist(), pool, chroma_where(filters))
-            similarity.update({hit.chunk_id: hit.similarity for hit in hits})
+            hits = index.query(search.vector.tolist(), pool, chroma_where(filters))
+            fused.cut |= len(hits) >= pool
+            fused.similarity.update({hit.chunk_id: hit.similarity for hit in hits})
             dates.update({hit.chunk_id: hit.metadata.get("date") for hit in hits})
             fuse([hit.chunk_id for hit in hits], DENSE_WEIGHT)
         if keywords is not None:
             keyword_hits = keywords.search(query, pool, allowed)
-            keyword_score.update({hit.chunk_id: hit.score for hit in keyword_hits})
+            fused.cut |= len(keyword_hits) >= pool
+            fused.keyword_score.update({hit.chunk_id: hit.score for hit in keyword_hits})
             dates.update({hit.chunk_id: hit.date for hit in keyword_hits})
             fuse([hit.chunk_id for hit in keyword_hits], KEYWORD_WEIGHT)
         if mode == "hybrid":
@@ -122,7 +187,13 @@ class Retriever:
                     ],
                     TIME_WEIGHT,
                 )
+        return fused
 
+    def _evidence(
+        self, search: _Search, fused: _Fused, k: int, per_document: int
+    ) -> list[Evidence]:
+        """The chosen chunks as citable evidence, numbered S1, S2, … best first."""
+        project, scores, similarity = search.project, fused.scores, fused.similarity
         # Only the chosen chunks are read from the store (the cap needs just the document id,
         # which is part of the chunk id). A chunk replaced since the indexes were read is
         # skipped and the next candidate takes its place.
@@ -141,10 +212,10 @@ class Retriever:
         # Chunks found only by keywords have no similarity yet; score them against the question
         # so relevance is judged on one scale.
         missing = [chunk_id for chunk_id in chosen if chunk_id not in similarity]
-        for chunk_id, vector in index.embeddings(missing).items():
-            similarity[chunk_id] = float(np.dot(vector, query_vector))
+        for chunk_id, vector in search.index.embeddings(missing).items():
+            similarity[chunk_id] = float(np.dot(vector, search.vector))
 
-        evidence = [
+        return [
             Evidence(
                 citation=f"S{number}",
                 chunk_id=chunk_id,
@@ -156,11 +227,10 @@ class Retriever:
                 text=chunks[chunk_id].text,
                 score=scores[chunk_id],
                 similarity=similarity.get(chunk_id),
-                keyword_score=keyword_score.get(chunk_id),
+                keyword_score=fused.keyword_score.get(chunk_id),
             )
             for number, chunk_id in enumerate(chosen, start=1)
         ]
-        return Retrieval(query=query, evidence=evidence)
 
     def _named_chunks(self, query: str, project: str, filters: RetrievalFilter) -> list[Chunk]:
         names = {match.upper() for match in IDENTIFIER_IN_TEXT.findall(query)}
@@ -185,6 +255,23 @@ def _choose(ranked: list[str], skip: set[str], k: int, per_document: int) -> lis
         per_doc[document] = taken + 1
         chosen.append(chunk_id)
     return chosen
+
+
+def group_by_document(evidence: list[Evidence]) -> list[DocumentHit]:
+    """Chunks, best first, gathered under their documents; a document ranks by its best chunk."""
+    grouped: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        grouped.setdefault(item.document_id, []).append(item)
+    return [
+        DocumentHit(
+            document_id=document_id,
+            kind=chunks[0].kind,
+            title=chunks[0].title,
+            date=chunks[0].date,
+            chunks=chunks,
+        )
+        for document_id, chunks in grouped.items()
+    ]
 
 
 def document_of(chunk_id: str) -> str:

@@ -17,7 +17,7 @@ from assistant.domain.ingest import (
     ReindexSummary,
 )
 from assistant.domain.record import Document, Kind
-from assistant.domain.search import SEARCH_MODES, RetrievalFilter
+from assistant.domain.search import SEARCH_MODES, DocumentHit, RetrievalFilter, SearchMode
 from assistant.service.consistency import ConsistencyCheck
 from assistant.service.erasure import erase_document
 from assistant.service.wiring import Wiring, validate_project_name
@@ -26,6 +26,8 @@ from ingest.loaders import supported_extensions
 from ingest.pipeline import IngestPipeline
 
 MAX_SEARCH_RESULTS = 100
+# A search result shows at most this many chunks of its document: enough to see why it matched.
+CHUNKS_SHOWN = 3
 
 
 class RecordService:
@@ -115,7 +117,44 @@ class RecordService:
         filters: RetrievalFilter | None = None,
         mode: str = "hybrid",
     ) -> list[Evidence]:
-        """Hybrid (or dense-only, or keyword-only) search with filters; best first."""
+        """Hybrid (or dense-only, or keyword-only) search with filters: the best chunks of the
+        `k` best documents, best first (more than `k` chunks when a document gives several)."""
+        chosen, filters = self._search_arguments(query, project, k, filters, mode)
+        return self.wiring.retriever.retrieve(
+            query,
+            project,
+            k=k,
+            filters=filters,
+            per_document=self.wiring.settings.chunks_per_document if chosen == "hybrid" else 1,
+            mode=chosen,
+        ).evidence
+
+    def search_documents(
+        self,
+        query: str,
+        project: str,
+        *,
+        k: int = 8,
+        filters: RetrievalFilter | None = None,
+        mode: str = "hybrid",
+    ) -> list[DocumentHit]:
+        """The `k` best documents for a search, each with up to three of its best chunks (with
+        their locators and scores) under it; what a person asking for `k` results expects."""
+        chosen, filters = self._search_arguments(query, project, k, filters, mode)
+        return self.wiring.retriever.retrieve_documents(
+            query, project, k=k, filters=filters, per_document=CHUNKS_SHOWN, mode=chosen
+        )
+
+    def _search_arguments(
+        self,
+        query: str,
+        project: str,
+        k: int,
+        filters: RetrievalFilter | None,
+        mode: str,
+    ) -> tuple[SearchMode, RetrievalFilter]:
+        """The search mode and filters, checked; raises when an argument or the project is
+        wrong."""
         if not query.strip():
             raise InvalidInputError("The search text is empty.", field="query")
         if not 1 <= k <= MAX_SEARCH_RESULTS:
@@ -134,14 +173,7 @@ class RecordService:
                 field="since",
             )
         self.wiring.require_documents(project)
-        return self.wiring.retriever.retrieve(
-            query,
-            project,
-            k=k,
-            filters=filters,
-            per_document=self.wiring.settings.chunks_per_document if chosen == "hybrid" else 1,
-            mode=chosen,
-        ).evidence
+        return chosen, filters
 
     def source(self, project: str, chunk_id: str) -> Evidence:
         """One chunk of the record: what a citation opens."""
