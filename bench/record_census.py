@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 import bench  # noqa: E402, F401  (sets the environment every benchmark runs with)
 from assistant.domain.record import Decision, Meeting  # noqa: E402
-from ingest.loaders import load_file  # noqa: E402
+from ingest.loaders import load_file, supported_extensions  # noqa: E402
 from ingest.loaders.base import LoaderOptions, SourceFile  # noqa: E402
 from ingest.loaders.boilerplate import SeriesBook  # noqa: E402
 from ingest.pipeline import discover_files, display_path  # noqa: E402
@@ -32,8 +32,12 @@ def census(folder: Path) -> dict[str, int]:
     options = LoaderOptions(project="census")
     seen: set[str] = set()
     series = SeriesBook()
+    readable = supported_extensions()
     for path, root in discover_files([folder]):
         counts["files"] += 1
+        if path.suffix.lower() not in readable:  # as the ingest does for a folder's files
+            counts["files skipped"] += 1
+            continue
         with_series = series.options_for(path, options)
         result = load_file(SourceFile(path, display_path(path, root)), with_series)
         # As the ingest does: a document whose id another file already gave is refused.

@@ -39,6 +39,7 @@ from assistant.store.vectors import ProjectIndex, VectorStore
 from ingest.chunking import Chunker
 from ingest.loaders import LOADER_VERSION, load_file, supported_extensions
 from ingest.loaders.base import LoaderOptions, SourceFile, content_hash
+from ingest.loaders.boilerplate import SeriesBook
 from ingest.loaders.files import SkippedLoad
 
 IGNORED_FILE_NAMES = {"thumbs.db", "desktop.ini"}
@@ -164,6 +165,7 @@ class IngestPipeline:
         """Read what changed, decide per document, and chunk what must be written."""
         plan = _ReadPlan()
         readable = supported_extensions()
+        series = SeriesBook()
         for path, root in files:
             key = str(path)
             display = display_path(path, root)
@@ -174,7 +176,11 @@ class IngestPipeline:
                 progress.file_read(display)
                 continue
             try:
-                fingerprint = _fingerprint(path, signature, display)
+                # What the file's folder repeats changes how the file reads (boilerplate is not
+                # an action), so it is part of the file's fingerprint.
+                file_options = series.options_for(path, options)
+                boilerplate = "\n".join(sorted(file_options.boilerplate))
+                fingerprint = _fingerprint(path, signature + boilerplate, display)
             except OSError as error:
                 # Unreadable (permissions, a file that vanished, a broken link): this file's
                 # failure, and the run goes on with the others.
@@ -194,7 +200,7 @@ class IngestPipeline:
                 progress.file_read(display)
                 continue
 
-            result = load_file(SourceFile(path, display), options)
+            result = load_file(SourceFile(path, display), file_options)
             if isinstance(result, SkippedLoad):
                 # Not recorded as read: it is listed again on every run, until it is removed
                 # or exported with what pmassist needs.

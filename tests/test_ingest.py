@@ -317,3 +317,42 @@ def test_search_filters(assistant: Assistant, record: Path, samples: Path) -> No
     )
     with pytest.raises(InvalidInputError, match="empty"):
         assistant.records.search("  ", "payments")
+
+
+def test_a_checklist_the_notes_of_a_folder_repeat_is_not_stored_as_actions(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    record = tmp_path / "notes"
+    record.mkdir()
+    tasks = ["rerun the reconciliation", "close audit item 7", "book the review room"]
+
+    def note(day: int, task: str) -> None:
+        (record / f"2026-05-0{day}.md").write_text(
+            f"# 2026-05-0{day}\n\n## Action points\n"
+            "* [x] Publish this meeting note on the wiki\n"
+            f"* [ ] Dana Fox — {task}\n",
+            encoding="utf-8",
+        )
+
+    for day, task in enumerate(tasks, start=1):
+        note(day, task)
+    assistant.records.ingest([record], "notes")
+
+    def actions() -> dict[str, list[str]]:
+        return {
+            str(d.date): [item.task for item in d.record.action_items]  # type: ignore[union-attr]
+            for d in assistant.records.documents("notes")
+        }
+
+    # Three notes are too few to call anything a series' template.
+    assert actions()["2026-05-01"] == ["Publish this meeting note on the wiki", tasks[0]]
+    # A fourth note makes the checklist the series' own: every note is read again without it.
+    note(4, "send the vendor the logs")
+    summary = assistant.records.ingest([record], "notes")
+    assert sorted(summary.updated) == [f"minutes:2026-05-0{day}" for day in (1, 2, 3)]
+    assert actions() == {
+        "2026-05-01": [tasks[0]],
+        "2026-05-02": [tasks[1]],
+        "2026-05-03": [tasks[2]],
+        "2026-05-04": ["send the vendor the logs"],
+    }

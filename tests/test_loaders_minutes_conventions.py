@@ -229,9 +229,7 @@ def test_a_checklist_every_note_repeats_is_not_an_action(tmp_path: Path) -> None
     options = LoaderOptions(project="p", boilerplate=series_boilerplate(folder))
     path = folder / "2024-05-03.md"
     record = meeting(load_file(SourceFile(path, path.name), options).documents[0])
-    assert [(a.task, a.owner) for a in record.action_items] == [
-        ("close audit item 7", "Dana Fox")
-    ]
+    assert [(a.task, a.owner) for a in record.action_items] == [("close audit item 7", "Dana Fox")]
 
 
 def test_votes_and_status_marks_are_not_actions(tmp_path: Path) -> None:
@@ -406,3 +404,9 @@ def test_more_ways_minutes_assign_work(tmp_path: Path) -> None:
     assert [d.text for d in record.decisions] == [
         "Backport of the patch: the beta backport has been approved"
     ]
+
+
+def test_a_page_of_front_matter_only_is_skipped_not_failed(tmp_path: Path) -> None:
+    result = load(tmp_path, "_index.md", "---\ntitle: Minutes\ntype: docs\n---\n")
+    assert result.failures == [] and result.documents == []
+    assert result.format == "skipped"

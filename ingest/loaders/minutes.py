@@ -36,7 +36,7 @@ from ingest.loaders.base import (
     title_from_filename,
 )
 from ingest.loaders.boilerplate import repeated_lines
-from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile, any_content
+from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile, any_content, skipped
 from ingest.loaders.markdown import (
     MarkdownSection,
     clean_inline,
@@ -94,6 +94,8 @@ def minutes_result(
     if not any(line.text.strip() for section in sections for line in section.lines) and not any(
         section.heading for section in sections
     ):
+        if front:  # a site's section page (`_index.md`): settings for the site, no minutes
+            return skipped("holds front matter only, no text")
         raise LoadError("the file is empty")
     file_format = result_format.removeprefix("minutes-")
     title = _title(front, sections, source)
