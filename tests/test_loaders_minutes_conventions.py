@@ -410,3 +410,20 @@ def test_a_page_of_front_matter_only_is_skipped_not_failed(tmp_path: Path) -> No
     result = load(tmp_path, "_index.md", "---\ntitle: Minutes\ntype: docs\n---\n")
     assert result.failures == [] and result.documents == []
     assert result.format == "skipped"
+
+
+def test_numbered_headings_keep_their_role(tmp_path: Path) -> None:
+    text = """\
+    # Steering committee 2026-10-08
+
+    ## 6. Decisions
+    - CR-1 approved
+
+    ## 7. Action items
+    - Priya Raman — update the baseline plan
+    """
+    record = meeting(load(tmp_path, "steering.md", text).documents[0])
+    assert [d.text for d in record.decisions] == ["CR-1 approved"]
+    assert [(a.task, a.owner) for a in record.action_items] == [
+        ("update the baseline plan", "Priya Raman")
+    ]

@@ -52,10 +52,18 @@ _DROPPED = re.compile(r"\b(?:not planned|won ?t (?:do|fix)|wontfix|cancelled|can
 _LABEL_WORDS = 6
 
 
+# "7. Action items", "2) Decisions", "IV. Risks": the numbering is not the meaning.
+_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*|[ivx]+|[a-h])(?:\s|$)")
+
+
+def heading_words(heading: str) -> str:
+    return _NUMBERING.sub("", plain_words(heading), count=1).strip()
+
+
 def section_role(heading: str | None) -> SectionRole:
     if not heading:
         return "other"
-    words = plain_words(heading)
+    words = heading_words(heading)
     if _ATTENDEES.match(words):
         return "attendees"
     if _ABSENT.match(words):
@@ -73,7 +81,7 @@ def section_role(heading: str | None) -> SectionRole:
 
 def progress_state(label: str) -> ProgressState | None:
     """The state of the work a progress label lists ("Work In Progress" -> in progress)."""
-    words = plain_words(re.sub(r"\([^)]*\)", " ", label))
+    words = heading_words(re.sub(r"\([^)]*\)", " ", label))
     if not words or len(words.split()) > _LABEL_WORDS or _DROPPED.search(words):
         return None
     if words.startswith(("to do", "todo")):
