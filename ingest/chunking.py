@@ -49,6 +49,10 @@ MONTH_NAMES = (
 
 
 class Chunker:
+    # Bump when the chunks of unchanged text change (a header's shape, how lines are packed):
+    # it is part of every document's content hash, so the next ingest writes them again.
+    LAYOUT = "2"
+
     def __init__(self, counter: TokenCounter, max_tokens: int) -> None:
         self.counter = counter
         self.max_tokens = max_tokens

@@ -112,6 +112,7 @@ class IngestPipeline:
         signature = "|".join(
             [
                 LOADER_VERSION,
+                self.chunker.LAYOUT,
                 options.signature(),
                 str(self.chunker.max_tokens),
                 self.chunker.counter.encoding_name,
@@ -226,7 +227,9 @@ class IngestPipeline:
                     continue
                 plan.seen[document.id] = display
                 document_ids.append(document.id)
-                document.content_hash = content_hash(document, loaded.sections)
+                document.content_hash = content_hash(
+                    document, loaded.sections, layout=self.chunker.LAYOUT
+                )
                 before = stored.get(document.id)
                 if (
                     before is not None

@@ -18,6 +18,7 @@ from assistant.domain.record import Kind
 from assistant.domain.search import RetrievalFilter
 from assistant.service import Assistant
 from assistant.store.vectors import collection_name
+from ingest.chunking import Chunker
 from tests.conftest import CountingEmbedder
 
 SAMPLE_FILES = [
@@ -357,3 +358,17 @@ def test_a_checklist_the_notes_of_a_folder_repeat_is_not_stored_as_actions(
         "2026-05-03": [tasks[2]],
         "2026-05-04": ["send the vendor the logs"],
     }
+
+
+def test_a_new_chunk_layout_writes_unchanged_documents_again(
+    assistant: Assistant, samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = tmp_path / "record"
+    record.mkdir()
+    shutil.copy(samples / "2026-10-15-payments-weekly.md", record)
+    assistant.records.ingest([record], "payments")
+    assert assistant.records.ingest([record], "payments").updated == []
+    # Chunks made differently from the same text (a new header, say) must not be left stale.
+    monkeypatch.setattr(Chunker, "LAYOUT", Chunker.LAYOUT + "-next")
+    again = assistant.records.ingest([record], "payments")
+    assert again.updated == ["minutes:2026-10-15-payments-weekly"]

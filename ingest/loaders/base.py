@@ -98,12 +98,18 @@ class SourceFile:
     display: str
 
 
-def content_hash(document: Document, sections: list[SourceSection]) -> str:
-    """Hash of everything that ends up in the store, so any change triggers a re-ingest."""
+def content_hash(document: Document, sections: list[SourceSection], layout: str = "") -> str:
+    """Hash of everything that ends up in the store, so any change triggers a re-ingest:
+    the document, its sections and lines, and the `layout` of the chunks made of them."""
     digest = hashlib.sha256()
+    digest.update(layout.encode())
     digest.update(document.model_dump_json(exclude={"content_hash"}).encode())
     for section in sections:
-        digest.update(json.dumps([section.heading, section.locator.model_dump()]).encode())
+        digest.update(
+            json.dumps(
+                [section.heading, list(section.heading_path), section.locator.model_dump()]
+            ).encode()
+        )
         for line in section.lines:
             digest.update(json.dumps(list(line)).encode())
     return digest.hexdigest()
