@@ -5,13 +5,15 @@ minutes split on their sections; a long section packs whole lines, and a line lo
 packs whole sentences. Every chunk carries a locator back to its place in the source and starts
 with a one-line header so it reads, and is found, on its own:
 
-    TSC meeting (2024-05-07, May 2024) — Notes › Work in progress
+    TSC meeting (2024-05-07) — Notes › Work in progress · May 2024
 
 The header is part of the text both the vector and the keyword index see, so "what did the TSC
 decide in May 2024" matches the title, the month words and the headings above the line, not only
 the line itself. The date is written twice because people ask in month words and the record
-writes ISO dates. Within its token share the header loses the outer headings first (the innermost
-names the section), then the end of the title.
+writes ISO dates; the month words close the header, after the headings, which ranks the
+labelled questions' sources at least as well as the header without them (`pmassist eval`).
+Within its token share the header loses the outer headings first (the innermost names the
+section), then the end of the title.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ MONTH_NAMES = (
 class Chunker:
     # Bump when the chunks of unchanged text change (a header's shape, how lines are packed):
     # it is part of every document's content hash, so the next ingest writes them again.
-    LAYOUT = "2"
+    LAYOUT = "3"
 
     def __init__(self, counter: TokenCounter, max_tokens: int) -> None:
         self.counter = counter
@@ -183,9 +185,11 @@ def _one_line(text: str) -> str:
 def _render_header(title: str, date: dt.date | None, path: tuple[str, ...], elided: bool) -> str:
     parts = [title]
     if date:
-        parts.append(f"({date.isoformat()}, {MONTH_NAMES[date.month - 1]} {date.year})")
+        parts.append(f"({date.isoformat()})")
     if path:
         parts.append("— " + PATH_SEPARATOR.join((ELIDED, *path) if elided else path))
+    if date:
+        parts.append(f"· {MONTH_NAMES[date.month - 1]} {date.year}")
     return " ".join(parts)
 
 

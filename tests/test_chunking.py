@@ -40,7 +40,7 @@ def test_a_ticket_is_one_chunk(samples: Path, counter: TokenCounter) -> None:
     [chunk] = Chunker(counter, 240).chunk(ticket)
     assert chunk.text.startswith(
         'PAY-104: Card payments time out under load, "retry storm" suspected '
-        "(2026-10-12, October 2026)\n"
+        "(2026-10-12) · October 2026\n"
     )
     assert "Severity: Sev-1 - Critical" in chunk.text
     assert "Waiting on the acquirer, case ACQ-5521." in chunk.text
@@ -101,7 +101,7 @@ def test_minutes_split_on_sections_with_line_ranges(samples: Path, counter: Toke
     assert chunks[3].locator.label() == "2026-10-15-payments-weekly.md › Action items, lines 29–39"
     assert chunks[4].locator.label() == "2026-10-15-payments-weekly.md › Action items, line 40"
     assert chunks[0].text.startswith(
-        "Payments weekly — week 42 (2026-10-15, October 2026) — Overall status\n"
+        "Payments weekly — week 42 (2026-10-15) — Overall status · October 2026\n"
     )
 
 
@@ -124,15 +124,15 @@ def test_the_header_carries_title_date_in_month_words_and_heading_path(
     ]
     work, done = Chunker(counter, 220).chunk(minutes)
     assert work.text == (
-        "TSC meeting (2024-05-07, May 2024) — Notes › Work in progress\n"
+        "TSC meeting (2024-05-07) — Notes › Work in progress · May 2024\n"
         "- Plugin API review continues."
     )
-    assert done.text.startswith("TSC meeting (2024-05-07, May 2024) — Notes › Done\n")
+    assert done.text.startswith("TSC meeting (2024-05-07) — Notes › Done · May 2024\n")
 
     # Without a path the section's own heading stands in.
     minutes.sections = [replace(minutes.sections[0], heading_path=())]
     [alone] = Chunker(counter, 220).chunk(minutes)
-    assert alone.text.startswith("TSC meeting (2024-05-07, May 2024) — Work in progress\n")
+    assert alone.text.startswith("TSC meeting (2024-05-07) — Work in progress · May 2024\n")
 
 
 def test_a_header_over_its_share_drops_outer_headings_first(
@@ -146,8 +146,8 @@ def test_a_header_over_its_share_drops_outer_headings_first(
     [chunk] = Chunker(counter, 120).chunk(minutes)
     header = chunk.text.split("\n", 1)[0]
     assert counter.count(header) <= 120 // 3
-    assert header.startswith("TSC meeting (2024-05-07, May 2024) — … › ")
-    assert header.endswith(" › Work in progress")
+    assert header.startswith("TSC meeting (2024-05-07) — … › ")
+    assert header.endswith(" › Work in progress · May 2024")
     assert "Working group 0 " not in header  # the outermost went first
 
 

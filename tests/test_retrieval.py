@@ -114,7 +114,7 @@ def test_a_month_and_a_heading_word_find_the_line(
     )
     assert best.document_id == "minutes:2024-05-07-tsc"
     assert best.locator.heading == "Work in progress"
-    assert "(2024-05-07, May 2024)" in best.text
+    assert "(2024-05-07)" in best.text and "· May 2024" in best.text
 
 
 def long_workshop_and_weeklies(folder: Path) -> None:
