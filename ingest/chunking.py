@@ -184,7 +184,7 @@ def _one_line(text: str) -> str:
 
 def _render_header(title: str, date: dt.date | None, path: tuple[str, ...], elided: bool) -> str:
     parts = [title]
-    if date:
+    if date and date.isoformat() != title:  # a note titled by its date says it once
         parts.append(f"({date.isoformat()})")
     if path:
         parts.append("— " + PATH_SEPARATOR.join((ELIDED, *path) if elided else path))

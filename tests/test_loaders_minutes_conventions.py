@@ -427,3 +427,10 @@ def test_numbered_headings_keep_their_role(tmp_path: Path) -> None:
     assert [(a.task, a.owner) for a in record.action_items] == [
         ("update the baseline plan", "Priya Raman")
     ]
+
+
+def test_emoji_codes_are_not_part_of_a_heading(tmp_path: Path) -> None:
+    text = "# 2024-03-19\n\n## Action Points :muscle:\n\n* [ ] Dana Fox — renew the certificate\n"
+    loaded = load(tmp_path, "2024-03-19.md", text).documents[0]
+    assert [s.heading for s in loaded.sections] == ["Action Points"]
+    assert meeting(loaded).action_items[0].section == "Action Points"

@@ -136,8 +136,9 @@ def split_sections(lines: list[SourceLine]) -> list[MarkdownSection]:
         current = sections[-1].lines
         title = current[-1] if current else None
         if match:
-            heading = clean_inline(match.group(2))
-            sections.append(opened(heading, len(match.group(1)), line.number))
+            # "Notes :book:" is the heading "Notes": a chat-style emoji code is decoration.
+            heading = re.sub(r"\s+", " ", SHORTCODE.sub(" ", clean_inline(match.group(2)))).strip()
+            sections.append(opened(heading or match.group(2), len(match.group(1)), line.number))
         elif (
             not in_code
             and len(stripped) >= 3
