@@ -178,3 +178,33 @@ def sample_copy(harbor: Any, tmp_path: Path, model: Any = None, **changes: Any) 
         **changes,
     )
     return Assistant(settings, embedder=offline.wiring.embedder(), language_model=model)
+
+
+@pytest.fixture
+def cli_home(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    """`pmassist` commands run in-process with a home of their own and the session's model."""
+    from assistant import cli
+
+    monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
+    # Reuse the session's loaded model instead of loading it again per command.
+    original = Assistant.__init__
+
+    def with_shared_model(self: Assistant, settings, embedder_arg=None):  # type: ignore[no-untyped-def]
+        original(self, settings, embedder_arg or embedder)
+
+    monkeypatch.setattr(Assistant, "__init__", with_shared_model)
+    cli._state.clear()
+
+
+def invoke_cli(*args: str) -> tuple[int, str]:
+    """Run one `pmassist` command in-process: its exit code and output."""
+    from typer.testing import CliRunner
+
+    from assistant import cli
+
+    cli._state.clear()
+    result = CliRunner().invoke(cli.app, list(args))
+    return result.exit_code, result.output

@@ -10,32 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import cli
-from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.service import Assistant
+from tests.conftest import invoke_cli
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _cli_uses_test_settings(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
-    monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
-    # Reuse the session's loaded model instead of loading it again per command.
-    original = Assistant.__init__
-
-    def with_shared_model(self: Assistant, settings, embedder_arg=None):  # type: ignore[no-untyped-def]
-        original(self, settings, embedder_arg or embedder)
-
-    monkeypatch.setattr(Assistant, "__init__", with_shared_model)
-    cli._state.clear()
+def _cli_uses_test_settings(cli_home: None) -> None:
+    """Every command here runs with the test settings (see `cli_home`)."""
 
 
-def invoke(*args: str) -> tuple[int, str]:
-    cli._state.clear()
-    result = runner.invoke(cli.app, list(args))
-    return result.exit_code, result.output
+invoke = invoke_cli
 
 
 def test_ingest_then_search_shows_locators(record: Path, samples: Path) -> None:

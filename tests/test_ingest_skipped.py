@@ -9,14 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from assistant import cli
 from assistant.domain.record import Kind
-from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
+from tests.conftest import invoke_cli
 
-runner = CliRunner()
 NUMBERS_ONLY = [
     {"closedAt": None, "createdAt": "2026-09-06T16:17:47Z", "number": 482},
     {"closedAt": "2026-09-08T10:00:00Z", "createdAt": "2026-09-01T15:50:20Z", "number": 481},
@@ -31,26 +28,7 @@ ISSUES = [
 ]
 
 
-@pytest.fixture
-def cli_home(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
-    monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("COLUMNS", "200")
-    # Reuse the session's loaded model instead of loading it again per command.
-    original = Assistant.__init__
-
-    def with_shared_model(self: Assistant, settings, embedder_arg=None):  # type: ignore[no-untyped-def]
-        original(self, settings, embedder_arg or embedder)
-
-    monkeypatch.setattr(Assistant, "__init__", with_shared_model)
-    cli._state.clear()
-
-
-def invoke(*args: str) -> tuple[int, str]:
-    cli._state.clear()
-    result = runner.invoke(cli.app, list(args))
-    return result.exit_code, result.output
+invoke = invoke_cli
 
 
 def folder_with_unread_files(record: Path, samples: Path) -> None:
