@@ -22,6 +22,7 @@ from assistant.config import Settings
 from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.llm import LanguageModel, StructuredOutputError
+from assistant.risks.signals.proposals import title_from
 from assistant.service import Assistant
 from assistant.tokens import TokenCounter
 from evals.metrics import ExpectedRisk, risk_scores
@@ -298,3 +299,17 @@ def test_a_second_proposal_for_one_signal_is_dropped(harbor: Any, tmp_path: Path
     _, run = assistant.risks.suggest("harbor", W46)
     assert [e.title for e in assistant.risks.entries("harbor")] == ["M4 load test keeps slipping"]
     assert run.dropped[0].reasons == ["a second proposal for the signal milestone:m4"]
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("2026-06-24 (tomorrow): plugins advisory https://groups.example.org/x", "Plugins advisory"),
+        ("https://tracker.example.org/issues/1 — certificate expires 28 Mar", "Certificate expires 28 Mar"),
+        ("[SSL certificate expires](https://tracker.example.org/3998) on 28 Mar", "SSL certificate expires on 28 Mar"),
+        ("The acquirer might slip the limit increase again; release 1 is at risk.", "The acquirer might slip the limit increase again"),
+        ("M6 Go-live | 2026-12-14 | At risk", "M6 Go-live: At risk"),
+    ],
+)  # fmt: skip
+def test_a_risk_title_is_never_a_bare_date_or_url(line: str, title: str) -> None:
+    assert title_from(line) == title

@@ -89,6 +89,21 @@ def title_from(text: str) -> str:
         cells = [cell.strip() for cell in text.split(" | ") if cell.strip()]
         text = f"{cells[0]}: {cells[-1]}" if len(cells) > 1 else cells[0]
         return text[:120]
-    text = re.sub(r"\s*\([^)]*\)", "", text)
-    first = re.split(r"[;:.]\s+|\s+[—–]\s+", text, maxsplit=1)[0].strip(" .")
+    text = _MARKDOWN_LINK.sub(r"\1", text)
+    text = re.sub(r"\s*\([^)]*\)", "", _URL.sub(" ", text))
+    text = re.sub(r"\s{2,}", " ", text).strip(" .—–:;")
+    clauses = [c.strip(" .,") for c in re.split(r"[;:.]\s+|\s+[—–]\s+", text) if c.strip(" .,")]
+    # A clause that is only a date or a reference ("2026-06-24", "#4001") names nothing: the
+    # title is the first clause that says what is at risk.
+    first = next((c for c in clauses if _says_something(c)), text.strip(" ."))
     return (first[:1].upper() + first[1:])[:120] if first else text[:120]
+
+
+_URL = re.compile(r"<?https?://\S+>?")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def _says_something(clause: str) -> bool:
+    rest = re.sub(r"\b\d{4}-\d{2}-\d{2}\b|#\d+|\b\d+\b", " ", clause)
+    rest = re.sub(r"\b(?:today|tomorrow|yesterday|next week|this week)\b", " ", rest, flags=re.I)
+    return len(re.findall(r"[^\W\d_]{2,}", rest)) >= 2
