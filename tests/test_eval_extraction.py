@@ -240,9 +240,9 @@ def test_an_item_matches_when_it_holds_most_of_the_labels_content_words() -> Non
     assert extraction.holds(label, "upgrade kubernetes 1.27 on the clusters") == 1.0
     assert extraction.holds(label, "Kubernetes") < extraction.MATCH_SHARE
     # A label that is a URL is held only by a text that contains it.
-    url = "https://github.com/jenkins-infra/helpdesk/issues/4002"
+    url = "https://tracker.example.org/issues/4002"
     assert extraction.holds(url, f"see {url}/") == 1.0
-    assert extraction.holds(url, "https://github.com/jenkins-infra/helpdesk/issues/4003") == 0.0
+    assert extraction.holds(url, "https://tracker.example.org/issues/4003") == 0.0
 
 
 def test_pairs_are_one_to_one_best_first() -> None:
@@ -252,8 +252,8 @@ def test_pairs_are_one_to_one_best_first() -> None:
 
 
 def test_names_statuses_and_owners_compare_as_people_write_them() -> None:
-    assert extraction.same_name("Hervé Le Meur", "herve le meur") == 1.0
-    assert extraction.same_name("@dduportal", "dduportal") == 1.0
+    assert extraction.same_name("Zoë Lambert", "zoe lambert") == 1.0
+    assert extraction.same_name("@ohaddad", "ohaddad") == 1.0
     assert extraction.same_status("Accepted", "accepted.")
     assert extraction.same_status("Active", "{Active}")
     assert extraction.same_status(
@@ -263,6 +263,6 @@ def test_names_statuses_and_owners_compare_as_people_write_them() -> None:
         "unknown", "Active"
     )
     assert extraction.same_names(["Lucas", "Billy"], ["billy", "Lucas"])
-    assert extraction.same_owner("Damien", "Damien Duportal")
-    assert not extraction.same_owner("Damien", "Mark Waite")
-    assert not extraction.same_owner(None, "Mark Waite")
+    assert extraction.same_owner("Omar", "Omar Haddad")
+    assert not extraction.same_owner("Omar", "Ines Duarte")
+    assert not extraction.same_owner(None, "Ines Duarte")

@@ -371,16 +371,16 @@ def test_more_ways_minutes_assign_work(tmp_path: Path) -> None:
     # 2022-11-29
 
     ## Attendees
-    * Hervé Le Meur
-    * Damien Duportal
+    * Zoë Lambert
+    * Omar Haddad
 
     ## Notes
     * Mirror move
         * to do: spot instances for the VM agents
-        * Kubernetes 1.28 planning for next week: @smerle
-        * Post mortem to finish by @dduportal
-        * Banner announcement today => Hervé
-        * Herve is going to take care of the Linux VM
+        * Kubernetes 1.28 planning for next week: @lwong
+        * Post mortem to finish by @ohaddad
+        * Banner announcement today => Zoë
+        * Zoe is going to take care of the Linux VM
         * the FIXME comments in the compiler are listed on a page
     * Backport of the patch
         * the beta backport has been approved
@@ -395,10 +395,10 @@ def test_more_ways_minutes_assign_work(tmp_path: Path) -> None:
     assert str(result.documents[0].document.date) == "2022-11-29"  # the title, not the file name
     assert [(a.task, a.owner) for a in record.action_items] == [
         ("spot instances for the VM agents", None),
-        ("Kubernetes 1.28 planning for next week", "smerle"),
-        ("Post mortem to finish", "dduportal"),
-        ("Banner announcement today", "Hervé Le Meur"),
-        ("take care of the Linux VM", "Hervé Le Meur"),
+        ("Kubernetes 1.28 planning for next week", "lwong"),
+        ("Post mortem to finish", "ohaddad"),
+        ("Banner announcement today", "Zoë Lambert"),
+        ("take care of the Linux VM", "Zoë Lambert"),
         ("collect numbers on parallel queries", "mw"),
     ]
     assert [d.text for d in record.decisions] == [

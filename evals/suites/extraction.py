@@ -136,13 +136,17 @@ def evaluate(
     if not corpora:
         return f"skipped: no labels in {labels}"
     cases: list[CaseResult] = []
+    series = SeriesBook()  # each folder's boilerplate worked out once for the run
     for corpus, (meetings, decisions) in corpora.items():
-        cases += [_meeting_case(corpus, folder / corpus, label) for label in meetings]
-        cases += [_decision_case(corpus, folder / corpus, label) for label in decisions]
+        root = folder / corpus
+        cases += [_meeting_case(corpus, root, label, series) for label in meetings]
+        cases += [_decision_case(corpus, root, label, series) for label in decisions]
     return cases
 
 
-def _read(corpus: str, root: Path, file: str) -> tuple[list[Meeting], list[Decision], float, str]:
+def _read(
+    corpus: str, root: Path, file: str, series: SeriesBook
+) -> tuple[list[Meeting], list[Decision], float, str]:
     """The meetings and decision records the loaders make of one file (as `pmassist ingest`
     names it: from the corpus folder), the seconds it took, and why it yielded nothing."""
     path = root / file
@@ -150,7 +154,7 @@ def _read(corpus: str, root: Path, file: str) -> tuple[list[Meeting], list[Decis
         return [], [], 0.0, f"no such file: {path}"
     clock = time.perf_counter()
     # Read as the ingest reads it: with what the rest of its folder repeats (boilerplate).
-    options = SeriesBook().options_for(path, LoaderOptions(project="eval"))
+    options = series.options_for(path, LoaderOptions(project="eval"))
     result = load_file(SourceFile(path, f"{corpus}/{file}"), options)
     seconds = time.perf_counter() - clock
     records = [loaded.document.record for loaded in result.documents]
@@ -174,10 +178,10 @@ def _pick_meeting(meetings: list[Meeting], label: MeetingLabel) -> Meeting | Non
     return meetings[0] if meetings else None
 
 
-def _meeting_case(corpus: str, root: Path, label: MeetingLabel) -> CaseResult:
+def _meeting_case(corpus: str, root: Path, label: MeetingLabel, series: SeriesBook) -> CaseResult:
     name = label.file + (f" › {label.heading}" if label.heading else "")
     result = CaseResult("extraction", corpus, name, passed=False)
-    meetings, _, result.seconds, why = _read(corpus, root, label.file)
+    meetings, _, result.seconds, why = _read(corpus, root, label.file, series)
     meeting = _pick_meeting(meetings, label)
     notes: list[str] = [] if meeting else [f"no meeting read ({why})"]
     got = meeting or Meeting(title="")
@@ -229,9 +233,9 @@ def _meeting_case(corpus: str, root: Path, label: MeetingLabel) -> CaseResult:
     return result
 
 
-def _decision_case(corpus: str, root: Path, label: DecisionLabel) -> CaseResult:
+def _decision_case(corpus: str, root: Path, label: DecisionLabel, series: SeriesBook) -> CaseResult:
     result = CaseResult("extraction", corpus, label.file, passed=False)
-    _, decisions, result.seconds, why = _read(corpus, root, label.file)
+    _, decisions, result.seconds, why = _read(corpus, root, label.file, series)
     record = decisions[0] if decisions else None
     notes: list[str] = [] if record else [f"no decision record read ({why})"]
     got = record or Decision(id="", title="")
@@ -271,7 +275,7 @@ def _decision_case(corpus: str, root: Path, label: DecisionLabel) -> CaseResult:
 
 
 def fold(text: str) -> str:
-    """Lowercase without accents: 'Hervé' and 'herve' are one name."""
+    """Lowercase without accents: 'Zoë' and 'zoe' are one name."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -294,8 +298,8 @@ def same_names(label: Sequence[str], read: Sequence[str]) -> bool:
 
 
 def same_owner(label: str | None, read: str | None) -> bool:
-    """The same person, or one written by first name and the other in full ('Damien' and
-    'Damien Duportal'): minutes name owners the short way, a loader may resolve them."""
+    """The same person, or one written by first name and the other in full ('Dana' and
+    'Dana Fox'): minutes name owners the short way, a loader may resolve them."""
     left, right = normal_name(label).split(), normal_name(read).split()
     shorter, longer = sorted((left, right), key=len)
     return left == right or (bool(shorter) and longer[: len(shorter)] == shorter)

@@ -55,9 +55,9 @@ OWNER_TO = re.compile(
 # "Puppet notifications => @dana": an arrow to a handle hands the line to that person.
 # So does a handle closing the line after a colon or dash, or "by @dana".
 ASSIGNED = re.compile(r"(?:=>|->|→)\s*@[\w.-]+|(?:[:–—]|\s-|\bby)\s*@[\w.-]+\s*\??\s*$")
-# "… => Hervé (later today)": an arrow to a name, trusted when the name is an attendee's.
+# "… => Zoë (later today)": an arrow to a name, trusted when the name is an attendee's.
 ARROW_TO_NAME = re.compile(r"\s*(?:=>|→)\s*([A-ZÀ-Þ][\w'’.-]+(?: [A-ZÀ-Þ][\w'’.-]+)?)")
-# "(nikomatsakis)", "(maybe Dana?)": a lone name or handle in brackets closing an action.
+# "(tokafor)", "(maybe Dana?)": a lone name or handle in brackets closing an action.
 BRACKETED_OWNER = re.compile(
     r"\s*\((?:maybe\s+)?([A-Za-zÀ-ÿ][\w.'’-]{1,30}(?: [A-Z][\w'’.-]+)?)\??\)\s*$"
 )
@@ -318,6 +318,6 @@ def _resolve_owner(candidate: str, attendees: Sequence[str]) -> str | None:
 
 
 def _folded(name: str) -> str:
-    """A name compared without case or accents: "Herve" is "Hervé"."""
+    """A name compared without case or accents: "Zoe" is "Zoë"."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()

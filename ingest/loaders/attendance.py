@@ -1,8 +1,8 @@
 """Who attended a meeting, as minutes list them: names, `@handles`, or both.
 
-`@dduportal (Damien Duportal)`, `Damien Duportal (@dduportal)` and `@**Damien Duportal**` (chat
+`@dfox (Dana Fox)`, `Dana Fox (@dfox)` and `@**Dana Fox**` (chat
 mentions) all give one attendee, named as the note names them, and teach the note's handle book
-that `@dduportal` is Damien Duportal, so an action owned by `@dduportal` resolves to the person.
+that `@dfox` is Dana Fox, so an action owned by `@dfox` resolves to the person.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class HandleBook:
                 self.names.setdefault(handle.lower(), name)
 
     def person(self, written: str) -> str:
-        """The person a handle or name stands for: `@dduportal` -> 'Damien Duportal' when the
+        """The person a handle or name stands for: `@dfox` -> 'Dana Fox' when the
         note says so, else the handle without its `@`."""
         match = HANDLE.fullmatch(written.strip())
         if match is None:

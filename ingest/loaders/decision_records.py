@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.text.dates import Precision, parse_partial_date
 from ingest.loaders.base import SourceFile, SourceLine, date_from_filename, slugify
-from ingest.loaders.markdown import MarkdownSection, clean_inline, split_front_matter
+from ingest.loaders.markdown import MarkdownSection, clean_inline
 from ingest.loaders.people import split_people
 
 # Folders that hold one proposal or decision per file, whatever their headings: the name a
@@ -113,12 +113,6 @@ def proposal_folder(display: str) -> str | None:
         if name in PROPOSAL_FOLDERS:
             return name
     return None
-
-
-def read_front_matter(text: str) -> tuple[dict[str, Any], list[SourceLine]]:
-    """Front matter and the lines after it (a date YAML cannot build stays text, to be warned
-    about)."""
-    return split_front_matter(text)
 
 
 def read_header(

@@ -38,11 +38,15 @@ from ingest.loaders.decision_records import (
     NUMBERED_FILE,
     is_index_file,
     proposal_folder,
-    read_front_matter,
     read_header,
 )
 from ingest.loaders.files import TEXT_EXTENSIONS, Loader, RecordFile
-from ingest.loaders.markdown import MarkdownSection, clean_inline, split_sections
+from ingest.loaders.markdown import (
+    MarkdownSection,
+    clean_inline,
+    split_front_matter,
+    split_sections,
+)
 from ingest.loaders.people import split_people
 
 
@@ -76,7 +80,7 @@ def looks_like_decision_record(file: RecordFile) -> bool:
 
 
 def load_adr(text: str, source: SourceFile, options: LoaderOptions) -> LoadResult:
-    front, lines = read_front_matter(text)
+    front, lines = split_front_matter(text)
     sections = split_sections(lines)
     if not sections:
         raise LoadError("the file is empty")
