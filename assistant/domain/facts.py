@@ -110,6 +110,32 @@ class NoteFact(Sourced):
     date: dt.date | None = None
 
 
+class ProgressFact(Sourced):
+    """An item a meeting of the period reports under Done / In progress / New (or the like), in
+    the team's own words."""
+
+    text: str
+    state: Literal["done", "in_progress", "new"]
+    owner: str | None = None
+    date: dt.date | None = None
+    meeting: str = Field(default="", description="The title of the meeting that reports it.")
+
+
+class MeetingFact(Sourced):
+    """A meeting held in the period and how much it reports."""
+
+    title: str
+    date: dt.date | None = None
+    done: int = 0
+    in_progress: int = 0
+    new: int = 0
+    decisions: int = 0
+    actions: int = 0
+    team_update: bool = Field(
+        default=False, description="A status or update note of the team (surfaces first)."
+    )
+
+
 class WeekFlow(RecordModel):
     week: str
     completed: int
@@ -161,8 +187,19 @@ class PeriodFacts(RecordModel):
     stated_status: StatedStatusFact | None = None
     concerns: list[NoteFact] = Field(default_factory=list)
     meetings: list[str] = Field(default_factory=list, description="Meetings held in the period.")
+    meetings_held: list[MeetingFact] = Field(
+        default_factory=list, description="The meetings of the period, team updates first."
+    )
+    progress: list[ProgressFact] = Field(
+        default_factory=list, description="What the period's meetings report, team updates first."
+    )
     kpis: DeliveryKpis = Field(default_factory=DeliveryKpis)
     record_ends: dt.date | None = Field(default=None, description="The newest dated item.")
+
+    @property
+    def has_tickets(self) -> bool:
+        """Whether the record holds a ticket export at all (else ticket sections say so)."""
+        return self.kpis.tickets_considered > 0
 
     @property
     def has_activity(self) -> bool:

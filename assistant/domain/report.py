@@ -13,7 +13,16 @@ from assistant.domain.period import ReportPeriod
 from assistant.domain.record import RecordModel
 
 StatusColour = Literal["green", "amber", "red"]
-STATUS_ORDER: dict[str, int] = {"green": 0, "amber": 1, "red": 2}
+# The report's overall status: a colour, or "not_assessed" when the record holds too few signals
+# to judge by and states no status itself (never Green by default).
+OverallStatus = Literal["green", "amber", "red", "not_assessed"]
+STATUS_ORDER: dict[str, int] = {"not_assessed": -1, "green": 0, "amber": 1, "red": 2}
+OVERALL_STATUSES: tuple[str, ...] = OverallStatus.__args__  # type: ignore[attr-defined]
+
+
+def status_label(status: str) -> str:
+    """`AMBER`, `NOT ASSESSED`: a status as a heading shows it."""
+    return status.replace("_", " ").upper()
 
 
 class ReportLine(RecordModel):
@@ -28,7 +37,16 @@ class ReportLine(RecordModel):
 
 class StatusReason(ReportLine):
     rule: str = Field(description="The id of the status rule that fired, e.g. 'R1'.")
+    colour: OverallStatus
+
+
+class StatedStatus(ReportLine):
+    """The overall status the record itself states for the period (minutes, steering notes;
+    never a ticket): the status the draft proposes, as the team's own judgement."""
+
     colour: StatusColour
+    stated_on: dt.date | None = None
+    meeting: str = ""
 
 
 class MilestoneLine(ReportLine):
@@ -56,7 +74,7 @@ class ReportDelta(RecordModel):
     """What changed since the previous report."""
 
     compared_with: str = Field(description="The previous report's period and where it came from.")
-    previous_status: StatusColour | None = None
+    previous_status: OverallStatus | None = None
     status_changed: bool = False
     status_change: ReportLine | None = None
     new_blockers: list[ReportLine] = Field(default_factory=list)
@@ -91,8 +109,19 @@ class StatusReport(RecordModel):
 
     project: str
     period: ReportPeriod
-    overall_status: StatusColour
+    overall_status: OverallStatus
     status_reasons: list[StatusReason]
+    stated_status: StatedStatus | None = Field(
+        default=None, description="The status the record states for the period, if any."
+    )
+    rules_status: OverallStatus | None = Field(
+        default=None, description="What the status rules alone find (shown beside the stated)."
+    )
+    status_challenge: ReportLine | None = Field(
+        default=None,
+        description="The rules find worse than the stated status: which rules, on what evidence. "
+        "Approving needs the PM to keep or change the status, with a reason.",
+    )
     executive_summary: list[ReportLine]
     sections: dict[str, list[SectionLine]] = Field(
         default_factory=dict, description="Section key -> its cited lines, in render order."

@@ -32,6 +32,8 @@ def period_facts(record: RecordSnapshot, period: ReportPeriod) -> PeriodFacts:
         stated_status=minutes.stated_status(),
         concerns=minutes.concerns(),
         meetings=minutes.meeting_titles(),
+        meetings_held=minutes.meetings_held(),
+        progress=minutes.progress(),
         kpis=tickets.kpis(minutes.baseline_date()),
         record_ends=record.newest_date(),
     )

@@ -10,8 +10,10 @@ from assistant.domain.facts import (
     ActionItemFact,
     BudgetFact,
     DecisionFact,
+    MeetingFact,
     MilestoneFact,
     NoteFact,
+    ProgressFact,
     StatedStatusFact,
 )
 from assistant.domain.period import ReportPeriod
@@ -26,6 +28,8 @@ DECISION_NEEDED = re.compile(
 )
 
 DECISION_ID = re.compile(r"\b(?:DL|ADR|DEC|D)-\d+\b")
+# A meeting whose title says it is the team's own status or update note.
+TEAM_UPDATE = re.compile(r"\b(?:status|update|updates|report|check-?in|stand-?up)\b", re.IGNORECASE)
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 # An open action nobody has mentioned for this long is reported as not followed up, not listed.
 FOLLOW_UP_DAYS = 21
@@ -56,7 +60,7 @@ class MinutesFacts:
                 key = _action_key(item.task)
                 last_mentioned[key] = document.date
                 known = latest.get(key)
-                sources = self.record.cite_line(document.id, item.line)
+                sources = self.record.cite_line_and_person(document.id, item.line, item.owner)
                 if known is None:
                     latest[key] = ActionItemFact(
                         task=_first_sentence(item.task),
@@ -232,6 +236,50 @@ class MinutesFacts:
                     sources=self.record.cite_line(document.id, meeting.stated_status_line),
                 )
         return None
+
+    def meetings_held(self) -> list[MeetingFact]:
+        """The period's meetings, the team's own status or update notes first, then by date."""
+        held = [
+            MeetingFact(
+                title=document.title,
+                date=document.date,
+                done=sum(1 for p in meeting.progress if p.state == "done"),
+                in_progress=sum(1 for p in meeting.progress if p.state == "in_progress"),
+                new=sum(1 for p in meeting.progress if p.state == "new"),
+                decisions=len(meeting.decisions),
+                actions=len(meeting.action_items),
+                team_update=bool(TEAM_UPDATE.search(document.title)),
+                sources=self.record.cite_line(document.id, None),
+            )
+            for document, meeting in self.in_period
+        ]
+        return sorted(held, key=lambda m: (not m.team_update, m.date or dt.date.min))
+
+    def progress(self) -> list[ProgressFact]:
+        """What the period's meetings report as done, in progress and new: each item once (the
+        latest meeting's state wins), the team's own updates first."""
+        ordered = sorted(
+            self.in_period,
+            key=lambda pair: (not TEAM_UPDATE.search(pair[0].title), pair[0].date or dt.date.min),
+        )
+        found: dict[str, ProgressFact] = {}
+        for document, meeting in ordered:
+            for item in meeting.progress:
+                if gives_orders(item.text):
+                    continue
+                key = _action_key(item.text)
+                fact = ProgressFact(
+                    text=item.text,
+                    state=item.state,
+                    owner=item.owner,
+                    date=document.date,
+                    meeting=document.title,
+                    sources=self.record.cite_line_and_person(document.id, item.line, item.owner),
+                )
+                known = found.get(key)
+                if known is None or (known.date or dt.date.min) <= (fact.date or dt.date.min):
+                    found[key] = fact
+        return list(found.values())
 
     def meeting_titles(self) -> list[str]:
         return [document.title for document, _ in self.in_period]

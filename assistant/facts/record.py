@@ -61,6 +61,17 @@ class RecordSnapshot:
         best = max(chunks, key=lambda chunk: sum(word in chunk.text for word in words))
         return [best.id]
 
+    def cite_line_and_person(
+        self, document_id: str, line: int | None, person: str | None
+    ) -> list[str]:
+        """The chunk holding `line`, and, when a handle there was resolved to a name written
+        elsewhere in the note (its attendance list), the chunk that writes the name."""
+        cited = self.cite_line(document_id, line)
+        if not person or self.named_in(cited, [person]):
+            return cited
+        named = self.cite_mentioning(document_id, [person])
+        return cited + [c for c in named if c not in cited and self.named_in([c], [person])]
+
     def named_in(self, chunk_ids: list[str], names: list[str]) -> list[str]:
         texts = [
             chunk.text

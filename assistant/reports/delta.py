@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.domain.report import MilestoneLine, ReportDelta, ReportLine, StatusReport
+from assistant.domain.report import (
+    MilestoneLine,
+    ReportDelta,
+    ReportLine,
+    StatusReport,
+    status_label,
+)
 from assistant.reports.sections import blockers, milestones
 
 # The sections a delta compares, by key.
@@ -20,8 +26,8 @@ def report_delta(current: StatusReport, previous: StatusReport, compared_with: s
         delta.status_changed = True
         reason = current.status_reasons[0]
         delta.status_change = ReportLine(
-            text=f"Status {previous.overall_status.capitalize()} → "
-            f"{current.overall_status.capitalize()}: {reason.text}",
+            text=f"Status {status_label(previous.overall_status).capitalize()} → "
+            f"{status_label(current.overall_status).capitalize()}: {reason.text}",
             citations=reason.citations,
         )
     before = _blocker_keys(previous)

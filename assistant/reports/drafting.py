@@ -17,8 +17,8 @@ from assistant.reports import sections
 from assistant.reports.delta import report_delta
 from assistant.reports.model_writer import write_summary
 from assistant.reports.sections import SectionInputs
-from assistant.reports.status_rules import overall_status
-from assistant.reports.summary import offline_summary, status_reasons
+from assistant.reports.status_judgement import judge_status
+from assistant.reports.summary import offline_summary
 from assistant.text.citations import escape_citation_marks
 from assistant.tokens import TokenCounter
 
@@ -72,16 +72,18 @@ class ReportDrafter:
         self, record: RecordSnapshot, facts: PeriodFacts, register: list[RiskEntry]
     ) -> tuple[StatusReport, SourceBook]:
         book = SourceBook(record)
-        colour, fired = overall_status(facts)
-        reasons = status_reasons(colour, fired, book)
+        judgement = judge_status(facts, book)
         inputs = SectionInputs(facts, book, register)
         built = {section.key: section.build(inputs) for section in sections.registered()}
         report = StatusReport(
             project=record.project,
             period=facts.period,
-            overall_status=colour,
-            status_reasons=reasons,
-            executive_summary=offline_summary(facts, colour, reasons, built),
+            overall_status=judgement.overall,
+            status_reasons=judgement.reasons,
+            stated_status=judgement.stated,
+            rules_status=judgement.rules,
+            status_challenge=judgement.challenge,
+            executive_summary=offline_summary(facts, judgement, built),
             sections=built,
             metrics=facts.kpis,
             writer="offline",
@@ -157,6 +159,8 @@ def model_facts(report: StatusReport) -> dict[str, list[ReportLine]]:
     """The computed lines the model writes its summary from: the status reasons, then every
     section under its title."""
     facts: dict[str, list[ReportLine]] = {"Overall status reasons": list(report.status_reasons)}
+    if report.status_challenge is not None:
+        facts["Status challenge"] = [report.status_challenge]
     for key, lines in report.sections.items():
         facts[sections.titled(key)] = list(lines)
     return facts

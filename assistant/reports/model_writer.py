@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 from assistant.domain.evidence import Evidence, PromptRef
-from assistant.domain.report import ReportLine, StatusColour
+from assistant.domain.report import OverallStatus, ReportLine, status_label
 from assistant.grounding import grounding_problems, judgement_problems
 from assistant.llm import LanguageModel
 from assistant.llm.context import WITHHELD, given_addresses, pack_evidence
@@ -73,7 +73,7 @@ def write_summary(
     *,
     project: str,
     period: str,
-    colour: StatusColour,
+    colour: OverallStatus,
     facts: dict[str, list[ReportLine]],
     evidence: list[Evidence],
     sources_by_id: dict[str, Evidence],
@@ -86,7 +86,7 @@ def write_summary(
     values = {
         "project": project,
         "period": period,
-        "overall_status": colour.capitalize(),
+        "overall_status": status_label(colour).capitalize(),
         "facts": facts_text(facts),
     }
     skeleton = prompt.render(**values, sources="")

@@ -1,22 +1,20 @@
-"""Overall status from explicit rules over the period's facts.
+"""The rules' view of the overall status, from explicit rules over the period's facts.
 
 Red when any of:
   R1  an open severity-1 defect is past its due date;
   R2  a milestone slipped again in this period (its second or later slip) by more than a week;
-  R3  the stated forecast at completion is more than 10% over the approved budget;
-  R4  the period's minutes state Red.
+  R3  the stated forecast at completion is more than 10% over the approved budget.
 Amber when any of:
   A1  a severity-1 defect is open;
   A2  a milestone not yet achieved is forecast later than its baseline, or its date is under review;
   A3  the stated forecast at completion is more than 5% over the approved budget;
   A4  work has been blocked for more than 3 days;
-  A5  highest-priority or severity-1/2 work is overdue by more than 7 days;
-  A6  the period's minutes state Amber.
-Green otherwise.
+  A5  highest-priority or severity-1/2 work is overdue by more than 7 days.
+Green when none fires and the record holds something to judge by (tickets, milestones or a
+budget line); "not assessed" when it holds none of them.
 
-The minutes' stated status counts as evidence (R4, A6) and can only make the status worse, never
-better: text in a source never lowers it, and nothing in a source's words beyond the structured
-"Overall status" line of minutes is read at all.
+The status a meeting states is the team's own judgement, not a rule: `status_judgement` proposes
+it and sets these rules beside it (a challenge when they find worse).
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.domain.facts import MilestoneFact, PeriodFacts, TicketFact
-from assistant.domain.report import STATUS_ORDER, StatusColour
+from assistant.domain.report import STATUS_ORDER, OverallStatus, StatusColour
 
 BUDGET_RED_PERCENT = 10.0
 BUDGET_AMBER_PERCENT = 5.0
@@ -41,13 +39,22 @@ class FiredRule:
     sources: list[str]
 
 
-def overall_status(facts: PeriodFacts) -> tuple[StatusColour, list[FiredRule]]:
+def rules_status(facts: PeriodFacts) -> tuple[OverallStatus, list[FiredRule]]:
+    """The worst colour the rules find, with every rule that fired; "not_assessed" when no rule
+    fires and the record holds nothing the rules read (no tickets, milestones or budget)."""
     fired = _red(facts) + _amber(facts)
+    if not fired and not has_signals(facts):
+        return "not_assessed", []
     colour: StatusColour = "green"
     for rule in fired:
         if STATUS_ORDER[rule.colour] > STATUS_ORDER[colour]:
             colour = rule.colour
     return colour, fired
+
+
+def has_signals(facts: PeriodFacts) -> bool:
+    """Whether the record holds anything the rules judge by."""
+    return bool(facts.kpis.tickets_considered or facts.milestones or facts.budget)
 
 
 def _red(facts: PeriodFacts) -> list[FiredRule]:
@@ -82,11 +89,6 @@ def _red(facts: PeriodFacts) -> list[FiredRule]:
         and budget.variance_percent > BUDGET_RED_PERCENT
     ):
         fired.append(FiredRule("R3", "red", _budget_text(facts), budget.sources))
-    stated = facts.stated_status
-    if stated and stated.colour == "red":
-        fired.append(
-            FiredRule("R4", "red", f"The minutes of {stated.stated_on} state Red.", stated.sources)
-        )
     return fired
 
 
@@ -157,13 +159,6 @@ def _amber(facts: PeriodFacts) -> list[FiredRule]:
                 f"{len(late)} urgent item{'s' if len(late) != 1 else ''} overdue by more than "
                 f"{OVERDUE_DAYS} days: {keys}{more}.",
                 [source for t in late[:5] for source in t.sources],
-            )
-        )
-    stated = facts.stated_status
-    if stated and stated.colour == "amber":
-        fired.append(
-            FiredRule(
-                "A6", "amber", f"The minutes of {stated.stated_on} state Amber.", stated.sources
             )
         )
     return fired

@@ -1,56 +1,34 @@
-"""The overall status's reasons and the offline executive summary, composed from the report's
-own lines. The summary is the only prose of a report: a model writes it when one is configured
-(`model_writer`), otherwise this module does, from the same lines."""
+"""The offline executive summary, composed from the report's own lines. The summary is the only
+prose of a report: a model writes it when one is configured (`model_writer`), otherwise this
+module does, from the same lines."""
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from assistant.domain.facts import PeriodFacts
-from assistant.domain.report import (
-    MilestoneLine,
-    ReportLine,
-    SectionLine,
-    StatusColour,
-    StatusReason,
-)
-from assistant.facts.sources import SourceBook
-from assistant.reports.status_rules import FiredRule
+from assistant.domain.report import MilestoneLine, ReportLine, SectionLine, status_label
 
+if TYPE_CHECKING:
+    from assistant.reports.status_judgement import StatusJudgement
 
-def status_reasons(
-    colour: StatusColour, fired: list[FiredRule], book: SourceBook
-) -> list[StatusReason]:
-    if not fired:
-        return [
-            StatusReason(
-                text="No Amber or Red rule applies to this period.", rule="G", colour="green"
-            )
-        ]
-    ordered = sorted(fired, key=lambda r: (r.colour != colour, r.colour != "red", r.rule))
-    return [
-        StatusReason(
-            text=rule.text, citations=book.cite(rule.sources), rule=rule.rule, colour=rule.colour
-        )
-        for rule in ordered
-    ]
+# The first screen of a report: a PM reads this much before the details.
+SUMMARY_LINES = 6
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*[-#]\d+\b")
 
 
 def offline_summary(
     facts: PeriodFacts,
-    colour: StatusColour,
-    reasons: list[StatusReason],
+    judgement: StatusJudgement,
     sections: dict[str, list[SectionLine]],
 ) -> list[ReportLine]:
-    """A short summary composed from the report's own lines: status and its main reason,
-    the week's flow, the top blocker, a moved milestone, the budget, and the first ask."""
+    """A short summary composed from the report's own lines, the first screen of the report:
+    the status and its main reason, the meetings held and what they report, the tickets' flow
+    (or that the record has no ticket export), the top blocker, a moved milestone, the budget,
+    and the first ask."""
     period = facts.period
-    lines: list[ReportLine] = []
-    main = reasons[0]
-    lines.append(
-        ReportLine(
-            text=f"Overall status {colour.capitalize()}: {_lower_first(main.text)}",
-            citations=main.citations,
-        )
-    )
+    lines: list[ReportLine] = [_status_line(judgement)]
     if not facts.has_activity:
         lines.append(
             ReportLine(
@@ -58,17 +36,40 @@ def offline_summary(
                 "no meetings and no decisions."
             )
         )
-    else:
-        completed = sections.get("accomplishments", [])
-        count = len(facts.completed)
+        return lines
+    held = facts.meetings_held
+    if held:
+        done = sum(m.done for m in held)
+        going = sum(m.in_progress for m in held)
+        new = sum(m.new for m in held)
+        named = "; ".join(
+            m.title if str(m.date) in m.title else f"{m.title} ({m.date})" for m in held[:3]
+        )
+        more = f" and {len(held) - 3} more" if len(held) > 3 else ""
+        counts = (
+            f": {done} done, {going} in progress, {new} new items reported"
+            if done + going + new
+            else ""
+        )
         lines.append(
             ReportLine(
-                text=f"{count} ticket{'s' if count != 1 else ''} completed and "
-                f"{len(facts.opened)} opened in {period.label}; {len(facts.in_progress)} in "
-                "progress.",
-                citations=[c for line in completed[:3] for c in line.citations],
+                text=f"{_count(len(held), 'meeting')} held: {named}{more}{counts}.",
+                citations=[c for line in sections.get("meetings", [])[:3] for c in line.citations],
             )
         )
+    if facts.has_tickets:
+        completed = sections.get("accomplishments", [])
+        count = len(facts.completed)
+        ticket_lines = [line for line in completed if _KEY.match(line.text)]
+        lines.append(
+            ReportLine(
+                text=f"{_count(count, 'ticket')} completed and {len(facts.opened)} opened in "
+                f"{period.label}; {len(facts.in_progress)} in progress.",
+                citations=[c for line in ticket_lines[:3] for c in line.citations],
+            )
+        )
+    else:
+        lines.append(ReportLine(text="No ticket export in this record: no ticket figures."))
     for line in sections.get("blockers", [])[:1]:
         lines.append(ReportLine(text=f"Top blocker: {line.text}", citations=line.citations))
     moved = [
@@ -82,9 +83,34 @@ def offline_summary(
         lines.append(ReportLine(text=line.text, citations=line.citations))
     for line in sections.get("asks", [])[:1]:
         lines.append(ReportLine(text=f"Needed: {line.text}", citations=line.citations))
-    return lines
+    return lines[:SUMMARY_LINES]
 
 
-def _lower_first(text: str) -> str:
+def _status_line(judgement: StatusJudgement) -> ReportLine:
+    main = judgement.reasons[0]
+    if judgement.overall == "not_assessed":
+        return ReportLine(text=main.text, citations=main.citations)
+    colour = judgement.overall.capitalize()
+    if judgement.stated is not None:
+        rules = (
+            f"; the rules rate {status_label(judgement.rules)} (see the status challenge)"
+            if judgement.challenge is not None
+            else ""
+        )
+        return ReportLine(
+            text=f"Overall status {colour}, as the minutes of {judgement.stated.stated_on} "
+            f"state{rules}.",
+            citations=judgement.stated.citations,
+        )
+    return ReportLine(
+        text=f"Overall status {colour}: {lower_first(main.text)}", citations=main.citations
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def lower_first(text: str) -> str:
     # "M4 …" and "HBR-48 …" keep their capitals; "Forecast …" becomes "forecast …".
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text

@@ -170,7 +170,7 @@ drafts = Table(
     Column("period_end", Date, nullable=False),
     # checked -> approved | rejected; an edit makes a new version and supersedes the old one.
     Column("status", String(20), nullable=False),
-    Column("overall_status", String(10), nullable=True),
+    Column("overall_status", String(16), nullable=True),
     Column("body_json", Text, nullable=False),
     Column("writer", String(200), nullable=False),
     Column("prompt_name", String(100), nullable=True),

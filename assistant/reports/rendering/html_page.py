@@ -11,11 +11,11 @@ from html import escape
 
 from assistant.charts import flow_chart_svg
 from assistant.domain.drafts import DraftChecks
-from assistant.domain.report import ReportLine, StatusReport
+from assistant.domain.report import ReportLine, StatusReport, status_label
 from assistant.reports import sections
 from assistant.reports.rendering.markdown import metrics_lines
 
-COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
+COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828", "not_assessed": "#616161"}
 
 
 def render_html(report: StatusReport, checks: DraftChecks | None = None) -> str:
@@ -33,8 +33,9 @@ def render_html(report: StatusReport, checks: DraftChecks | None = None) -> str:
         f"<p>{report.period.start} to {report.period.end} · writer: {escape(report.writer)} · "
         "draft for review</p>",
         f"<p><span class='status' style='background:{colour}'>"
-        f"{escape(report.overall_status.upper())}</span></p>",
+        f"{escape(status_label(report.overall_status))}</span></p>",
         _html_list(report.status_reasons),
+        _status_view(report),
         "<h2>Executive summary</h2>",
         _html_list(report.executive_summary),
     ]
@@ -72,6 +73,22 @@ def render_html(report: StatusReport, checks: DraftChecks | None = None) -> str:
     return "\n".join(parts)
 
 
+def _status_view(report: StatusReport) -> str:
+    """The rules' view beside a stated status, and the challenge when they find worse."""
+    parts = []
+    if report.stated_status is not None and report.rules_status not in (
+        None,
+        report.overall_status,
+    ):
+        parts.append(f"<p>Rules' view: {escape(status_label(str(report.rules_status)))}.</p>")
+    if report.status_challenge is not None:
+        parts.append(
+            "<p class='challenge' style='border-left:4px solid #c62828;padding-left:.6rem'>"
+            f"<b>{_html_line(report.status_challenge)}</b></p>"
+        )
+    return "".join(parts)
+
+
 def checks_html(checks: DraftChecks) -> str:
     verdict = "passed" if checks.passed else "failed: approval needs an override reason"
     items = []
@@ -88,13 +105,12 @@ def checks_html(checks: DraftChecks) -> str:
 def _html_list(lines: Sequence[ReportLine], empty: str = "None recorded.") -> str:
     if not lines:
         return f"<p>{escape(empty)}</p>"
-    items = []
-    for line in lines:
-        cites = " ".join(
-            f"<a class='cite' href='#{escape(c)}'>[{escape(c)}]</a>" for c in line.citations
-        )
-        flags = (
-            f" <span class='flag'>⚠ {escape('; '.join(line.flags))}</span>" if line.flags else ""
-        )
-        items.append(f"<li>{escape(line.text)} {cites}{flags}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+    return "<ul>" + "".join(f"<li>{_html_line(line)}</li>" for line in lines) + "</ul>"
+
+
+def _html_line(line: ReportLine) -> str:
+    cites = " ".join(
+        f"<a class='cite' href='#{escape(c)}'>[{escape(c)}]</a>" for c in line.citations
+    )
+    flags = f" <span class='flag'>⚠ {escape('; '.join(line.flags))}</span>" if line.flags else ""
+    return f"{escape(line.text)} {cites}{flags}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from assistant.domain.drafts import DraftChecks
-from assistant.domain.report import ReportLine, StatusReport
+from assistant.domain.report import ReportLine, StatusReport, status_label
 from assistant.reports import sections
 
 
@@ -20,9 +20,10 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
         f"Period {report.period.start} to {report.period.end} · writer: {report.writer} · "
         "draft for review",
         "",
-        f"## Overall status: {report.overall_status.upper()}",
+        f"## Overall status: {status_label(report.overall_status)}",
         "",
         *(f"- {_md(reason)} ({reason.rule})" for reason in report.status_reasons),
+        *status_view_lines(report),
         "",
         "## Executive summary",
         "",
@@ -56,9 +57,24 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
     return "\n".join(out) + "\n"
 
 
+def status_view_lines(report: StatusReport) -> list[str]:
+    """The rules' view beside a stated status, and the challenge when they find worse."""
+    lines = []
+    if report.stated_status is not None and report.rules_status not in (
+        None,
+        report.overall_status,
+    ):
+        lines += ["", f"Rules' view: {status_label(str(report.rules_status))}."]
+    if report.status_challenge is not None:
+        lines += ["", f"> **{_md(report.status_challenge)}**"]
+    return lines
+
+
 def metrics_lines(report: StatusReport) -> list[str]:
     """The delivery metrics as sentences (shared with the HTML page)."""
     kpis = report.metrics
+    if not kpis.tickets_considered:
+        return ["No ticket export in this record: no ticket flow, delivery or defect figures."]
     flow = ", ".join(f"{w.week} {w.completed} done / {w.opened} opened" for w in kpis.throughput)
     lines = [f"Ticket flow: {flow}."]
     if kpis.on_time_share is not None:

@@ -10,29 +10,34 @@ from __future__ import annotations
 from assistant.domain.report import SectionLine, StatusReport
 from assistant.reports.sections import (
     accomplishments,
+    actions,
     asks,
     blockers,
     budget,
     concerns,
     decisions,
     in_progress,
+    meetings,
     milestones,
     next_period,
     risk_register,
 )
 from assistant.reports.sections.base import ReportSection, SectionInputs
 
+# The asks come first: after the status and the summary they are what a reader must act on.
 SECTIONS: tuple[ReportSection, ...] = (
+    asks.SECTION,
+    meetings.SECTION,
     accomplishments.SECTION,
     in_progress.SECTION,
     next_period.SECTION,
     milestones.SECTION,
     blockers.SECTION,
     decisions.SECTION,
+    actions.SECTION,
     concerns.SECTION,
     risk_register.REGISTER,
     risk_register.SUGGESTED,
-    asks.SECTION,
     budget.SECTION,
 )
 

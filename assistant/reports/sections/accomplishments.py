@@ -1,4 +1,5 @@
-"""Accomplishments: tickets done in the period, milestones achieved, actions ticked off."""
+"""Accomplishments: what the period's meetings report done (the team's own words first), tickets
+completed, milestones achieved and actions done."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from assistant.reports.sections.base import ReportSection, SectionInputs
 
 def accomplishments(inputs: SectionInputs) -> list[SectionLine]:
     facts = inputs.facts
-    lines: list[SectionLine] = [
-        inputs.ticket_line(t, f"done {t.resolved}") for t in facts.completed
-    ]
+    lines: list[SectionLine] = inputs.progress_lines("done")
+    lines += [inputs.ticket_line(t, f"done {t.resolved}") for t in facts.completed]
     lines += [
         inputs.line(f"{m.id} {m.name} achieved on {m.achieved}.", m.sources)
         for m in facts.milestones

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.domain.facts import ActionItemFact, PeriodFacts, TicketFact
+from assistant.domain.facts import ActionItemFact, PeriodFacts, ProgressFact, TicketFact
 from assistant.domain.report import ReportLine, SectionLine, StatusReport
 from assistant.domain.risk import RiskEntry
 from assistant.facts.sources import SourceBook
 
 LIST_LIMIT = 8
+# The team's own items are the substance of a report on a record without a tracker: show more.
+PROGRESS_LIMIT = 30
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,19 @@ class SectionInputs:
     def ticket_line(self, ticket: TicketFact, state: str) -> ReportLine:
         owner = f" — {ticket.assignee}" if ticket.assignee else ""
         return self.line(f"{ticket.key} {ticket.summary}: {state}{owner}.", ticket.sources)
+
+    def progress_lines(self, state: str) -> list[SectionLine]:
+        """The period's meeting items in one state, in the team's words, at most
+        PROGRESS_LIMIT, then how many more."""
+        facts = self.facts
+        several = len(facts.meetings_held) > 1
+        lines: list[SectionLine] = []
+        for item in (p for p in facts.progress if p.state == state):
+            lines.append(self.line(_progress_text(item, several), item.sources))
+        if len(lines) <= PROGRESS_LIMIT:
+            return lines
+        more = len(lines) - PROGRESS_LIMIT
+        return [*lines[:PROGRESS_LIMIT], ReportLine(text=f"{more} more in the minutes.")]
 
     def action_line(self, action: ActionItemFact) -> ReportLine:
         owner = action.owner or "no owner"
@@ -56,6 +71,12 @@ class ReportSection:
     empty: str = "None recorded."  # what a reader sees when the section has no lines
     # A chart drawn below the section in the HTML report (self-contained SVG), if any.
     chart: Callable[[StatusReport], str] | None = None
+
+
+def _progress_text(item: ProgressFact, several_meetings: bool) -> str:
+    owner = f" — {item.owner}" if item.owner else ""
+    where = f" ({item.meeting}, {item.date})" if several_meetings else ""
+    return f"{item.text.rstrip('. ')}{owner}{where}."
 
 
 def limited(lines: list[SectionLine], what: str) -> list[SectionLine]:

@@ -1,8 +1,9 @@
-"""Blockers and issues: blocked work, open severity-1 defects, overdue tickets and actions."""
+"""Blockers and issues: blocked work, open severity-1 defects and overdue tickets (overdue
+actions are in the Actions section)."""
 
 from __future__ import annotations
 
-from assistant.domain.report import ReportLine, SectionLine
+from assistant.domain.report import SectionLine
 from assistant.reports.sections.base import ReportSection, SectionInputs, limited
 
 
@@ -24,14 +25,6 @@ def blockers(inputs: SectionInputs) -> list[SectionLine]:
         [inputs.ticket_line(t, f"overdue by {t.days_overdue} days (due {t.due})") for t in overdue],
         "more overdue tickets",
     )
-    lines += [inputs.action_line(a) for a in facts.action_items if a.state == "overdue"]
-    if facts.actions_not_followed_up:
-        lines.append(
-            ReportLine(
-                text=f"{facts.actions_not_followed_up} older open actions have not been "
-                "mentioned in any meeting for three weeks."
-            )
-        )
     return lines
 
 

@@ -1,4 +1,5 @@
-"""In progress: tickets being worked on at the end of the period."""
+"""In progress: what the period's meetings report as under way, then tickets being worked on at
+the end of the period."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from assistant.reports.sections.base import ReportSection, SectionInputs, limite
 
 
 def in_progress(inputs: SectionInputs) -> list[SectionLine]:
-    return limited(
+    lines = inputs.progress_lines("in_progress")
+    return lines + limited(
         [inputs.ticket_line(t, t.status or "in progress") for t in inputs.facts.in_progress],
         "more tickets in progress",
     )

@@ -1,4 +1,5 @@
-"""Plan for the next period: milestones, actions and tickets due in it."""
+"""Plan for the next period: milestones, actions and tickets due in it, then the new or upcoming
+work the period's meetings list."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def next_period(inputs: SectionInputs) -> list[SectionLine]:
         [inputs.ticket_line(t, f"due {t.due}") for t in facts.due_next_period],
         "more tickets due",
     )
-    return lines
+    # What the meetings list as new or upcoming work comes after the dated commitments.
+    return lines + inputs.progress_lines("new")
 
 
 SECTION = ReportSection(key="next_period", title="Plan for next period", build=next_period)
