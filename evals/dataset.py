@@ -12,6 +12,12 @@ to five label files, every one optional:
 - `injections.yaml` text planted in the record that gives orders, and what must not follow;
 - `captured.yaml`   report cases captured from approved drafts (`pmassist eval capture`).
 
+A real project (`evals/real/<corpus>/`, see `evals/real_records.py`) has no record of its own:
+its `scope.yaml` names the slice of a corpus of real records that stands for one, and it has up
+to three label files: `questions.yaml`, `reports.yaml` (whose weeks may also list the team's own
+done and in-progress items, and whether the draft must challenge the status the record states)
+and `risks.yaml`.
+
 An unknown key, a missing field or a wrong type is an error naming the file and the field.
 """
 
@@ -20,18 +26,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from assistant.domain.errors import PmassistError
-from assistant.domain.report import StatusColour
+from assistant.domain.report import OverallStatus, StatusColour
 from assistant.domain.risk import RiskCategory
 
 ISO_WEEK = re.compile(r"^\d{4}-W\d{2}$")
 # The same vocabularies as the drafts the labels describe.
 Colour = StatusColour
 Category = RiskCategory
+# The labelled projects come in two sets, measured and gated apart: the fixtures (a record written
+# for the evals) and the real projects (a slice of real teams' records, hand labelled).
+DataSet = Literal["fixtures", "real"]
+DATA_SETS: tuple[DataSet, ...] = ("fixtures", "real")
 
 
 class FixtureError(PmassistError):
@@ -68,11 +79,26 @@ class QuestionSet(Strict):
         return self
 
 
+class TeamItem(Strict):
+    """Something the team itself lists as done or in progress that week: what a draft covers."""
+
+    text: str = Field(min_length=1)
+    state: Literal["done", "in_progress"]
+
+
 class ReportCase(Strict):
     week: str = Field(pattern=ISO_WEEK.pattern)
-    expected_status: Colour
+    expected_status: OverallStatus | None = Field(
+        description="The status a PM would report; null when no status is labelled (not scored)."
+    )
     must_appear: list[str] = Field(default_factory=list)
     must_not_appear: list[str] = Field(default_factory=list)
+    team_items: list[TeamItem] = Field(default_factory=list)
+    challenge: bool | None = Field(
+        default=None,
+        description="Whether the draft must challenge the status the record states (the rules "
+        "find worse); null when not labelled.",
+    )
     source: str | None = Field(default=None, description="Where a captured case came from.")
 
 
@@ -122,9 +148,18 @@ class InjectionSet(Strict):
     cases: list[InjectionCase]
 
 
+class Scope(Strict):
+    """A real project's record: the files of its corpus folder (`<records>/<project>/`) that the
+    globs match, relative to that folder."""
+
+    project: str
+    include: list[str] = Field(min_length=1)
+
+
 @dataclass
 class FixtureProject:
-    """One labelled project: its record and whichever label files it has."""
+    """One labelled project: its record and whichever label files it has. A fixture's record is
+    its `record/` folder; a real project's is the slice of its corpus staged for the run."""
 
     name: str
     folder: Path
@@ -134,10 +169,13 @@ class FixtureProject:
     injections: InjectionSet | None = None
     captured: ReportSet | None = None
     files: list[str] = field(default_factory=list)
+    dataset: DataSet = "fixtures"
+    scope: Scope | None = None
+    staged: Path | None = None  # where a real project's slice was copied for this run
 
     @property
     def record(self) -> Path:
-        return self.folder / "record"
+        return self.staged or self.folder / "record"
 
     def report_cases(self) -> list[ReportCase]:
         return [
@@ -152,6 +190,10 @@ LABEL_FILES: dict[str, type[Strict]] = {
     "risks.yaml": RiskSet,
     "injections.yaml": InjectionSet,
     "captured.yaml": ReportSet,
+}
+# A real project's labels, beside its scope.yaml (the records are real: nothing is planted).
+REAL_LABEL_FILES = {
+    name: LABEL_FILES[name] for name in ("questions.yaml", "reports.yaml", "risks.yaml")
 }
 
 
@@ -180,6 +222,21 @@ def load_fixture_project(folder: Path) -> FixtureProject:
         raise FixtureError(f"{folder}: a fixture project needs a record/ folder.")
     project = FixtureProject(name=name, folder=folder)
     for filename, schema in LABEL_FILES.items():
+        path = folder / filename
+        if path.is_file():
+            setattr(project, filename.removesuffix(".yaml"), load_label_file(path, schema, name))
+            project.files.append(filename)
+    return project
+
+
+def load_real_project(folder: Path) -> FixtureProject:
+    """A real project: its scope (`scope.yaml`, required) and whichever label files it has."""
+    name = folder.name
+    scope = load_label_file(folder / "scope.yaml", Scope, name)
+    assert isinstance(scope, Scope)
+    project = FixtureProject(name=name, folder=folder, dataset="real", scope=scope)
+    project.files.append("scope.yaml")
+    for filename, schema in REAL_LABEL_FILES.items():
         path = folder / filename
         if path.is_file():
             setattr(project, filename.removesuffix(".yaml"), load_label_file(path, schema, name))

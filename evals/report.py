@@ -1,4 +1,6 @@
-"""The eval run as JSON and as one self-contained HTML page (no external resources)."""
+"""The eval run as JSON and as one self-contained HTML page (no external resources): each suite's
+figures on the fixtures and on the real projects (`real reports`), pooled and per project, and
+what became of the real set (measured, skipped and why, files that failed to load)."""
 
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ def write_results(
 def metric_rows(
     result: EvalResult, thresholds: Thresholds | None
 ) -> list[tuple[str, str, float, str, str]]:
-    """(suite, metric, value, bound, verdict) for every metric of every suite."""
-    gates = thresholds.for_engine(result.engine) if thresholds else {}
+    """(suite, metric, value, bound, verdict) for every metric of every suite on each set; the
+    suite is `reports` on the fixtures, `real reports` on the real projects."""
     rows: list[tuple[str, str, float, str, str]] = []
     for result_suite in result.suites:
-        label = str(result_suite.suite)
+        label = result_suite.label
+        gates = thresholds.for_engine(result.engine, result_suite.dataset) if thresholds else {}
         for name, value in result_suite.metrics.items():
-            bound = gates.get(label, {}).get(name)
+            bound = gates.get(result_suite.suite, {}).get(name)
             if bound is None:
                 rows.append((label, name, value, "", ""))
                 continue
@@ -38,6 +41,32 @@ def metric_rows(
             sign = "≤" if name.endswith("_max") else "≥"
             rows.append((label, name, value, f"{sign} {bound:g}", "pass" if ok else "FAIL"))
     return rows
+
+
+def project_rows(result: EvalResult, thresholds: Thresholds | None) -> list[tuple[str, str, str]]:
+    """(suite, metric, figures per project) for each gated metric of a suite measured on more
+    than one project: which project holds the pooled figure back."""
+    rows: list[tuple[str, str, str]] = []
+    for suite in result.suites:
+        if len(suite.per_project) < 2 or thresholds is None:
+            continue
+        gates = thresholds.for_engine(result.engine, suite.dataset).get(suite.suite, {})
+        for name in gates:
+            figures = [
+                f"{project} {metrics[name]:g}"
+                for project, metrics in suite.per_project.items()
+                if name in metrics
+            ]
+            if figures:
+                rows.append((suite.label, name, " · ".join(figures)))
+    return rows
+
+
+def real_set_line(result: EvalResult) -> str:
+    """What became of the real set: the projects measured, or why none was."""
+    if result.real_projects:
+        return "measured " + ", ".join(result.real_projects)
+    return result.real_skipped or "not measured (no suite chosen runs on them)"
 
 
 def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
@@ -55,6 +84,11 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         f"{escape(', '.join(result.projects))} · started {result.started_at:%Y-%m-%d %H:%M} UTC "
         f"· {result.seconds:.0f} s</p>",
     ]
+    parts.append(f"<p>Real projects: {escape(real_set_line(result))}</p>")
+    if result.real_problems:
+        parts.append(
+            "<ul>" + "".join(f"<li>{escape(p)}</li>" for p in result.real_problems) + "</ul>"
+        )
     if result.failures:
         parts.append(
             "<ul>"
@@ -72,10 +106,15 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         )
     parts.append("</table><h2>Per project</h2>")
     for result_suite in result.suites:
+        if result_suite.skipped:
+            parts.append(
+                f"<h3>{escape(result_suite.label)}</h3><p>{escape(result_suite.skipped)}</p>"
+            )
+            continue
         per_project = result_suite.per_project
         names = sorted({name for metrics in per_project.values() for name in metrics})
         parts.append(
-            f"<h3>{escape(result_suite.suite)}</h3><table><tr><th>Metric</th>"
+            f"<h3>{escape(result_suite.label)}</h3><table><tr><th>Metric</th>"
             + "".join(f"<th>{escape(p)}</th>" for p in per_project)
             + "</tr>"
         )
@@ -88,7 +127,7 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
         parts.append("</table>")
     for suite in result.suites:
         parts.append(
-            f"<h2>{escape(suite.suite)}: cases</h2><table><tr><th>Project</th>"
+            f"<h2>{escape(suite.label)}: cases</h2><table><tr><th>Project</th>"
             "<th>Case</th><th>Result</th><th>Notes</th><th>Seconds</th></tr>"
         )
         for case in suite.cases:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from evals.dataset import DataSet
+
 Engine = Literal["offline", "model"]
 
 
@@ -25,6 +27,9 @@ class CaseResult:
 
 @dataclass
 class SuiteResult:
+    """A suite's figures on one set of projects (the fixtures, or the real projects): pooled
+    over the set's projects, and per project."""
+
     suite: str
     metrics: dict[str, float]
     cases: list[CaseResult]
@@ -32,6 +37,12 @@ class SuiteResult:
     # show a project that lags behind.
     per_project: dict[str, dict[str, float]] = field(default_factory=dict)
     skipped: str | None = None  # why a suite had nothing to measure; its thresholds do not apply
+    dataset: DataSet = "fixtures"
+
+    @property
+    def label(self) -> str:
+        """`reports` on the fixtures, `real reports` on the real projects."""
+        return self.suite if self.dataset == "fixtures" else f"{self.dataset} {self.suite}"
 
 
 @dataclass
@@ -43,6 +54,11 @@ class EvalResult:
     projects: list[str]
     suites: list[SuiteResult]
     failures: list[str] = field(default_factory=list)  # metrics below their thresholds
+    # The real projects measured, or why the real set was not (then it gates nothing), and what
+    # went wrong staging or ingesting their records (reported; the run goes on).
+    real_projects: list[str] = field(default_factory=list)
+    real_skipped: str | None = None
+    real_problems: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -55,11 +71,15 @@ class EvalResult:
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "seconds": round(self.seconds, 1),
             "projects": self.projects,
+            "real_projects": self.real_projects,
+            "real_skipped": self.real_skipped,
+            "real_problems": self.real_problems,
             "passed": self.passed,
             "failures": self.failures,
             "suites": [
                 {
                     "suite": s.suite,
+                    "set": s.dataset,
                     "metrics": s.metrics,
                     "per_project": s.per_project,
                     "skipped": s.skipped,

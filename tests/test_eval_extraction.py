@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evals import matching, real_records
 from evals.dataset import FixtureError
 from evals.results import CaseResult, Engine, Tally
 from evals.runner import EvalOptions, EvalRunner
@@ -186,8 +187,8 @@ def test_no_real_records_skips_the_suite_with_a_clear_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     missing = tmp_path / "nowhere"
-    monkeypatch.setenv(extraction.RECORDS_ENV, str(missing))
-    assert extraction.records_folder() == missing
+    monkeypatch.setenv(real_records.RECORDS_ENV, str(missing))
+    assert real_records.records_folder() == missing
     assert extraction.evaluate() == f"skipped: no real records at {missing}"
 
     said: list[str] = []
@@ -208,8 +209,8 @@ def test_no_real_records_skips_the_suite_with_a_clear_line(
 def test_without_the_variable_the_records_are_looked_for_beside_the_checkout(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(extraction.RECORDS_ENV, raising=False)
-    assert extraction.records_folder() == REPO.parent / "shared" / "real-records"
+    monkeypatch.delenv(real_records.RECORDS_ENV, raising=False)
+    assert real_records.records_folder() == REPO.parent / "shared" / "real-records"
 
 
 # The labels ------------------------------------------------------------------------------------
@@ -237,18 +238,18 @@ def test_a_label_that_does_not_fit_its_schema_names_file_and_field(tmp_path: Pat
 
 def test_an_item_matches_when_it_holds_most_of_the_labels_content_words() -> None:
     label = "Upgrade to [Kubernetes 1.27](https://example.org/issues/1)"
-    assert extraction.holds(label, "upgrade kubernetes 1.27 on the clusters") == 1.0
-    assert extraction.holds(label, "Kubernetes") < extraction.MATCH_SHARE
+    assert matching.holds(label, "upgrade kubernetes 1.27 on the clusters") == 1.0
+    assert matching.holds(label, "Kubernetes") < matching.MATCH_SHARE
     # A label that is a URL is held only by a text that contains it.
     url = "https://tracker.example.org/issues/4002"
-    assert extraction.holds(url, f"see {url}/") == 1.0
-    assert extraction.holds(url, "https://tracker.example.org/issues/4003") == 0.0
+    assert matching.holds(url, f"see {url}/") == 1.0
+    assert matching.holds(url, "https://tracker.example.org/issues/4003") == 0.0
 
 
 def test_pairs_are_one_to_one_best_first() -> None:
     labels = ["Forgot username and password", "Forgot username and password", "Login issue"]
     read = ["Login issue", "Forgot username and password"]
-    assert extraction.pair(labels, read, extraction.holds) == {0: 1, 2: 0}
+    assert matching.pair(labels, read, matching.holds) == {0: 1, 2: 0}
 
 
 def test_names_statuses_and_owners_compare_as_people_write_them() -> None:

@@ -30,8 +30,17 @@ def run(
         "offline"
     ),
     project: Annotated[
-        list[str] | None, typer.Option("--project", "-p", help="Only these fixture projects.")
+        list[str] | None,
+        typer.Option("--project", "-p", help="Only these projects (fixture or real)."),
     ] = None,
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--set",
+            help="all, fixtures (the fixture projects) or real (real teams' records, "
+            "PMASSIST_REAL_RECORDS).",
+        ),
+    ] = "all",
     week: Annotated[list[str] | None, typer.Option(help="Only these ISO weeks.")] = None,
     question: Annotated[list[str] | None, typer.Option(help="Only these question ids.")] = None,
     judge: Annotated[
@@ -58,6 +67,7 @@ def run(
             fixtures=fixtures,
             thresholds=thresholds,
             out=out,
+            dataset=dataset,
             progress=lambda message: errors.print(Text(message, style="dim")),
         )
     )
@@ -67,6 +77,12 @@ def run(
         style = "bold red" if verdict == "FAIL" else "green" if verdict else ""
         table.add_row(label, name, f"{value:g}", bound, Text(verdict, style=style))
     console.print(table)
+    if outcome.project_rows:
+        per_project = Table("Suite", "Metric", "Per project", title="Gated metrics per project")
+        for label, name, figures in outcome.project_rows:
+            per_project.add_row(label, name, figures)
+        console.print(per_project)
+    console.print(f"Real projects: {outcome.real_set}", markup=False)
     failed_cases = [c for s in result.suites for c in s.cases if not c.passed]
     for case in failed_cases[:15]:
         notes = "; ".join(([case.error] if case.error else []) + case.notes[:3])

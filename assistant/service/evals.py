@@ -36,9 +36,10 @@ from evals import suites
 from evals.capture import capture_case
 from evals.dataset import ReportCase
 from evals.judge import judge_support
-from evals.report import metric_rows, write_results
+from evals.real_records import LABELS
+from evals.report import metric_rows, project_rows, real_set_line, write_results
 from evals.results import Engine, EvalResult
-from evals.runner import EvalOptions, EvalRunner
+from evals.runner import EvalOptions, EvalRunner, SetChoice
 from evals.thresholds import Thresholds
 from evals.workspace import Workspace
 
@@ -48,6 +49,8 @@ THRESHOLDS = EVALS / "thresholds.yaml"
 RESULTS_FILE = "eval-results.json"
 
 MetricRow = tuple[str, str, float, str, str]  # suite, metric, value, threshold, verdict
+ProjectRow = tuple[str, str, str]  # suite, gated metric, its figure per project
+SETS = ("all", "fixtures", "real")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class EvalRun:
     rows: list[MetricRow]
     json_path: Path
     html_path: Path
+    project_rows: list[ProjectRow]
+    real_set: str  # the real projects measured, or why none was
 
 
 def suite_names() -> list[str]:
@@ -80,13 +85,22 @@ class EvalService:
         thresholds: Path | Thresholds | None = None,
         out: Path | None = None,
         progress: Callable[[str], None] | None = None,
+        dataset: str = "all",
+        real_labels: Path | None = None,
     ) -> EvalRun:
-        """Run the suites over the fixture projects in a fresh data directory (nothing from an
-        earlier run leaks in), write the results as JSON and HTML, and gate the metrics."""
+        """Run the suites over the labelled projects in a fresh data directory (nothing from an
+        earlier run leaks in), write the results as JSON and HTML, and gate the metrics.
+        `dataset`: all, fixtures (the fixture projects) or real (real teams' records, where
+        they are present; `real_labels` is their labels folder, `evals/real` by default)."""
         if engine not in ("offline", "model"):
             raise InvalidInputError(
                 f"The engine is offline or model, not '{engine}'.", field="engine"
             )
+        if dataset not in SETS:
+            raise InvalidInputError(f"The set is {', '.join(SETS)}, not '{dataset}'.", field="set")
+        chosen_set: SetChoice = (
+            "fixtures" if dataset == "fixtures" else "real" if dataset == "real" else "all"
+        )
         chosen_engine: Engine = "offline" if engine == "offline" else "model"
         root = fixtures or FIXTURES
         if not root.is_dir():
@@ -123,6 +137,8 @@ class EvalService:
                 projects=projects,
                 weeks=weeks,
                 questions=questions,
+                dataset=chosen_set,
+                real_labels=real_labels or LABELS,
             )
             runner = EvalRunner(
                 options,
@@ -133,7 +149,14 @@ class EvalService:
             )
             result = runner.run()
         json_path, html_path = write_results(result, out or self.results_folder(), gates)
-        return EvalRun(result, metric_rows(result, gates), json_path, html_path)
+        return EvalRun(
+            result,
+            metric_rows(result, gates),
+            json_path,
+            html_path,
+            project_rows(result, gates),
+            real_set_line(result),
+        )
 
     def results_folder(self) -> Path:
         return self.wiring.settings.home / "evals"

@@ -24,7 +24,8 @@ Judge = Callable[[list[tuple[str, list[Evidence]]]], tuple[int, int]]
 
 @dataclass(frozen=True)
 class SuiteRun:
-    """One suite's run over one fixture project: the workspace to drive and the run's filters."""
+    """One suite's run over one labelled project (a fixture or a real one): the workspace to
+    drive and the run's filters."""
 
     workspace: Workspace
     project: FixtureProject
@@ -46,6 +47,9 @@ class EvalSuite:
     # Suite-specific metrics from the pooled cases; a metric with nothing to measure is None
     # (left out, so a threshold on it fails as missing).
     metrics: Callable[[Tally], dict[str, float | None]]
+    # Also measured on the real projects (their figures pooled and gated apart: `real:` in
+    # thresholds.yaml); a suite whose labels only a fixture can have (planted text) is not.
+    real: bool = False
     # A suite that measures records of its own rather than the fixture projects runs once,
     # without them, given the run's `--project` filter: it returns its cases, or why it has
     # nothing to measure (then it is skipped and gates nothing). `run` is not called for it.

@@ -11,43 +11,26 @@ deciders and title. Without the records folder the suite is skipped, not failed.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
-import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
 from pydantic import Field, TypeAdapter, ValidationError
 
-import evals
 from assistant.domain.record import ActionItem, Decision, Meeting
 from evals.dataset import FixtureError, Strict
+from evals.matching import LINK, fold, holds, normal_text, pair
+from evals.real_records import LABELS, records_folder
 from evals.results import CaseResult, Tally
 from evals.suites.base import EvalSuite, SuiteRun
 from ingest.loaders import load_file
 from ingest.loaders.base import LoaderOptions, SourceFile
 from ingest.loaders.boilerplate import SeriesBook
 
-LABELS = Path(evals.__file__).resolve().parent / "real"
-RECORDS_ENV = "PMASSIST_REAL_RECORDS"
-MATCH_SHARE = 0.6  # of a label's content words a predicted item must hold to match it
-
-# Words that carry no content of their own: two texts sharing only these say different things.
-_STOP = (
-    "a an the and or but if then else of to in on at by for with from into onto over under as is "
-    "are was were be been being it its this that these those there here we our us you your they "
-    "their them he she his her i me my not no so do does did done has have had will would shall "
-    "should can could may might must also just than too very via per about all any each"
-)
-STOP_WORDS = frozenset(_STOP.split())
-URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 Label = TypeVar("Label", bound=Strict)
-# How well a read text or name stands for a labelled one, from 0 to 1.
-Score = Callable[[str, str], float]
 
 
 class ActionLabel(Strict):
@@ -78,15 +61,6 @@ class DecisionLabel(Strict):
     status: str = Field(min_length=1, description="As written; 'unknown' when none is stated.")
     deciders: list[str]
     title: str | None = Field(description="None when the record has no title (not scored).")
-
-
-def records_folder() -> Path:
-    """Where the real records are: `PMASSIST_REAL_RECORDS`, else `shared/real-records` in the
-    folder that holds the checkout."""
-    given = os.environ.get(RECORDS_ENV)
-    if given:
-        return Path(given).expanduser()
-    return LABELS.parent.parent.parent / "shared" / "real-records"
 
 
 def load_labels(
@@ -274,16 +248,6 @@ def _decision_case(corpus: str, root: Path, label: DecisionLabel, series: Series
 # Comparing texts ------------------------------------------------------------------------------
 
 
-def fold(text: str) -> str:
-    """Lowercase without accents: 'Zoë' and 'zoe' are one name."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def normal_text(text: str | None) -> str:
-    return " ".join(fold(text or "").split())
-
-
 def normal_name(name: str | None) -> str:
     """A person as written, compared without case, accents, punctuation or a leading '@'."""
     return " ".join(re.findall(r"[^\W_]+", fold(name or "").lstrip("@")))
@@ -315,46 +279,6 @@ def same_status(label: str, read: str | None) -> bool:
         return " ".join(re.findall(r"[^\W_]+", fold(LINK.sub(r"\1", text))))
 
     return plain(label) == plain(read or "")
-
-
-def content_words(text: str, keep_urls: bool = False) -> set[str]:
-    """Lowercase words without punctuation and stop words; URLs left out unless kept."""
-    plain = LINK.sub(r"\1 ", fold(text))
-    if not keep_urls:
-        plain = URL.sub(" ", plain)
-    words = re.findall(r"[^\W_]+", plain)
-    meaningful = {w for w in words if w not in STOP_WORDS}
-    return meaningful or set(words)
-
-
-def holds(label: str, read: str) -> float:
-    """The share of the label's content words the read text holds; a label that is a URL is held
-    only by a text that contains it."""
-    bare = label.strip()
-    if URL.fullmatch(bare):
-        return 1.0 if bare.rstrip("/").casefold() in read.casefold() else 0.0
-    wanted = content_words(label)
-    if not wanted:
-        return 1.0 if normal_text(label) == normal_text(read) else 0.0
-    return len(wanted & content_words(read, keep_urls=True)) / len(wanted)
-
-
-def pair(labels: Sequence[str], read: Sequence[str], score: Score) -> dict[int, int]:
-    """Label index -> read index, one to one: every pair that matches, best-scoring first (the
-    earlier label and item win a tie)."""
-    candidates = sorted(
-        (-value, i, j)
-        for i, label in enumerate(labels)
-        for j, text in enumerate(read)
-        if (value := score(label, text)) >= MATCH_SHARE
-    )
-    matched: dict[int, int] = {}
-    used: set[int] = set()
-    for _, i, j in candidates:
-        if i not in matched and j not in used:
-            matched[i] = j
-            used.add(j)
-    return matched
 
 
 def counts(

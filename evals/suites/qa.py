@@ -1,8 +1,10 @@
 """Questions: each labelled question. Retrieval recall@k and MRR, answer fact recall, citation
-validity and support, unanswerable questions declined."""
+validity and support, unanswerable questions declined, and answerable ones declined (a ceiling:
+an assistant that declines everything would decline every unanswerable question too)."""
 
 from __future__ import annotations
 
+from assistant.domain.answer import Answer
 from assistant.grounding import grounding_problems
 from assistant.text.citations import CITATION_GROUP
 from evals.metrics import recall_at_k, reciprocal_rank
@@ -35,6 +37,7 @@ def run(suite: SuiteRun) -> list[CaseResult]:
             )
         ]
         text = answer.text.lower()
+        declined = declines(answer, question.answerable)
         judged, judge_ok = suite.judge(
             [(s.text, [sources[c] for c in s.citations if c in sources]) for s in cited]
         )
@@ -46,6 +49,7 @@ def run(suite: SuiteRun) -> list[CaseResult]:
             "citations_resolving": sum(len(s.citations) for s in answer.sentences),
             "cited_sentences": len(cited),
             "supported_sentences": len(supported),
+            "declined": float(declined),
             "schema_valid": 1.0,
         }
         if question.answerable:
@@ -56,19 +60,29 @@ def run(suite: SuiteRun) -> list[CaseResult]:
                 "facts_found": len(found),
                 "facts_total": len(question.facts),
             }
-            result.passed = values["recall_at_k"] > 0
             result.notes = [f"missing fact: {f}" for f in question.facts if f not in found]
+            if declined:
+                result.notes.append("declined a question the record answers")
+            result.passed = values["recall_at_k"] > 0 and not declined
         else:
-            declined = answer.coverage in ("not_covered", "weak") or any(
-                s.gap for s in answer.sentences
-            )
-            values["declined"] = float(declined)
             result.passed = declined
             if not declined:
                 result.notes = ["answered a question the record does not cover"]
         result.values = values
         cases.append(result)
     return cases
+
+
+def declines(answer: Answer, answerable: bool) -> bool:
+    """Whether the answer declines: the record does not (or only weakly) cover the question.
+    An unanswerable question is declined by any sentence saying what the record lacks; an
+    answerable one only when nothing the answer says is sourced (a gap beside cited facts is a
+    fair caveat, not a refusal)."""
+    if answer.coverage in ("not_covered", "weak"):
+        return True
+    if not answerable:
+        return any(s.gap for s in answer.sentences)
+    return not any(s.citations for s in answer.sentences)
 
 
 def metrics(tally: Tally) -> dict[str, float | None]:
@@ -96,7 +110,10 @@ def metrics(tally: Tally) -> dict[str, float | None]:
             tally.total("declined", lambda c: not answerable(c)),
             tally.count(lambda c: not answerable(c)),
         ),
+        "answerable_declined_max": tally.share(
+            tally.total("declined", answerable), tally.count(answerable)
+        ),
     }
 
 
-SUITE = EvalSuite(name="qa", run=run, metrics=metrics)
+SUITE = EvalSuite(name="qa", run=run, metrics=metrics, real=True)

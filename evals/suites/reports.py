@@ -1,5 +1,9 @@
-"""Reports: each labelled week's status report. Status accuracy, fact recall, noise, citation
-validity and support, invented entities, checks passed."""
+"""Reports: each labelled week's status report. Status accuracy (over the weeks whose status is
+labelled), fact recall, noise, citation validity and support, invented entities, checks passed;
+team coverage (of the items the team itself lists as done or in progress that week, the share a
+line of the draft covers: holds at least 60% of the item's content words, `evals/matching.py`);
+and, over the weeks labelled with whether the draft must challenge the status the record states,
+the share that show the challenge (and the share that show one unasked)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Any
 from assistant.domain.period import week_period
 from assistant.grounding import grounding_problems, mentions
 from assistant.review.checks import CheckContext
+from evals.dataset import ReportCase
+from evals.matching import covered
 from evals.results import CaseResult, Tally
 from evals.suites.base import EvalSuite, SuiteRun, attempt, contains, report_text
 
@@ -31,6 +37,7 @@ def run(suite: SuiteRun) -> list[CaseResult]:
         found = [fact for fact in case.must_appear if contains(text, fact)]
         noise = [n for n in case.must_not_appear if contains(text, n)]
         lines = report.lines()
+        line_texts = [line.text for line in lines]
         sources = {s.citation: s for s in report.sources}
         citations = [c for line in lines for c in line.citations]
         cited_lines = [line for line in lines if line.citations]
@@ -51,10 +58,12 @@ def run(suite: SuiteRun) -> list[CaseResult]:
                 if line.citations
             ]
         )
+        labelled = case.expected_status is not None
         result.values = {
             "judged": judged,
             "judge_supported": judge_ok,
-            "status_correct": float(report.overall_status == case.expected_status),
+            "status_labelled": float(labelled),
+            "status_correct": float(labelled and report.overall_status == case.expected_status),
             "facts_found": len(found),
             "facts_total": len(case.must_appear),
             "noise_found": len(noise),
@@ -67,12 +76,24 @@ def run(suite: SuiteRun) -> list[CaseResult]:
             "checks_passed": float(bool(checks and checks.passed)),
             "schema_valid": 1.0,
         }
+        uncovered = [item.text for item in case.team_items if not covered(item.text, line_texts)]
+        result.values |= {
+            "team_items": len(case.team_items),
+            "team_items_covered": len(case.team_items) - len(uncovered),
+        }
+        challenged = report.status_challenge is not None
+        result.values |= _challenge(case, challenged)
         missing = [f for f in case.must_appear if f not in found]
         result.notes = (
             [f"status {report.overall_status}, expected {case.expected_status}"]
-            if report.overall_status != case.expected_status
+            if labelled and report.overall_status != case.expected_status
             else []
         )
+        if case.challenge is not None and case.challenge != challenged:
+            result.notes.append(
+                "no status challenge shown" if case.challenge else "a status challenge shown"
+            )
+        result.notes += [f"not covered: {item}" for item in uncovered]
         result.notes += [f"missing: {m}" for m in missing] + [f"noise: {n}" for n in noise]
         result.notes += [f"invented: {i}" for i in invented]
         result.passed = not result.notes
@@ -84,7 +105,16 @@ def metrics(tally: Tally) -> dict[str, float | None]:
     ran = tally.ran
     entities = tally.total("entities")
     return {
-        "status_accuracy": tally.share(tally.total("status_correct"), len(ran)),
+        "status_accuracy": tally.share(
+            tally.total("status_correct"), tally.total("status_labelled")
+        ),
+        "team_coverage": tally.share(tally.total("team_items_covered"), tally.total("team_items")),
+        "challenge_shown": tally.share(
+            tally.total("challenges_shown"), tally.total("challenges_expected")
+        ),
+        "challenge_unwarranted_max": tally.share(
+            tally.total("challenges_unwarranted"), tally.total("challenges_unexpected")
+        ),
         "fact_recall": tally.share(tally.total("facts_found"), tally.total("facts_total")),
         "noise_free": tally.share(tally.count(lambda c: not c.values.get("noise_found")), len(ran)),
         "citation_validity": tally.share(
@@ -98,6 +128,16 @@ def metrics(tally: Tally) -> dict[str, float | None]:
     }
 
 
+def _challenge(case: ReportCase, challenged: bool) -> dict[str, float]:
+    """Whether the week's draft challenges the stated status as its label says (nothing when the
+    label does not say)."""
+    if case.challenge is None:
+        return {}
+    if case.challenge:
+        return {"challenges_expected": 1.0, "challenges_shown": float(challenged)}
+    return {"challenges_unexpected": 1.0, "challenges_unwarranted": float(challenged)}
+
+
 def _entities(lines: list[Any], context: CheckContext, year: int) -> tuple[int, list[str]]:
     """How many ticket keys, dates and amounts the lines name, and which the record lacks."""
     mentioned = 0
@@ -109,4 +149,4 @@ def _entities(lines: list[Any], context: CheckContext, year: int) -> tuple[int, 
     return mentioned, invented
 
 
-SUITE = EvalSuite(name="reports", run=run, metrics=metrics)
+SUITE = EvalSuite(name="reports", run=run, metrics=metrics, real=True)

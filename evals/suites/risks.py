@@ -62,4 +62,4 @@ def metrics(tally: Tally) -> dict[str, float | None]:
     }
 
 
-SUITE = EvalSuite(name="risks", run=run, metrics=metrics)
+SUITE = EvalSuite(name="risks", run=run, metrics=metrics, real=True)
