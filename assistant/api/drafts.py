@@ -33,6 +33,15 @@ class ApproveIn(BaseModel):
     override_reason: str | None = Field(
         default=None, max_length=2000, description="Needed only when the checks failed."
     )
+    status: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Needed when the draft carries a status challenge: 'keep', or the status "
+        "to set (green, amber, red, not_assessed). A changed status is a new version.",
+    )
+    status_reason: str | None = Field(
+        default=None, max_length=2000, description="Why the status is kept or changed."
+    )
 
 
 class RejectIn(BaseModel):
@@ -157,10 +166,14 @@ def approve(
     assistant: Service,
     body: ApproveIn | None = None,
 ) -> dict[str, Any]:
-    """Approve; a draft whose checks failed needs an override reason (409 lists the reasons)."""
+    """Approve; a draft whose checks failed needs an override reason (409 lists the reasons),
+    one with a status challenge the PM's status and its reason (400 with field "status")."""
     assistant.access.draft_project(principal, draft_id, change=True)
-    assistant.drafts.approve(draft_id, principal.name, (body or ApproveIn()).override_reason)
-    return summary_out(assistant, draft_id)
+    body = body or ApproveIn()
+    decided = assistant.drafts.approve(
+        draft_id, principal.name, body.override_reason, body.status, body.status_reason
+    )
+    return summary_out(assistant, decided.id)
 
 
 @router.post("/drafts/{draft_id}/reject")

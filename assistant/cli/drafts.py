@@ -125,10 +125,23 @@ def approve(
         str | None,
         typer.Option(help="Approve although checks failed; the reason is recorded."),
     ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="The status to approve with: keep (the proposed one), green, amber, red. "
+            "Needed when the draft carries a status challenge; a changed status is a new version."
+        ),
+    ] = None,
+    status_reason: Annotated[
+        str | None, typer.Option(help="Why the status is kept or changed (recorded).")
+    ] = None,
 ) -> None:
-    """Approve a draft. One whose checks failed is refused unless you give --override REASON."""
+    """Approve a draft. One whose checks failed is refused unless you give --override REASON;
+    one with a status challenge needs --status keep|green|amber|red and --status-reason."""
     actor = _actor(by)
-    decided = _call(lambda: _service().drafts.approve(draft_id, actor, override))
+    decided = _call(
+        lambda: _service().drafts.approve(draft_id, actor, override, status, status_reason)
+    )
     note = f" (checks overridden: {decided.override_reason})" if decided.override_reason else ""
     console.print(
         f"Draft {decided.id} (v{decided.version}) approved by {decided.decided_by}{note}.",

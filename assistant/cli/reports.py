@@ -20,6 +20,7 @@ from assistant.cli.common import (
     errors,
 )
 from assistant.domain.period import PeriodChoice
+from assistant.domain.report import status_label
 from assistant.service.reports import report_formats
 
 
@@ -47,7 +48,7 @@ def report(
         except OSError as error:
             _fail(f"Cannot write {out}: {error.strerror}.")
         console.print(
-            f"Draft {draft_id} ({drafted.period.label}, {drafted.overall_status.upper()}) "
+            f"Draft {draft_id} ({drafted.period.label}, {status_label(drafted.overall_status)}) "
             f"written to {out}."
         )
     else:

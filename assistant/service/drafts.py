@@ -14,7 +14,7 @@ from assistant.domain.drafts import STATUS_REPORT, AuditEntry, DraftChecks, Draf
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.report import ReportLine, StatusReport
 from assistant.domain.risk import RiskSuggestionRun
-from assistant.review.approval import ensure_open, override_needed
+from assistant.review.approval import ensure_open, override_needed, status_decision, with_status
 from assistant.review.checks import check_report
 from assistant.review.erasure import report_quotes, report_without
 from assistant.service.wiring import Wiring
@@ -86,17 +86,39 @@ class DraftService:
     # Deciding -------------------------------------------------------------------------------
 
     def approve(
-        self, draft_id: int, actor: str, override_reason: str | None = None
+        self,
+        draft_id: int,
+        actor: str,
+        override_reason: str | None = None,
+        status: str | None = None,
+        status_reason: str | None = None,
     ) -> DraftSummary:
         """Approve a checked draft. One whose checks failed is refused, with the reasons,
-        unless the approver gives an override reason, which is recorded."""
+        unless the approver gives an override reason, which is recorded. One that carries a
+        status challenge needs the PM's status: `status` "keep" (or the proposed colour) or
+        another status, with `status_reason`; both go to the audit log. A changed status is
+        saved as a new version, which is the one approved."""
         drafts = self.wiring.drafts
         draft = drafts.get(draft_id)
         ensure_open(draft)
         if not actor.strip():
             raise InvalidInputError("Say who approves.", field="actor")
-        checks = drafts.checks(draft_id)
         report = drafts.report(draft_id)
+        decision = status_decision(report, status, status_reason)
+        details = decision.audit_details(report.overall_status) if decision and report else {}
+        if decision is not None and report is not None and not decision.kept:
+            changed = with_status(report, decision)
+            record = self.wiring.record(draft.project)
+            draft_id = drafts.save_report(
+                changed,
+                check_report(changed, self.wiring.check_context(record), utc_now()),
+                edited_from=draft,
+                actor=actor.strip(),
+                reason=f"status set to {decision.status} on approval: {decision.reason}",
+                action="status set",
+            )
+            draft, report = drafts.get(draft_id), changed
+        checks = drafts.checks(draft_id)
         if report is not None and checks is not None:
             # The record may have changed since the draft was saved (a re-ingest, a forget):
             # approve against the checks as they are now.
@@ -106,7 +128,7 @@ class DraftService:
                 drafts.update_checks(draft_id, now)
             checks = now
         recorded = override_needed(draft, checks, override_reason)
-        return drafts.decide(draft_id, "approved", actor.strip(), None, recorded)
+        return drafts.decide(draft_id, "approved", actor.strip(), None, recorded, details)
 
     def reject(self, draft_id: int, actor: str, reason: str) -> DraftSummary:
         draft = self.wiring.drafts.get(draft_id)

@@ -164,8 +164,10 @@ class DraftStore:
         actor: str,
         reason: str | None,
         override_reason: str | None = None,
+        decision_details: dict[str, str] | None = None,
     ) -> DraftSummary:
-        """Approve or reject a draft; records who, when, which version and why."""
+        """Approve or reject a draft; records who, when, which version and why (and the PM's
+        status decision, when one was made)."""
         now = utc_now()
         with self.engine.begin() as connection:
             draft = _get(connection, draft_id)
@@ -188,6 +190,7 @@ class DraftStore:
             details: dict[str, Any] = {"checks_passed": draft.checks_passed}
             if override_reason:
                 details["override"] = override_reason
+            details |= decision_details or {}
             _audit(connection, draft, actor, status, details, reason or override_reason)
             return _get(connection, draft_id)
 

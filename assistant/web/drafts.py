@@ -110,14 +110,18 @@ def approve(
     request: Request,
     draft_id: DraftId,
     override_reason: Annotated[str | None, Form()] = None,
+    status: Annotated[str | None, Form()] = None,
+    status_reason: Annotated[str | None, Form()] = None,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     principal, assistant = _decider(request, draft_id, csrf)
     try:
-        assistant.drafts.approve(draft_id, principal.name, override_reason or None)
+        decided = assistant.drafts.approve(
+            draft_id, principal.name, override_reason or None, status or None, status_reason
+        )
     except PmassistError as error:
         return back(f"/drafts/{draft_id}", page_message(error))
-    return back(f"/drafts/{draft_id}", "Approved.")
+    return back(f"/drafts/{decided.id}", "Approved.")
 
 
 @router.post("/drafts/{draft_id}/reject")
