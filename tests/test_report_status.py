@@ -235,3 +235,19 @@ def test_the_status_decision_from_the_command_line(cli_home: None, tmp_path: Pat
         "drafts", "approve", "1", "--by", PM, "--status", "keep", "--status-reason", "agreed"
     )
     assert code == 0 and "approved" in output, output
+
+
+def test_an_announcement_every_meeting_repeats_is_not_news(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    notes = {}
+    for day, news in (("06", "alpha"), ("13", "beta"), ("20", "gamma"), ("27", "delta")):
+        notes[f"2026-10-{day}.md"] = (
+            f"# Team sync 2026-10-{day}\n\nAttendees: Dana Fox, Omar Haddad\n\n"
+            "## Announcements\n\n- Reminder: report licence questions to the legal desk\n"
+            f"- Release {news} planned\n"
+        )
+    assistant.records.ingest([_record(tmp_path / "series", notes)], "series")
+    _, report = assistant.reports.draft("series", week_period("2026-W44"))
+    planned = [line.text for line in report.section("next_period")]
+    assert planned == ["Release delta planned."]

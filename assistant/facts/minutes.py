@@ -31,6 +31,8 @@ DECISION_ID = re.compile(r"\b(?:DL|ADR|DEC|D)-\d+\b")
 # A meeting whose title says it is the team's own status or update note.
 TEAM_UPDATE = re.compile(r"\b(?:status|update|updates|report|check-?in|stand-?up)\b", re.IGNORECASE)
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
+# A new item repeated by half the meetings of at least this many is standing furniture.
+STANDING_MIN_MEETINGS = 4
 # An open action nobody has mentioned for this long is reported as not followed up, not listed.
 FOLLOW_UP_DAYS = 21
 
@@ -263,11 +265,14 @@ class MinutesFacts:
             key=lambda pair: (not TEAM_UPDATE.search(pair[0].title), pair[0].date or dt.date.min),
         )
         found: dict[str, ProgressFact] = {}
+        repeated = self._standing_announcements()
         for document, meeting in ordered:
             for item in meeting.progress:
                 if gives_orders(item.text):
                     continue
                 key = _action_key(item.text)
+                if item.state == "new" and key in repeated:
+                    continue
                 fact = ProgressFact(
                     text=item.text,
                     state=item.state,
@@ -280,6 +285,18 @@ class MinutesFacts:
                 if known is None or (known.date or dt.date.min) <= (fact.date or dt.date.min):
                     found[key] = fact
         return list(found.values())
+
+    def _standing_announcements(self) -> set[str]:
+        """New items or announcements that at least half the meetings of a series repeat (a
+        standing reminder, the release calendar's heading): the series' furniture, not news.
+        Work in progress carried for weeks is news every week, so only new items count."""
+        if len(self.meetings) < STANDING_MIN_MEETINGS:
+            return set()
+        seen: dict[str, int] = {}
+        for _, meeting in self.meetings:
+            for key in {_action_key(p.text) for p in meeting.progress if p.state == "new"}:
+                seen[key] = seen.get(key, 0) + 1
+        return {key for key, count in seen.items() if count * 2 >= len(self.meetings)}
 
     def meeting_titles(self) -> list[str]:
         return [document.title for document, _ in self.in_period]
