@@ -270,6 +270,8 @@ def test_eval_from_the_command_line_writes_results_and_exits_by_the_gate(
     )
     monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COLUMNS", "160")
+    # No real records here: the real set is skipped (tests/test_eval_real.py measures one).
+    monkeypatch.setenv("PMASSIST_REAL_RECORDS", str(tmp_path / "no-records"))
     original = Assistant.__init__
 
     shared = embedder
@@ -291,6 +293,7 @@ def test_eval_from_the_command_line_writes_results_and_exits_by_the_gate(
     code, output = invoke("--suite", "reports", *common)
     assert code == 0, output
     assert "fact_recall" in output and "All thresholds met" in output
+    assert f"Real projects: skipped: no real records at {tmp_path / 'no-records'}" in output
     results = json.loads((out / "eval-results.json").read_text(encoding="utf-8"))
     assert results["passed"] and results["projects"] == ["mini"]
     html = (out / "eval-report.html").read_text(encoding="utf-8")
@@ -305,6 +308,8 @@ def test_eval_from_the_command_line_writes_results_and_exits_by_the_gate(
     assert "Below threshold: reports.cases 1 < 2" in output
     code, output = invoke("--suite", "nope", *common)
     assert code == 2 and "Unknown suite nope" in output
+    code, output = invoke("--suite", "reports", "--set", "both", *common)
+    assert code == 2 and "The set is all, fixtures, real, not 'both'" in output
 
 
 def test_an_approved_edited_report_becomes_a_case(harbor: Any, tmp_path: Path) -> None:
