@@ -153,9 +153,14 @@ class EvalRunner:
             raise FixtureError(f"{', '.join(sorted(clash))}: both a fixture and a real project.")
         return sets
 
+    def _records(self) -> Path:
+        """The real records: the options' folder, else where `records_folder()` finds them."""
+        given = self.options.records
+        return given if given is not None else records_folder()
+
     def _real_set(self, sets: _Sets, wanted: list[str]) -> None:
         options = self.options
-        records = options.records if options.records is not None else records_folder()
+        records = self._records()
         if options.dataset == "fixtures":
             sets.real_skipped = "skipped: --set fixtures"
         elif not records.is_dir():
@@ -181,9 +186,8 @@ class EvalRunner:
                     f"The fixture record of {project.name} has files that fail to load: "
                     + "; ".join(f"{f.file}: {f.reason}" for f in summary.failures[:3])
                 )
-        records = self.options.records if self.options.records is not None else records_folder()
         for project in list(sets.real):
-            staged = stage(project, records, self.options.work_dir)
+            staged = stage(project, self._records(), self.options.work_dir)
             sets.real_problems += staged.problems
             if not staged.files:
                 sets.real.remove(project)

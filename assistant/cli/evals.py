@@ -14,7 +14,8 @@ from assistant.service.evals import suite_names
 
 eval_app = typer.Typer(
     name="eval",
-    help="Measure pmassist on the labelled fixtures; turn approved reports into new cases.",
+    help="Measure pmassist on the labelled projects (fixtures, real records); turn approved "
+    "reports into new cases.",
     invoke_without_command=True,
 )
 

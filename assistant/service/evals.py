@@ -1,9 +1,10 @@
-"""`pmassist eval`: the labelled fixtures run through pmassist's own use cases, gated by the
+"""`pmassist eval`: the labelled projects run through pmassist's own use cases, gated by the
 thresholds; and approved reports captured as new cases.
 
 The suites (`evals/`) drive a `Workspace`; here the service provides one: a scratch data
-directory with the fixture projects ingested, answering through the same use cases as the CLI,
-the API and the web pages.
+directory with the labelled projects ingested (the fixtures, and the real projects' slices of real
+records where those are present), answering through the same use cases as the CLI, the API and the
+web pages.
 """
 
 from __future__ import annotations
