@@ -23,6 +23,8 @@ from evals.dataset import FixtureError
 from evals.results import SuiteResult
 
 SuiteThresholds = dict[str, float]
+# Metrics measured only over cases labelled for them: a run whose cases label none has no value.
+LABELLED_ONLY = frozenset({"challenge_shown", "challenge_unwarranted_max", "status_accuracy"})
 
 
 class RealThresholds(BaseModel):
@@ -78,14 +80,15 @@ class Thresholds(BaseModel):
     def failures(self, engine: str, suites: list[SuiteResult]) -> list[str]:
         """Each metric that misses its bound, as `reports.fact_recall 0.85 < 0.9` (on the real
         set: `real reports.team_coverage 0.4 < 0.6`). Skipped suites gate nothing, and nor does
-        a metric the real set has nothing labelled to measure."""
+        a metric the run has nothing labelled to measure (a status challenge when the weeks
+        chosen label none; any metric of the real set)."""
         failed = []
         for suite in suites:
             if suite.skipped is not None:
                 continue
             for name, bound in self.for_engine(engine, suite.dataset).get(suite.suite, {}).items():
                 if name not in suite.metrics:
-                    if suite.dataset == "fixtures":
+                    if suite.dataset == "fixtures" and name not in LABELLED_ONLY:
                         failed.append(f"{suite.label}.{name}: no such metric")
                     continue
                 value = suite.metrics[name]
