@@ -18,15 +18,19 @@ from assistant.domain.facts import PeriodFacts
 from assistant.facts.record import RecordSnapshot
 from assistant.risks.signals import (
     actions,
+    availability,
     blockers,
     budget,
     compliance,
     concerns,
+    credentials,
     critical_defect,
     defect_trend,
+    funding,
     key_person,
     milestone,
     overdue,
+    platform_change,
     scope,
     vendor,
 )
@@ -39,10 +43,14 @@ from assistant.risks.signals.scan import SignalScan
 FAMILIES: tuple[SignalFamily, ...] = (
     vendor.FAMILY,
     key_person.FAMILY,
+    availability.FAMILY,
     milestone.FAMILY,
     budget.FAMILY,
+    funding.FAMILY,
     scope.FAMILY,
     compliance.FAMILY,
+    credentials.FAMILY,
+    platform_change.FAMILY,
     critical_defect.FAMILY,
     defect_trend.FAMILY,
     overdue.FAMILY,
@@ -63,7 +71,10 @@ def detect_signals(facts: PeriodFacts, record: RecordSnapshot) -> list[RiskSigna
     for family in FAMILIES:
         if family.generic:
             generic += family.detect(scan, specific)
-    return specific + fold(scan, specific, generic)
+    signals = specific + fold(scan, specific, generic)
+    for signal in signals:
+        signal.as_of = facts.period.end
+    return signals
 
 
 def family_of(signal: RiskSignal) -> SignalFamily:

@@ -138,6 +138,16 @@ class RiskSignal:
     texts: list[str] = field(default_factory=list, repr=False)
     folded: list[RiskSignal] = field(default_factory=list, repr=False)
     details: dict[str, float | int | str] = field(default_factory=dict, repr=False)
+    as_of: dt.date | None = None  # the end of the period it was found in
+    # Things the signal lists, each with its date: the credentials that expire, and when.
+    dated: list[tuple[str, dt.date]] = field(default_factory=list, repr=False)
+
+    @property
+    def today(self) -> dt.date:
+        """The day the signal is judged on: the period's end (the newest evidence before one is
+        set, as in a detector's own tests)."""
+        dates = [e.date for e in self.evidence if e.date is not None]
+        return self.as_of or max(dates, default=dt.date.today())
 
     def add_evidence(self, item: SignalEvidence) -> None:
         if all(known.chunk_id != item.chunk_id for known in self.evidence):

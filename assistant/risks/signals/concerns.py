@@ -8,8 +8,10 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
+from assistant.grounding import TICKET_KEY
 from assistant.risks.signals.base import RiskSignal, only_no_change, text_key, words_key
 from assistant.risks.signals.family import SignalFamily
+from assistant.risks.signals.outline import OutlineLine, plain, read_outline
 from assistant.risks.signals.proposals import generic_proposal
 from assistant.risks.signals.scan import SignalScan
 from assistant.risks.signals.vocabulary import classify
@@ -22,6 +24,12 @@ CONCERN_PHRASES = re.compile(
 )
 # "certificates expire on 20 November", "the licence expires 2026-12-31"
 EXPIRY = re.compile(r"\bexpir(?:e|es|y|ing|ed)\b", re.IGNORECASE)
+LINK_TAG = re.compile(
+    r"^(?:[-*+]|\d+[.)])?\s*\**\s*(?:concerns?|risks?|issues?|blockers?)\s*\**\s*:\s*\**\s*"
+    r"\[[^\]]*\]\([^)]*\)\W*(?:,.*)?$",
+    re.IGNORECASE,
+)
+NO_CONCERN = re.compile(r"\bno (?:\w+ )?(?:concerns?|worries)\b|\bnot (?:a )?concern", re.I)
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
 
@@ -31,15 +39,23 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     something expires on a date."""
     seen: set[str] = set()
     signals = []
+    outline = read_outline(scan, scan.period.start)
+    # "concern: [needs-champion](link)": a reference to where a concern is discussed.
+    seen |= {words_key(plain(line.raw)) for line in outline if LINK_TAG.match(line.raw)}
+    seen |= {words_key(line.text.partition(":")[2]) for line in outline if LINK_TAG.match(line.raw)}
     for note in [*scan.facts.concerns, *scan.facts.decisions_needed]:
         if words_key(note.text) in seen or only_no_change(note.text):
             continue
+        if len(note.text.split()) < 3 and not TICKET_KEY.search(note.text):
+            continue  # 'needs-champion': a tag on a proposal, not a concern in words
         if gives_orders(note.text):
             continue  # text that orders an assistant about is not a concern of the team
         seen.add(words_key(note.text))
         signals.append(_concern_signal(scan, note.text, note.sources, note.date))
-    for line in scan.minutes_lines(scan.period.start):
+    for line in outline:
         text = line.text
+        if line.done or not_a_concern(line):
+            continue  # finished work, a tag or a heading, not something the team fears
         expires = EXPIRY.search(text) and scan.upcoming_dates(text, line.document.date)
         if not (CONCERN_PHRASES.search(text) or expires) or words_key(text) in seen:
             continue
@@ -50,6 +66,18 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
         seen.add(words_key(text))
         signals.append(_concern_signal(scan, text, [line.chunk.id], line.document.date))
     return signals
+
+
+def not_a_concern(line: OutlineLine) -> bool:
+    """'concern: needs-champion' (a label and a tag), 'no pending concerns', or a short
+    heading over a list ('MCPs blocked on unresolved concerns:')."""
+    text = line.text
+    if NO_CONCERN.search(text):
+        return True
+    label, colon, rest = text.partition(":")
+    if colon and CONCERN_PHRASES.search(label) and len(rest.split()) < 3:
+        return True
+    return bool(line.below) and (text.endswith(":") or len(text.split()) <= 6)
 
 
 def _concern_signal(

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from assistant.domain.risk import ProposalDraft
-from assistant.risks.signals.base import RiskSignal
+from assistant.risks.signals.assessment import assess
+from assistant.risks.signals.base import RiskSignal, is_critical
 
 
 def draft(signal: RiskSignal, **values: object) -> ProposalDraft:
@@ -35,13 +36,22 @@ def generic_proposal(signal: RiskSignal) -> ProposalDraft:
     elif ticket:
         title = f"{ticket.key} {ticket.summary}"
         if signal.kind == "blocked_ageing":
-            title = f"{title}: blocked for {ticket.blocked_days} days"
+            days = ticket.blocked_days
+            title = f"{title}: blocked for {days} days" if days else f"{title}: blocked"
         elif ticket.days_overdue is not None:
             title = f"{title}: overdue"
     else:
         title = title_from(signal.texts[0] if signal.texts else signal.key)
     cause = "; ".join(distinct(signal.facts)[:3])
     urgent = signal.kind in ("overdue_critical", "blocked_ageing")
+    likelihood, impact = assess(
+        signal,
+        signal.today,
+        (4, "overdue or blocked work") if urgent else (3, "a stated concern or open action"),
+        (4, "Highest-priority or severity-1 work")
+        if any(is_critical(t) for t in signal.tickets)
+        else (3, "the rule's default"),
+    )
     return draft(
         signal,
         title=title,
@@ -50,18 +60,15 @@ def generic_proposal(signal: RiskSignal) -> ProposalDraft:
         if note
         else "the work is not finished in time for what depends on it",
         effect="the work that depends on it is delayed",
-        likelihood=4 if urgent else 3,
-        impact=4 if urgent else 3,
+        likelihood=likelihood.value,
+        impact=impact.value,
         response="mitigate",
         mitigation=[
             "Confirm an owner and a date for dealing with it",
             "Check it at the next status meeting",
         ],
         trigger="No progress by the next status meeting",
-        inferred={
-            "likelihood": "rule: 4 for overdue or blocked critical work, 3 for a stated concern",
-            "impact": "rule: 4 for overdue or blocked critical work, else 3",
-        },
+        inferred={"likelihood": likelihood.reason(), "impact": impact.reason()},
     )
 
 

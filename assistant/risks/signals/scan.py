@@ -25,7 +25,13 @@ from assistant.risks.signals.base import (
     milestone_phrases,
     sentence_with,
 )
-from assistant.risks.signals.vocabulary import PRIVACY_TERMS, SECURITY_TERMS, classify
+from assistant.risks.signals.vocabulary import (
+    CREDENTIAL_TERMS,
+    EXPIRY_TERMS,
+    PRIVACY_TERMS,
+    SECURITY_TERMS,
+    classify,
+)
 from assistant.text.dates import find_all_dates
 
 
@@ -110,6 +116,8 @@ class SignalScan:
                 found.add(ticket.waiting_on.lower())
         if re.search(r"\b(?:budget|overspend|forecast at completion)\b", lowered):
             found.add("budget")
+        if CREDENTIAL_TERMS.search(text) and EXPIRY_TERMS.search(text):
+            found.add("credential-expiry")
         if PRIVACY_TERMS.search(text):
             found.add("data-protection")
         if SECURITY_TERMS.search(text):
