@@ -22,7 +22,10 @@ from collections.abc import Generator, Iterator
 from pydantic import BaseModel, Field
 
 from assistant.answers.citations import read_sentences, render_checked
+from assistant.answers.coverage import judge_coverage, read_coverage
 from assistant.answers.extracts import ExtractiveWriter
+from assistant.answers.frequencies import RecordFrequencies
+from assistant.answers.key_terms import KeyTerms, frequencies_in, key_terms
 from assistant.answers.screening import AnswerScreen
 from assistant.config import Settings
 from assistant.domain.answer import (
@@ -36,6 +39,7 @@ from assistant.domain.answer import (
 )
 from assistant.domain.clock import utc_now
 from assistant.domain.errors import InvalidInputError
+from assistant.domain.evidence import Evidence
 from assistant.domain.search import RetrievalFilter
 from assistant.llm import (
     LanguageModel,
@@ -132,17 +136,12 @@ class QuestionAnswerer:
             filters=filters,
             per_document=self.settings.chunks_per_document,
         )
-        # How well the record covers the question is judged on its best single sentence, not
-        # the best chunk: a chunk on the right topic can still lack the answer.
-        scored = self.extractive.score(search_query, retrieval.evidence)
-        similarity = max((sentence.similarity for sentence in scored), default=-1.0)
-        support = max((sentence.support for sentence in scored), default=-1.0)
-        coverage: Coverage = (
-            "not_covered"
-            if similarity < self.settings.relevance_threshold
-            else "weak"
-            if support < self.settings.weak_evidence_threshold
-            else "answered"
+        # How well the record covers the question is judged on its best passages, not the best
+        # chunk: a chunk on the right topic can still lack the answer.
+        terms = self._key_terms(search_query, project, retrieval.evidence)
+        scored = self.extractive.score(search_query, retrieval.evidence, terms)
+        coverage: Coverage = judge_coverage(
+            read_coverage(terms, scored, retrieval.evidence), self.settings
         )
         yield SourcesFound(search_query, retrieval.evidence, coverage)
         answer = Answer(
@@ -160,7 +159,8 @@ class QuestionAnswerer:
         if coverage == "not_covered":
             yield AnswerDelta(NOT_COVERED)
         elif self.model is None:
-            text, sentences = self.extractive.write(scored, weak=coverage == "weak")
+            chosen = self.extractive.choose(scored, terms)
+            text, sentences = self.extractive.write(chosen, weak=coverage == "weak")
             yield AnswerDelta(text)
             answer = answer.model_copy(
                 update={"writer": self.extractive.name, "text": text, "sentences": sentences}
@@ -168,6 +168,15 @@ class QuestionAnswerer:
         else:
             answer = yield from self._model_answer(answer, project, search_query, usage)
         yield AnswerComplete(self.conversations.save(answer))
+
+    def _key_terms(self, question: str, project: str, evidence: list[Evidence]) -> KeyTerms:
+        """The question's terms weighted by their rarity in the project's record (in the
+        evidence alone when the project has no keyword index yet)."""
+        frequencies = RecordFrequencies.of(self.retriever, project)
+        if frequencies.documents:
+            return key_terms(question, frequencies, frequencies.documents)
+        texts = [item.text for item in evidence]
+        return key_terms(question, frequencies_in(texts), len(texts))
 
     def _model_answer(
         self, answer: Answer, project: str, question: str, usage: TokenUsage

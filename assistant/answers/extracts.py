@@ -1,11 +1,16 @@
-"""Sentence-level reading of the evidence: how well the sources answer, and the offline writer.
+"""The offline writer: the passages of the sources that answer the question, quoted and cited.
 
-Every sentence of the best sources is scored against the question: its embedding's similarity,
-plus the share of the question's keywords it holds, plus a small bonus when it has what the
-question asks for (a reason for "why", a date for "when", an amount for "how much", a decision
-for "what did we decide"). The best similarity says how well the record covers the question; with
-no language model configured, the best sentences are the answer: quoted, each with its citation,
-and labelled as extracts.
+Every passage of the best sources (`passages.py`) is scored against the question:
+- its key terms (`key_terms.py`): the IDF-weighted share of the question's terms it holds, a term
+  in the passage itself counting fully, one only in what it is about (heading path, the bullet
+  above it, its explanation lines, the sentences beside it) counting in part;
+- its embedding's similarity to the question, read with the bullet it is nested under;
+- a small bonus when it has what the question asks for (a reason for "why", a date for "when",
+  an amount for "how much", a decision for "what did we decide").
+With no language model configured, the best passages are the answer, chosen so that together
+they hold as many of the question's terms as they can ("what date, and who decides?" needs two):
+each quoted word for word, with the bullet above it and its explanation lines where those say
+what it is about, and cited.
 """
 
 from __future__ import annotations
@@ -13,103 +18,74 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answers.citations import split_sentences
+from assistant.answers.answer_kinds import asked_for
+from assistant.answers.key_terms import KeyTerms, stems
+from assistant.answers.passages import Passage, passages
 from assistant.domain.answer import AnswerSentence
 from assistant.domain.evidence import Evidence
-from assistant.domain.record import Kind
 from assistant.embeddings import Embedder
 from assistant.text.citations import escape_citation_marks
-from assistant.text.injection import gives_orders
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
 WEAK_LABEL = (
     "The project record may not answer this directly. The closest passages "
     "(no language model is configured):"
 )
-SOURCES_READ = 6
-MAX_EXTRACTS = 4
+SOURCES_READ = 16
+MAX_EXTRACTS = 5
 PER_SOURCE = 2
-MIN_CHARACTERS = 25
-KEYWORD_WEIGHT = 0.35
-CUE_WEIGHT = 0.1
-_MARKUP = re.compile(r"^\s*(?:\[[ xX]\]\s*|[-*•]\s+|\d+[.)]\s+|#+\s+|\|)+")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]+")
-_STOP = {
-    "the",
-    "and",
-    "for",
-    "was",
-    "were",
-    "what",
-    "when",
-    "who",
-    "why",
-    "how",
-    "did",
-    "does",
-    "is",
-    "are",
-    "about",
-    "with",
-    "this",
-    "that",
-    "which",
-    "from",
-    "our",
-    "we",
-    "it",
-    "of",
-    "to",
-    "in",
-    "on",
-    "a",
-    "an",
-    "be",
-    "has",
-    "have",
-    "had",
-    "do",
-    "any",
-    "there",
-    "project",
-}
-_DATE = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
-    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b",
-    re.IGNORECASE,
-)
-# What a kind of question looks for in a sentence that answers it.
-_CUES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        re.compile(r"^\s*why\b|\breason\b|\bcause", re.I),
-        re.compile(
-            r"\b(?:because|due to|caused|as a result|reason|since|owing to|so that)\b", re.I
-        ),
-    ),
-    (
-        re.compile(r"\bdecid|\bdecision|\bchoose|\bchose|\bagree", re.I),
-        re.compile(r"\b(?:decided|decision|chosen|agreed|approved|will use|outcome)\b", re.I),
-    ),
-    (re.compile(r"^\s*when\b|\bwhat date\b|\bby when\b|\bdeadline\b", re.I), _DATE),
-    (
-        re.compile(r"\bhow much\b|\bcost|\bbudget|\bspend|\bforecast", re.I),
-        re.compile(r"(?:USD|EUR|GBP|\$|€|£)\s?\d|\b\d+(?:\.\d+)?\s?(?:k|m|%)\b", re.I),
-    ),
-)
+# A passage shorter than this is quoted only when it holds one of the question's terms itself:
+# "Fastly: done" answers a question about Fastly; "Agreed." answers nothing on its own.
+SHORT_CHARACTERS = 25
+KEYWORD_WEIGHT = 0.5
+CUE_WEIGHT = 0.15
+# Answers to a PM's questions are mostly figures: dates, amounts, counts, times.
+FIGURE_WEIGHT = 0.15
+# A ticket's or decision's title names the topic; the fact is usually in its fields and comments.
+TITLE_WEIGHT = 0.1
+# Retrieval ranks whole chunks on words and meaning together: the best sources are likelier to
+# hold the answer.
+RANK_WEIGHT = 0.0
+# How much a term counts when it is only in what the passage is about, not in the passage.
+CONTEXT_WEIGHT = 0.5
+ADJACENT_WEIGHT = 0.0
+HEADING_WEIGHT = 0.35
+# After the first extract, terms no chosen extract holds yet count this much more.
+NEW_TERMS_WEIGHT = 0.35
+# An extract scoring below this share of the best one adds more noise than answer.
+RELATIVE_FLOOR = 0.6
+# The bullet above a passage is quoted before it when it is this short (a label, not a story).
+LEAD_CHARACTERS = 80
+# A sentence is quoted with the one after it on its line while both fit this many characters.
+FOLLOWING_CHARACTERS = 200
+EXPLANATION_LINES = 3
+EXPLANATION_CHARACTERS = 300
+# A figure: a number that is not part of an identifier ("HBR-123", "M2", "v3").
+_FIGURE = re.compile(r"(?<![\w-])\d[\d,.:%]*(?![\w-]*-\d)")
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    text: str
-    citation: str
+class ScoredPassage:
+    passage: Passage
     similarity: float
-    keyword_overlap: float
+    # Weighted share of the question's key terms in the passage, its context and heading.
+    term_share: float
+    # The key terms (stems) the passage itself holds.
+    own_terms: frozenset[str]
     score: float
 
     @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def citation(self) -> str:
+        return self.passage.citation
+
+    @property
     def support(self) -> float:
-        """How well this sentence alone answers: similarity plus the question's keywords held."""
-        return self.similarity + KEYWORD_WEIGHT * self.keyword_overlap
+        """How well this passage alone answers: similarity plus the question's terms held."""
+        return self.similarity + KEYWORD_WEIGHT * self.term_share
 
 
 class ExtractiveWriter:
@@ -118,59 +94,117 @@ class ExtractiveWriter:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
 
-    def score(self, question: str, evidence: list[Evidence]) -> list[ScoredSentence]:
-        """Every candidate sentence of the best sources, best first."""
-        candidates: list[tuple[str, str]] = []
-        for item in evidence[:SOURCES_READ]:
-            if item.kind in (Kind.TICKET, Kind.DECISION):
-                # A ticket's summary and a decision's title often answer the question outright.
-                candidates.append((item.title, item.citation))
-            body = item.text.split("\n", 1)[1] if "\n" in item.text else item.text
-            for line in body.split("\n"):
-                if gives_orders(line):
-                    continue  # an order planted in the record is never quoted as an answer
-                for sentence in split_sentences(_MARKUP.sub("", line)):
-                    cleaned = sentence.strip(" |")
-                    if len(cleaned) < MIN_CHARACTERS or cleaned.endswith("?"):
-                        continue
-                    candidates.append((cleaned, item.citation))
+    def score(
+        self, question: str, evidence: list[Evidence], terms: KeyTerms
+    ) -> list[ScoredPassage]:
+        """Every quotable passage of the best sources, best first."""
+        candidates = passages(evidence[:SOURCES_READ])
         if not candidates:
             return []
-        vectors = self.embedder.embed_texts([question] + [text for text, _ in candidates])
+        # A line is read under its heading and the bullet above it: "June: $1,977" is the June
+        # of the "Azure" bullet in "Cloud budgets".
+        texts = [_as_read(p) for p in candidates]
+        vectors = self.embedder.embed_texts([question, *texts])
         similarity = vectors[1:] @ vectors[0]
-        keywords = _keywords(question)
-        wanted = [answer for asks, answer in _CUES if asks.search(question)]
+        wanted = asked_for(question)
         scored = []
-        for (text, citation), cosine in zip(candidates, similarity, strict=True):
-            overlap = len(keywords & _keywords(text)) / len(keywords) if keywords else 0.0
-            cue = CUE_WEIGHT if any(pattern.search(text) for pattern in wanted) else 0.0
-            score = float(cosine) + KEYWORD_WEIGHT * overlap + cue
-            scored.append(ScoredSentence(text, citation, float(cosine), overlap, score))
-        scored.sort(key=lambda sentence: sentence.score, reverse=True)
+        for passage, cosine in zip(candidates, similarity, strict=True):
+            own = terms.present(stems(passage.text))
+            if len(passage.text) < SHORT_CHARACTERS and not own:
+                continue
+            share = _term_share(passage, own, terms)
+            cue = CUE_WEIGHT if any(kind.answered_by(passage.text) for kind in wanted) else 0.0
+            cue += FIGURE_WEIGHT if _FIGURE.search(passage.text) else 0.0
+            cue -= TITLE_WEIGHT if passage.line < 0 else 0.0
+            cue += RANK_WEIGHT / (1 + passage.source_rank)
+            score = float(cosine) + KEYWORD_WEIGHT * share + cue
+            scored.append(ScoredPassage(passage, float(cosine), share, frozenset(own), score))
+        scored.sort(key=lambda s: s.score, reverse=True)
         return scored
 
-    def write(
-        self, scored: list[ScoredSentence], *, weak: bool = False
-    ) -> tuple[str, list[AnswerSentence]]:
-        chosen: list[ScoredSentence] = []
-        per_source: dict[str, int] = {}
-        seen: set[str] = set()
-        for sentence in scored:
-            key = sentence.text.lower()
-            if key in seen or per_source.get(sentence.citation, 0) >= PER_SOURCE:
-                continue
-            seen.add(key)
-            per_source[sentence.citation] = per_source.get(sentence.citation, 0) + 1
-            chosen.append(sentence)
-            if len(chosen) == MAX_EXTRACTS:
+    def choose(self, scored: list[ScoredPassage], terms: KeyTerms) -> list[ScoredPassage]:
+        """The extracts: the best passage, then those that add the most, one source at most
+        twice, none far below the best."""
+        if not scored:
+            return []
+        chosen = [scored[0]]
+        covered = set(scored[0].own_terms)
+        floor = RELATIVE_FLOOR * scored[0].score
+        rest = list(scored[1:])
+        while rest and len(chosen) < MAX_EXTRACTS:
+            quoted = " ".join(quotation(s.passage) for s in chosen).lower()
+            per_source: dict[str, int] = {}
+            for s in chosen:
+                per_source[s.citation] = per_source.get(s.citation, 0) + 1
+            best: tuple[float, ScoredPassage] | None = None
+            for candidate in rest:
+                if per_source.get(candidate.citation, 0) >= PER_SOURCE or candidate.score < floor:
+                    continue
+                if candidate.text.lower() in quoted:
+                    continue  # already said by an extract that quotes it with its neighbours
+                new = terms.share(candidate.own_terms - covered)
+                value = candidate.score + NEW_TERMS_WEIGHT * new
+                if best is None or value > best[0]:
+                    best = (value, candidate)
+            if best is None:
                 break
+            chosen.append(best[1])
+            covered |= best[1].own_terms
+            rest.remove(best[1])
+        return chosen
+
+    def write(
+        self, chosen: list[ScoredPassage], *, weak: bool = False
+    ) -> tuple[str, list[AnswerSentence]]:
         lines = [WEAK_LABEL if weak else EXTRACTS_LABEL]
-        # A quote keeps the record's words, but a "[S1]" typed into the record is not a citation.
-        quoted = [(escape_citation_marks(s.text), s.citation) for s in chosen]
-        lines += [f"- “{text}” [{citation}]" for text, citation in quoted]
-        answer = [AnswerSentence(text=text, citations=[citation]) for text, citation in quoted]
+        answer = []
+        for extract in chosen:
+            # A quote keeps the record's words, but a "[S1]" typed into the record is not a
+            # citation.
+            text = escape_citation_marks(quotation(extract.passage))
+            lines.append(f"- “{text}” [{extract.citation}]")
+            answer.append(AnswerSentence(text=text, citations=[extract.citation]))
         return "\n".join(lines), answer
 
 
-def _keywords(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+def quotation(passage: Passage) -> str:
+    """The passage as quoted: after the short bullet it is nested under ("Azure … June: $1,977")
+    and before its explanation lines, joined as quotations join lines (" / ") and mark what
+    they leave out (" … ")."""
+    text = passage.text
+    if passage.following and len(text) + len(passage.following) <= FOLLOWING_CHARACTERS:
+        text = f"{text} {passage.following}"
+    # The bullets it is nested under, nearest first, as many as are short enough to read as
+    # labels: "JFrog usage … Bandwidth: … April: 43.85 Tb".
+    leads: list[str] = []
+    for parent in reversed(passage.parents):
+        if sum(len(lead) for lead in leads) + len(parent) > LEAD_CHARACTERS:
+            break
+        leads.insert(0, parent)
+    text = " … ".join([*leads, text])
+    explanation = list(passage.children[:EXPLANATION_LINES])
+    while explanation and sum(len(line) for line in explanation) > EXPLANATION_CHARACTERS:
+        explanation.pop()
+    return " / ".join([text, *explanation])
+
+
+def _as_read(passage: Passage) -> str:
+    """The passage as its meaning is read: under its heading and the bullet it is nested in."""
+    text = f"{passage.parents[-1]}: {passage.text}" if passage.parents else passage.text
+    return f"{passage.heading}\n{text}" if passage.heading else text
+
+
+def _term_share(passage: Passage, own: set[str], terms: KeyTerms) -> float:
+    if not terms.total:
+        return 0.0
+    around = terms.present(stems(passage.context)) - own
+    heading = terms.present(stems(passage.heading)) - own - around
+    adjacent = terms.present(stems(" ".join(passage.adjacent))) - own - around - heading
+    weight = terms.weights
+    held = (
+        sum(weight[t] for t in own)
+        + CONTEXT_WEIGHT * sum(weight[t] for t in around)
+        + HEADING_WEIGHT * sum(weight[t] for t in heading)
+        + ADJACENT_WEIGHT * sum(weight[t] for t in adjacent)
+    )
+    return held / terms.total

@@ -1,0 +1,118 @@
+"""What kind of answer a question asks for, and whether a passage gives one.
+
+"Why" wants a reason, "when" a date, "how long" a duration, "how many" a count, "how much" an
+amount, "who" a person, "what did we decide" a decision. A passage that gives the kind asked for
+is likelier to answer; and when a question asks for a figure (a date, a duration, a count, an
+amount) and none of the passages chosen to answer it holds one, the record names the topic but
+does not give what was asked ("What is Dana Fox's day rate?" against minutes that only name
+Dana Fox).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+DATE = re.compile(
+    rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b"
+    rf"|\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\bQ[1-4]\b"
+    rf"|\b(?:mid|end|early|late|beginning)[- ](?:of )?{_MONTH}\b"
+    rf"|\b{_MONTH}\s+\d{{4}}\b|\b(?:today|tomorrow|yesterday|next week|this week)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several"
+DURATION = re.compile(
+    rf"\b(?:\d+(?:\.\d+)?|{_NUMBER_WORDS}|next|same)[\s-]+(?:business |working |calendar )?"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?|sprints?)\b"
+    r"|\b\d+\s?(?:h|d|w|min|hrs?)\b",
+    re.IGNORECASE,
+)
+# A number that is not part of an identifier ("HBR-123", "M2", "v3"), or a number word.
+COUNT = re.compile(
+    rf"(?<![\w-])\d[\d,.]*(?![\w-]*-\d)|\b(?:{_NUMBER_WORDS}|dozens?|hundreds?|thousands?|none)\b",
+    re.IGNORECASE,
+)
+AMOUNT = re.compile(
+    r"(?:USD|EUR|GBP|CHF|\$|€|£)\s?\d|\d\s?(?:USD|EUR|GBP|CHF|€|£)"
+    r"|\b\d+(?:[.,]\d+)?\s?(?:k|m|bn|%)(?!\w)|\b\d+(?:[.,]\d+)?\s?(?:percent|dollars|euros)\b",
+    re.IGNORECASE,
+)
+PERSON = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z'’-]+\b|(?<!\w)@[\w-]+")
+REASON = re.compile(
+    r"\b(?:because|due to|caused|as a result|reason|since|owing to|so that|root cause|after)\b",
+    re.IGNORECASE,
+)
+DECISION = re.compile(
+    r"\b(?:decided|decision|chosen|agreed|approved|will use|outcome|rejected|accepted)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    name: str
+    asks: re.Pattern[str]  # in a question that asks for it
+    answer: re.Pattern[str]  # in a passage that gives it
+    # A figure: a question asking for one is not answered by passages without one.
+    figure: bool
+
+    def answered_by(self, text: str) -> bool:
+        return bool(self.answer.search(text))
+
+
+KINDS = (
+    AnswerKind(
+        "reason",
+        re.compile(r"^\s*why\b|\breason|\bcause|\bexplanation\b|\bexplain", re.I),
+        REASON,
+        figure=False,
+    ),
+    AnswerKind(
+        "decision",
+        re.compile(r"\bdecid|\bdecision|\bchoose|\bchose|\bagree", re.I),
+        DECISION,
+        False,
+    ),
+    AnswerKind(
+        "date",
+        re.compile(
+            r"^\s*(?:and\s+)?when\b|\bwhat (?:date|day)\b|\b(?:by|from|until|since|till) when\b",
+            re.I,
+        ),
+        DATE,
+        figure=True,
+    ),
+    AnswerKind(
+        "duration",
+        re.compile(r"\bhow (?:long|quickly|fast|soon|often)\b", re.I),
+        DURATION,
+        figure=True,
+    ),
+    AnswerKind("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I), COUNT, figure=True),
+    AnswerKind(
+        "amount",
+        re.compile(
+            r"\bhow much\b|\bcost|\bbudget|\bspen[dt]\b|\bforecast|\bpa(?:y|id)\b|\bprices?\b"
+            r"|\bfees?\b|\bsalar|\brates?\b",
+            re.I,
+        ),
+        AMOUNT,
+        figure=True,
+    ),
+    AnswerKind("person", re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON, figure=False),
+)
+
+
+def asked_for(question: str) -> list[AnswerKind]:
+    """The kinds of answer the question asks for."""
+    return [kind for kind in KINDS if kind.asks.search(question)]
+
+
+def figures_missing(question: str, texts: list[str]) -> list[str]:
+    """The figures the question asks for that none of `texts` gives (names of the kinds)."""
+    return [
+        kind.name
+        for kind in asked_for(question)
+        if kind.figure and not any(kind.answered_by(text) for text in texts)
+    ]

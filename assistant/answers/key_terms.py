@@ -1,0 +1,153 @@
+"""The key terms of a question, each weighted by how rare it is in the project record.
+
+A question's key terms are its words less stop words and the words every PM question shares
+("project", "team", "status", "week"): what is left names what is asked about. Each is weighted by
+its inverse document frequency (IDF) over the project's chunks, so a name, a product word or a
+number counts for more than a word the whole record uses. The rarest terms are the distinctive
+ones: when none of them is in the best evidence, the record does not answer the question, however
+close the wording of a passage on a neighbouring topic.
+
+Matching ignores case and the endings English adds to a word (plural, -ing, -ed), so "outages"
+finds "outage" and "renewed" finds "renew".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+# Words as the record writes them: identifiers (HBR-48, PF-CASE-88213, beacon#44, 2.568.1, 97.2%)
+# stay whole, apostrophes stay inside a word ("Tom's").
+_WORD = re.compile(r"[A-Za-z0-9$€£][A-Za-z0-9$€£%]*(?:[-#./'’][A-Za-z0-9%]+)*")
+_STOP_WORDS = """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can cannot could couldn't did didn't do does doesn't
+    doing don't down during each either else ever few for from further had hadn't has hasn't have
+    haven't having he her here hers herself him himself his how i if in into is isn't it it's its
+    itself just let me more most much must my myself no nor not of off on once only or other our
+    ours ourselves out over own same shall she should shouldn't so some such than that that's the
+    their theirs them themselves then there there's these they this those through to too under
+    until up upon us very was wasn't we were weren't what what's when where which while who who's
+    whom why will with won't would wouldn't you your yours yourself yourselves
+    s t re ve ll d anyone anything anybody someone something somebody everyone everything
+    yet still already actually really now currently current latest back ago far going get got
+    getting give gave given go goes went gone make made making many way ways
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+# Words that nearly every question to a PM assistant carries; they say nothing about which part
+# of the record answers it.
+_GENERIC_WORDS = """
+    project projects team teams status week weeks weekly meeting meetings record records
+    update updates happen happened happening say said says tell told know known mention mentioned
+    discuss discussed thing things need needs needed ask asked
+"""
+_GENERIC = frozenset(_GENERIC_WORDS.split())
+_VOWELS = frozenset("aeiouy")
+
+
+def stem(word: str) -> str:
+    """A matching key for a word: without case, a possessive, a plural, -ed or -ing, a final
+    "e" or a doubled final consonant, so "rates", "rated" and "rate" meet, as do "planned" and
+    "plan". Deliberately simple (no dictionary): both sides of a comparison go through it, and
+    identifiers and numbers are left whole."""
+    word = word.lower().strip("'’.")
+    word = word.removesuffix("'s").removesuffix("’s")
+    if not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for ending in ("ing", "ed", "s"):
+        if not word.endswith(ending) or len(word) - len(ending) < 3:
+            continue
+        if ending == "s" and word.endswith(("ss", "us", "is")):
+            break  # "process", "status", "analysis" are not plurals
+        word = word[: -len(ending)]
+        break
+    while word.endswith("e") and len(word) > 3:
+        word = word[:-1]  # "agree" and "agreed" meet at "agr"
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in _VOWELS:
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The words of a text; a hyphenated word ("text-message") is its parts, an identifier
+    ("HBR-48", "2026-11-27") stays whole."""
+    found: list[str] = []
+    for token in _WORD.findall(text):
+        if "-" in token and not any(character.isdigit() for character in token):
+            found.extend(part for part in token.split("-") if part)
+        else:
+            found.append(token)
+    return found
+
+
+def stems(text: str) -> set[str]:
+    """The stems of every word of a text."""
+    return {stem(word) for word in words(text)}
+
+
+def question_terms(question: str) -> dict[str, str]:
+    """The question's words that name what it asks about: stem -> the word as asked."""
+    found: dict[str, str] = {}
+    for word in words(question):
+        lowered = word.lower().removesuffix("'s").removesuffix("’s")
+        if lowered in _STOP or lowered in _GENERIC or len(lowered) < 2:
+            continue
+        if lowered.isalpha() and len(lowered) < 3 and not word.isupper():
+            continue  # "ok", "vs"; an acronym such as "QA" stays
+        found.setdefault(stem(word), lowered)
+    return found
+
+
+@dataclass(frozen=True)
+class KeyTerms:
+    """The question's key terms (stems) with their IDF weights."""
+
+    weights: dict[str, float]
+    # The rarest terms in the record: names, product words, identifiers, numbers.
+    distinctive: frozenset[str]
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+    def share(self, found: Iterable[str]) -> float:
+        """The weighted share of the key terms among `found` (stems)."""
+        total = self.total
+        if not total:
+            return 0.0
+        present = set(found)
+        return sum(weight for term, weight in self.weights.items() if term in present) / total
+
+    def present(self, found: Iterable[str]) -> set[str]:
+        """The key terms among `found` (stems)."""
+        present = set(found)
+        return {term for term in self.weights if term in present}
+
+
+# A term is distinctive when it is at least this rare relative to the question's rarest term.
+DISTINCTIVE_SHARE = 0.7
+
+
+def key_terms(question: str, document_frequency: Callable[[str], int], documents: int) -> KeyTerms:
+    """Key terms weighted by BM25's IDF, `ln(1 + (N - df + 0.5) / (df + 0.5))` over `documents`
+    chunks; `document_frequency` counts the chunks that hold a word."""
+    weights: dict[str, float] = {}
+    for term, word in question_terms(question).items():
+        frequency = min(max(document_frequency(word), 0), documents)
+        weights[term] = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+    if not weights:
+        return KeyTerms({}, frozenset())
+    rarest = max(weights.values())
+    distinctive = frozenset(t for t, w in weights.items() if w >= DISTINCTIVE_SHARE * rarest)
+    return KeyTerms(weights, distinctive)
+
+
+def frequencies_in(texts: list[str]) -> Callable[[str], int]:
+    """Document frequency of a word over a handful of texts (the evidence itself), for when the
+    project's keyword index is not at hand."""
+    held = [stems(text) for text in texts]
+    return lambda word: sum(stem(word) in found for found in held)
