@@ -290,6 +290,9 @@ def test_progress_sections_and_label_bullets(tmp_path: Path) -> None:
               * Start testing the new mirror system
     * New items:
       * [Certificate expires](https://tracker.example.org/issues/4000)
+    * [Issues to triage (to be deleted after triage):](https://tracker.example.org/milestone/none):
+      * For next milestone
+          * [Rotate the backup keys](https://tracker.example.org/issues/4001)
     """
     record = meeting(load(tmp_path, "2024-03-19.md", text).documents[0])
     assert [(p.text, p.state, p.owner) for p in record.progress] == [
@@ -298,6 +301,7 @@ def test_progress_sections_and_label_bullets(tmp_path: Path) -> None:
         ("Password reset", "done", None),
         ("Migrate the update site (@dana)", "in_progress", "dana"),
         ("Certificate expires", "new", None),
+        ("Rotate the backup keys", "new", None),
     ]
     assert [a.task for a in record.action_items] == ["Start testing the new mirror system"]
 

@@ -368,7 +368,7 @@ def _is_label(text: str, walk: _Walk, container: _Open | None) -> bool:
 
 def _label_state(text: str) -> ProgressState | None:
     label = clean_inline(text).strip()
-    if re.search(r":\s*\S", re.sub(r"https?://\S+", "", label)):
+    if re.search(r":\s*[^\s:]", re.sub(r"https?://\S+", "", label)):
         return None  # "Done: fixed the build" states an item, it does not open a list
     return progress_state(label)
 

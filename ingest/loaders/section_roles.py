@@ -43,7 +43,7 @@ _PROGRESS: tuple[tuple[re.Pattern[str], ProgressState], ...] = (
      "in_progress"),
     (re.compile(r"^(?:new(?: items?| issues?| work| requests?| important| importants?)?|"
                 r"announcements?|news|backlog|upcoming(?: \w+)?|next milestone|"
-                r"to ?do next milestone)\b"), "new"),
+                r"to ?do next milestone|(?:issues? |items? )?to triage)\b"), "new"),
 )  # fmt: skip
 # What may follow a progress label: "Done since last meeting", "New issues to triage".
 _QUALIFIER = re.compile(r"^(?:(?:since|this|last|for|in|from|to|during|of|at)\b.*)?$")
