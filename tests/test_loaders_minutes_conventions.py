@@ -438,3 +438,22 @@ def test_emoji_codes_are_not_part_of_a_heading(tmp_path: Path) -> None:
     loaded = load(tmp_path, "2024-03-19.md", text).documents[0]
     assert [s.heading for s in loaded.sections] == ["Action Points"]
     assert meeting(loaded).action_items[0].section == "Action Points"
+
+
+def test_accepted_and_finalized_lists_are_work_done(tmp_path: Path) -> None:
+    text = """\
+    # Triage meeting 2024-05-02
+
+    ## Proposals
+    - Accepted proposals
+      - "Move the parser to its own crate" [team#12](https://tracker.example.org/issues/12)
+    - Finalized reviews (disposition merge)
+      - "Stabilise the cache flag" [tool#34](https://tracker.example.org/pull/34)
+    - Approved
+      - nothing this time
+    """
+    record = meeting(load(tmp_path, "triage.md", text).documents[0])
+    assert [(p.text, p.state) for p in record.progress] == [
+        ('"Move the parser to its own crate" team#12', "done"),
+        ('"Stabilise the cache flag" tool#34', "done"),
+    ]

@@ -36,8 +36,10 @@ _ABSENT = re.compile(r"^(?:absent|apologies|regrets|excused|not present|unable t
 # so "Done since last meeting" and "New issues (to triage)" count; "Closed as not planned" and
 # the like are work dropped, not progress.
 _PROGRESS: tuple[tuple[re.Pattern[str], ProgressState], ...] = (
+    # "Accepted MCPs", "Approved RFCs", "Finalized FCPs": proposals the process has carried.
     (re.compile(r"^(?:done|completed?|closed|shipped|released|delivered|finished|resolved|"
-                r"merged|fixed|achievements?|accomplishments?|highlights?|wins?)\b"), "done"),
+                r"merged|fixed|achievements?|accomplishments?|highlights?|wins?|"
+                r"(?:accepted|approved|finali[sz]ed) \w+)\b"), "done"),
     (re.compile(r"^(?:work in progress|in progress|wip|ongoing|doing|in review|"
                 r"(?:status )?updates?|status|progress|current work|work in flight)\b"),
      "in_progress"),
