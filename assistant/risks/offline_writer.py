@@ -18,6 +18,7 @@ STATED_EFFECT = re.compile(r"\bIf [^,.;]{3,80}, ([^.;]{8,160})[.;]")
 # "Any further slip of M4 hits UAT start."
 STATED_KNOCK_ON = re.compile(r"\b(?:Any further slip of \w+|If \w+ slips) ([^.;]{8,120})[.;]")
 
+MAX_TICKETS_FOR_EFFECT = 2
 INFERRED_TEXT = "suggested by pmassist's rules, not stated in the record"
 
 
@@ -50,9 +51,11 @@ def _confidence(signal: RiskSignal) -> str:
 
 def _stated_effect(signal: RiskSignal) -> str | None:
     """A consequence the record itself states: in the evidence's own words, or in the text of a
-    ticket the signal cites (a ticket is about one thing, so its "If …" is about this)."""
+    ticket the signal cites (a ticket is about one thing, so its "If …" is about this, unless
+    the signal gathers many tickets, such as a milestone's open items)."""
     texts = [item.excerpt for item in signal.evidence]
-    texts += [item.text for item in signal.evidence if item.document_id.startswith("ticket:")]
+    if len(signal.tickets) <= MAX_TICKETS_FOR_EFFECT:
+        texts += [item.text for item in signal.evidence if item.document_id.startswith("ticket:")]
     for text in texts:
         for pattern in (STATED_EFFECT, STATED_KNOCK_ON):
             if match := pattern.search(" ".join(text.split())):

@@ -32,6 +32,7 @@ from assistant.risks.signals import (
     overdue,
     platform_change,
     scope,
+    tracker_milestone,
     vendor,
 )
 from assistant.risks.signals.base import LOOKBACK_DAYS, MAX_EVIDENCE, RiskSignal, SignalEvidence
@@ -53,6 +54,7 @@ FAMILIES: tuple[SignalFamily, ...] = (
     platform_change.FAMILY,
     critical_defect.FAMILY,
     defect_trend.FAMILY,
+    tracker_milestone.FAMILY,
     overdue.FAMILY,
     blockers.FAMILY,
     actions.FAMILY,

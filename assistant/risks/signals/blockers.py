@@ -1,5 +1,6 @@
 """Ageing blockers: work blocked for longer than a few days (blocks on a vendor are the vendor
-family's)."""
+family's). A tracker export that does not say since when (a GitHub board's Blocked column) counts
+as blocked now: the snapshot is the record's word for it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
             {"blocked_days": ticket.blocked_days or 0},
         )
         for ticket in scan.facts.blocked
-        if ticket.key not in covered and (ticket.blocked_days or 0) >= BLOCKED_DAYS
+        if ticket.key not in covered
+        and (ticket.blocked_days is None or ticket.blocked_days >= BLOCKED_DAYS)
     ]
 
 

@@ -13,10 +13,14 @@ from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.vocabulary import COMPLIANCE_TERMS, PRIVACY_TERMS, SECURITY_TERMS
+from assistant.risks.signals.vocabulary import (
+    COMPLIANCE_TERMS,
+    FINDING_ID,
+    PRIVACY_TERMS,
+    SECURITY_TERMS,
+)
 
 COMPLIANCE_HORIZON_DAYS = 14  # compliance work due this soon and not done is a signal
-FINDING_ID = re.compile(r"\b[A-Z]{2,5}(?:-[A-Z])?-\d{4}-\d{2,4}\b")
 FINDING_TERMS = re.compile(
     r"\b(?:finding|breach|unclear|no owner|not (?:yet )?(?:done|started|agreed|decided)|overdue|"
     r"realised|still|tight|missed|escalat\w*)\b",

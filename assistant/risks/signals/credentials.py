@@ -74,6 +74,14 @@ class Expiry:
     actions: list[ActionItemFact] = field(default_factory=list)
 
     @property
+    def says_expiry(self) -> bool:
+        return any(re.search(r"\bexpir", line.text, re.IGNORECASE) for line in self.lines)
+
+    @property
+    def newest(self) -> dt.date:
+        return max((line.date for line in self.lines if line.date), default=dt.date.min)
+
+    @property
     def planned(self) -> bool:
         """A renewal ticket, an action, or a line that names an issue or an owner."""
         return bool(self.tickets or self.actions) or any(
@@ -81,7 +89,18 @@ class Expiry:
             for line in self.lines
         )
 
+    @property
+    def references(self) -> set[str]:
+        """Tickets its lines name ("(#42)", "HBR-119"): two lines naming one ticket are about
+        one credential."""
+        found: set[str] = set()
+        for line in self.lines:
+            found |= set(TICKET_KEY.findall(line.text)) | set(re.findall(r"#\d+\b", line.text))
+        return found | {t.key for t in self.tickets}
+
     def same_as(self, other: Expiry) -> bool:
+        if self.references & other.references:
+            return True
         shared = self.words & other.words
         if self.day == other.day and (shared or not self.words or not other.words):
             return True
@@ -92,8 +111,12 @@ def credential_name(text: str) -> str:
     """What expires, in the record's words: '2026-07-26: Azure Credential used by Packer Image
     builds expires' -> 'Azure Credential used by Packer Image builds'."""
     text = plain(text)
+    if " | " in text:  # a table row: the cell that names the credential
+        cells = [cell for cell in text.split(" | ") if CREDENTIAL_TERMS.search(cell)]
+        text = cells[0] if cells else text
     text = DATE_WORDS.sub(" ", text).strip(" :-—–")
     text = re.sub(r"^\s*(?:\[[^\]]*\]\s*)+", "", text)  # leading tags: "[infra.ci]"
+    text = re.sub(r"^(?:R|RSK|RISK)-?\d+\b\W*", "", text)  # a register id: "R-08 …"
     text = re.sub(r"\([^)]*\)|\s(?:=>|->|→)\s.*$", " ", text)  # "(detail)", "=> owner"
     text = re.sub(r"^\W*(?:renew(?:al of)?|rotate|the)\s+", "", text, flags=re.IGNORECASE)
     text = re.split(
@@ -104,6 +127,12 @@ def credential_name(text: str) -> str:
     )[0]
     text = re.sub(r"\s+(?:by|before|on|on the|until|due)\s*$", "", text.strip(" .,-—–:"))
     return re.sub(r"\s+", " ", text).strip(" .,-—–:") or "A credential"
+
+
+def expire(name: str) -> str:
+    """'expire' after a plural ('TLS certificates'), else 'expires'."""
+    last = name.split()[-1].lower() if name.split() else ""
+    return "expire" if last.endswith("s") and not last.endswith("ss") else "expires"
 
 
 def _distinct_words(name: str) -> set[str]:
@@ -134,8 +163,13 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
         return known
 
     renewed: list[tuple[dt.date | None, set[str]]] = []
+    # "[ ] Dana Fox — renew the test certificates — due 13 Nov" is the action, attached below.
+    tasks = [content_words(a.task) for a in scan.facts.action_items if a.state != "done"]
     for line in outline:
         if not CREDENTIAL_TERMS.search(line.text):
+            continue
+        words = content_words(line.text)
+        if any(len(task) >= 2 and task <= words for task in tasks) and not line.done:
             continue
         if line.done or RENEWED.search(line.text):
             renewed.append((line.date, _distinct_words(credential_name(line.text))))
@@ -198,8 +232,13 @@ def _add_tickets(
         if not CREDENTIAL_TERMS.search(ticket.summary):
             continue
         text = f"{ticket.summary}\n{ticket.description}"
-        if not EXPIRY_TERMS.search(text):
-            continue
+        expiring = [
+            sentence
+            for sentence in re.split(r"(?<=[.!?])\s+|\n", ticket.description)
+            if CREDENTIAL_TERMS.search(sentence) and re.search(r"\bexpir", sentence, re.I)
+        ]
+        if not (EXPIRY_TERMS.search(ticket.summary) or expiring):
+            continue  # "Secrets management: vault": about secrets, not one that expires
         fact = scan.ticket_fact(document, ticket)
         named = [
             item
@@ -237,7 +276,7 @@ def _signal(scan: SignalScan, items: list[Expiry]) -> RiskSignal:
         details={"credentials": len(items)},
     )
     for item in items:
-        signal.facts.append(f"{item.name} expires on {item.day}.")
+        signal.facts.append(f"{item.name} {expire(item.name)} on {item.day}.")
         signal.texts.append(item.name)
         item.lines.sort(key=lambda line: line.date or dt.date.min, reverse=True)
         for line in item.lines:
@@ -272,7 +311,7 @@ def propose(signal: RiskSignal) -> ProposalDraft:
     named = signal.dated
     first = named[0][1] if named else signal.proximity
     if len(named) == 1:
-        title = f"{named[0][0]} expires on {named[0][1]}"
+        title = f"{named[0][0]} {expire(named[0][0])} on {named[0][1]}"
     else:
         title = f"{len(named)} credentials expire by {named[-1][1]}: "
         shown = [name for name, _ in named]
@@ -282,13 +321,13 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         title += ", ".join(shown) + more
     chance = Score(2, "a stated expiry; renewals are routine work")
     days = (first - signal.today).days if first else None
-    if days is not None and days <= 7:
-        chance.add(2, f"the first expires within 7 days of the period's end ({first})")
-    elif days is not None and days <= 21:
-        chance.add(1, f"the first expires within 21 days ({first})")
     unplanned = int(signal.details.get("unplanned", 0))
+    if days is not None and days <= 21:
+        chance.add(1, f"the first expires within 21 days of the period's end ({first})")
     if unplanned:
         chance.add(1, f"{unplanned} with no renewal ticket, action or owner named")
+        if days is not None and days <= 7:
+            chance.add(1, "one expires within 7 days and its renewal is not in hand")
     harm = Score(3, "what uses the credential stops working")
     text = " ".join([*signal.facts, *(e.text for e in signal.evidence)])
     if len(named) >= 3:

@@ -36,7 +36,8 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
                 kind="key_person",
                 category="resource",
                 person=person,
-                subjects={person},
+                # Handover and knowledge-transfer work is the answer to this risk.
+                subjects={person, "handover"},
             ),
         )
 

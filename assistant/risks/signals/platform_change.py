@@ -109,7 +109,7 @@ def _when(
 
 
 def _signal(scan: SignalScan, change: Change) -> RiskSignal:
-    text = change.lines[-1].text if change.lines else change.text
+    text = change.text  # the first statement of it: the fullest, before it became a label
     commercial = VENDOR_TERMS.search(text) or COMMERCIAL.search(text)
     signal = RiskSignal(
         key=f"platform:{text_key(' '.join(sorted(change.words)))}",

@@ -28,6 +28,8 @@ from assistant.risks.signals.base import (
 from assistant.risks.signals.vocabulary import (
     CREDENTIAL_TERMS,
     EXPIRY_TERMS,
+    FINDING_ID,
+    HANDOVER_TERMS,
     PRIVACY_TERMS,
     SECURITY_TERMS,
     classify,
@@ -118,6 +120,9 @@ class SignalScan:
             found.add("budget")
         if CREDENTIAL_TERMS.search(text) and EXPIRY_TERMS.search(text):
             found.add("credential-expiry")
+        if HANDOVER_TERMS.search(text):
+            found.add("handover")
+        found |= set(FINDING_ID.findall(text))
         if PRIVACY_TERMS.search(text):
             found.add("data-protection")
         if SECURITY_TERMS.search(text):

@@ -21,6 +21,14 @@ COMPLIANCE_TERMS = re.compile(f"{PRIVACY_TERMS.pattern}|{SECURITY_TERMS.pattern}
 VENDOR_TERMS = re.compile(
     r"\b(?:vendor|supplier|third[- ]party|contractor|support case|sandbox|SLA)\b", re.IGNORECASE
 )
+# An audit or security finding's id: "SEC-F-2027-03", "IG-2027-014".
+FINDING_ID = re.compile(r"\b[A-Z]{2,5}(?:-[A-Z])?-\d{4}-\d{2,4}\b")
+# Passing on what one person knows: the answer to a key-person dependency.
+HANDOVER_TERMS = re.compile(
+    r"\b(?:knowledge transfer|handover|hand(?:ing)? over|KT|runbook|shadow\w*|pair(?:ing)? with)\b",
+    re.IGNORECASE,
+)
+
 # Secrets that stop working on a date: "the Algolia API write key expires", "renew the TLS
 # certificates before 20 November", "the service principal credentials".
 CREDENTIAL_TERMS = re.compile(
