@@ -89,12 +89,15 @@ KINDS = (
         DURATION,
         figure=True,
     ),
-    AnswerKind("count", re.compile(r"\bhow many\b|\bnumber of\b", re.I), COUNT, figure=True),
+    # "How much" asks for a quantity (43.85 Tb, three days); money words for an amount.
+    AnswerKind(
+        "count", re.compile(r"\bhow (?:many|much)\b|\bnumber of\b", re.I), COUNT, figure=True
+    ),
     AnswerKind(
         "amount",
         re.compile(
-            r"\bhow much\b|\bcost|\bbudget|\bspen[dt]\b|\bforecast|\bpa(?:y|id)\b|\bprices?\b"
-            r"|\bfees?\b|\bsalar|\brates?\b",
+            r"\bcost|\bbudget|\bspen[dt]\b|\bforecast|\bpa(?:y|id)\b|\bprices?\b|\bfees?\b"
+            r"|\bsalar|\brates?\b",
             re.I,
         ),
         AMOUNT,

@@ -2,13 +2,15 @@
 
 1. A follow-up is made standalone: with a model through `prompts/rewrite_question.md`
    (structured output), offline by joining it to the previous question when it leans on it.
-2. Hybrid retrieval. When the best source is below the relevance threshold the answer says the
-   record does not cover the question, and no model is called.
+2. Hybrid retrieval, then the sources read as passages and weighed against the question's key
+   terms and meaning (`extracts.py`, `coverage.py`). When the record never names what the
+   question names, or nothing in it is close in meaning or in words, the answer says the record
+   does not cover the question, and no model is called.
 3. With a model: the sources go in as delimited data within the token budget
    (`prompts/answer_question.md`), the reply streams sentence by sentence through a screen
    (links to addresses no source has, and calls that are the PM's, never reach the reader),
-   and every citation is checked. Without one: the best sentences of the sources, quoted with
-   their citations.
+   and every citation is checked. Without one: the passages that answer, quoted with their
+   citations (with the closest passages, labelled as such, when the support is weak).
 4. The complete answer is saved with its conversation, prompt (name, version, hash), model and
    token counts. An error at any step saves nothing.
 """
@@ -140,8 +142,9 @@ class QuestionAnswerer:
         # chunk: a chunk on the right topic can still lack the answer.
         terms = self._key_terms(search_query, project, retrieval.evidence)
         scored = self.extractive.score(search_query, retrieval.evidence, terms)
+        chosen = self.extractive.choose(scored, terms)
         coverage: Coverage = judge_coverage(
-            read_coverage(terms, scored, retrieval.evidence), self.settings
+            read_coverage(search_query, terms, scored, chosen), self.settings
         )
         yield SourcesFound(search_query, retrieval.evidence, coverage)
         answer = Answer(
@@ -159,7 +162,6 @@ class QuestionAnswerer:
         if coverage == "not_covered":
             yield AnswerDelta(NOT_COVERED)
         elif self.model is None:
-            chosen = self.extractive.choose(scored, terms)
             text, sentences = self.extractive.write(chosen, weak=coverage == "weak")
             yield AnswerDelta(text)
             answer = answer.model_copy(

@@ -4,9 +4,12 @@ Every passage of the best sources (`passages.py`) is scored against the question
 - its key terms (`key_terms.py`): the IDF-weighted share of the question's terms it holds, a term
   in the passage itself counting fully, one only in what it is about (heading path, the bullet
   above it, its explanation lines, the sentences beside it) counting in part;
-- its embedding's similarity to the question, read with the bullet it is nested under;
+- its embedding's similarity to the question, read under its heading and the bullet it is
+  nested in;
 - a small bonus when it has what the question asks for (a reason for "why", a date for "when",
-  an amount for "how much", a decision for "what did we decide").
+  an amount for "how much", a person for "who": `answer_kinds.py`) and when it holds a figure
+  at all (PM answers mostly are dates, amounts and counts); a ticket's or decision's title, which
+  names the topic rather than the fact, counts a little less.
 With no language model configured, the best passages are the answer, chosen so that together
 they hold as many of the question's terms as they can ("what date, and who decides?" needs two):
 each quoted word for word, with the bullet above it and its explanation lines where those say
@@ -16,7 +19,7 @@ what it is about, and cited.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answers.answer_kinds import asked_for
 from assistant.answers.key_terms import KeyTerms, stems
@@ -43,15 +46,13 @@ CUE_WEIGHT = 0.15
 FIGURE_WEIGHT = 0.15
 # A ticket's or decision's title names the topic; the fact is usually in its fields and comments.
 TITLE_WEIGHT = 0.1
-# Retrieval ranks whole chunks on words and meaning together: the best sources are likelier to
-# hold the answer.
-RANK_WEIGHT = 0.0
 # How much a term counts when it is only in what the passage is about, not in the passage.
 CONTEXT_WEIGHT = 0.5
-ADJACENT_WEIGHT = 0.0
 HEADING_WEIGHT = 0.35
 # After the first extract, terms no chosen extract holds yet count this much more.
 NEW_TERMS_WEIGHT = 0.35
+# How many of the best passages are read again without their heading.
+REREAD = 20
 # An extract scoring below this share of the best one adds more noise than answer.
 RELATIVE_FLOOR = 0.6
 # The bullet above a passage is quoted before it when it is this short (a label, not a story).
@@ -73,6 +74,13 @@ class ScoredPassage:
     # The key terms (stems) the passage itself holds.
     own_terms: frozenset[str]
     score: float
+    # Similarity of the passage read on its own, without its heading (the best few only).
+    alone: float = -1.0
+
+    @property
+    def closeness(self) -> float:
+        """How close in meaning the passage comes to the question, read either way."""
+        return max(self.similarity, self.alone)
 
     @property
     def text(self) -> str:
@@ -116,11 +124,22 @@ class ExtractiveWriter:
             cue = CUE_WEIGHT if any(kind.answered_by(passage.text) for kind in wanted) else 0.0
             cue += FIGURE_WEIGHT if _FIGURE.search(passage.text) else 0.0
             cue -= TITLE_WEIGHT if passage.line < 0 else 0.0
-            cue += RANK_WEIGHT / (1 + passage.source_rank)
             score = float(cosine) + KEYWORD_WEIGHT * share + cue
             scored.append(ScoredPassage(passage, float(cosine), share, frozenset(own), score))
         scored.sort(key=lambda s: s.score, reverse=True)
-        return scored
+        return self._reread(question, scored)
+
+    def _reread(self, question: str, scored: list[ScoredPassage]) -> list[ScoredPassage]:
+        """The best passages read again on their own. Their heading ranks passages well, but can
+        drown a short line's meaning (a table row under a long title): how close the record
+        comes to the question is judged on the closer of the two readings."""
+        head = scored[:REREAD]
+        if not head:
+            return scored
+        vectors = self.embedder.embed_texts([question, *(s.text for s in head)])
+        alone = vectors[1:] @ vectors[0]
+        again = [replace(s, alone=float(c)) for s, c in zip(head, alone, strict=True)]
+        return again + scored[REREAD:]
 
     def choose(self, scored: list[ScoredPassage], terms: KeyTerms) -> list[ScoredPassage]:
         """The extracts: the best passage, then those that add the most, one source at most
@@ -199,12 +218,10 @@ def _term_share(passage: Passage, own: set[str], terms: KeyTerms) -> float:
         return 0.0
     around = terms.present(stems(passage.context)) - own
     heading = terms.present(stems(passage.heading)) - own - around
-    adjacent = terms.present(stems(" ".join(passage.adjacent))) - own - around - heading
     weight = terms.weights
     held = (
         sum(weight[t] for t in own)
         + CONTEXT_WEIGHT * sum(weight[t] for t in around)
         + HEADING_WEIGHT * sum(weight[t] for t in heading)
-        + ADJACENT_WEIGHT * sum(weight[t] for t in adjacent)
     )
     return held / terms.total

@@ -3,9 +3,9 @@
 A question's key terms are its words less stop words and the words every PM question shares
 ("project", "team", "status", "week"): what is left names what is asked about. Each is weighted by
 its inverse document frequency (IDF) over the project's chunks, so a name, a product word or a
-number counts for more than a word the whole record uses. The rarest terms are the distinctive
-ones: when none of them is in the best evidence, the record does not answer the question, however
-close the wording of a passage on a neighbouring topic.
+number counts for more than a word the whole record uses. A term no chunk holds is either a
+paraphrase ("holiday" for "leave") or something the record does not cover ("salary"); one that
+names something ("Rebecca Quill", "CRM", "Q3") is taken as the latter (`coverage.py`).
 
 Matching ignores case and the endings English adds to a word (plural, -ing, -ed), so "outages"
 finds "outage" and "renewed" finds "renew".
@@ -102,13 +102,32 @@ def question_terms(question: str) -> dict[str, str]:
     return found
 
 
+def named_terms(question: str) -> set[str]:
+    """Stems of the words that name something: capitalised inside a sentence ("Dana Fox",
+    "Payflow"), acronyms ("CRM"), identifiers and numbers ("HBR-48", "2.568.1")."""
+    named: set[str] = set()
+    for sentence in re.split(r"(?<=[.?!])\s+", question):
+        for position, word in enumerate(words(sentence)):
+            capitalised = position > 0 and word[:1].isupper()
+            if capitalised or (len(word) > 1 and word.isupper()) or _has_digit(word):
+                named.add(stem(word))
+    return named
+
+
+def _has_digit(word: str) -> bool:
+    return any(character.isdigit() for character in word)
+
+
 @dataclass(frozen=True)
 class KeyTerms:
     """The question's key terms (stems) with their IDF weights."""
 
     weights: dict[str, float]
-    # The rarest terms in the record: names, product words, identifiers, numbers.
-    distinctive: frozenset[str]
+    # Terms no chunk of the record holds: a paraphrase, or something the record never covers.
+    unknown: frozenset[str] = frozenset()
+    # Unknown terms that name something (a person, a product, an identifier): a record that
+    # never mentions what the question names does not answer it.
+    unknown_names: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -128,22 +147,22 @@ class KeyTerms:
         return {term for term in self.weights if term in present}
 
 
-# A term is distinctive when it is at least this rare relative to the question's rarest term.
-DISTINCTIVE_SHARE = 0.7
-
-
 def key_terms(question: str, document_frequency: Callable[[str], int], documents: int) -> KeyTerms:
     """Key terms weighted by BM25's IDF, `ln(1 + (N - df + 0.5) / (df + 0.5))` over `documents`
     chunks; `document_frequency` counts the chunks that hold a word."""
     weights: dict[str, float] = {}
+    unknown: set[str] = set()
     for term, word in question_terms(question).items():
         frequency = min(max(document_frequency(word), 0), documents)
+        if frequency == 0:
+            if word.isalpha() and word.endswith(("ed", "ly")):
+                # A word that says how rather than what ("exposed", "quickly") and that the
+                # record never uses matches nothing and names nothing: it is left out.
+                continue
+            unknown.add(term)
         weights[term] = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
-    if not weights:
-        return KeyTerms({}, frozenset())
-    rarest = max(weights.values())
-    distinctive = frozenset(t for t, w in weights.items() if w >= DISTINCTIVE_SHARE * rarest)
-    return KeyTerms(weights, distinctive)
+    names = frozenset(unknown & named_terms(question))
+    return KeyTerms(weights, frozenset(unknown), names)
 
 
 def frequencies_in(texts: list[str]) -> Callable[[str], int]:

@@ -39,7 +39,6 @@ class Passage:
 
     text: str  # as the record writes it, less list markers and emphasis
     citation: str
-    source_rank: int  # 0 for the best source
     heading: str  # the chunk's header: title and heading path
     # The labels above it ("Comments", a table's header row) and the bullets it is nested
     # under, nearest last.
@@ -49,9 +48,6 @@ class Passage:
     children: tuple[str, ...] = ()
     # The sentences of the same line around it, when the line holds several.
     neighbours: tuple[str, ...] = ()
-    # The lines just before and after it: the question a transcript line answers, the
-    # rationale beside a decision.
-    adjacent: tuple[str, ...] = ()
     # The sentence after it on the same line, which often finishes its thought.
     following: str = ""
     line: int = 0  # which line of the chunk, to keep passages of one line together
@@ -73,12 +69,12 @@ class _Line:
 def passages(evidence: list[Evidence]) -> list[Passage]:
     """Every quotable passage of the sources, in source order."""
     found: list[Passage] = []
-    for rank, item in enumerate(evidence):
-        found.extend(source_passages(item, rank))
+    for item in evidence:
+        found.extend(source_passages(item))
     return found
 
 
-def source_passages(item: Evidence, rank: int = 0) -> list[Passage]:
+def source_passages(item: Evidence) -> list[Passage]:
     header, _, body = item.text.partition("\n")
     if not body:
         header, body = "", header
@@ -87,7 +83,7 @@ def source_passages(item: Evidence, rank: int = 0) -> list[Passage]:
     found: list[Passage] = []
     if item.kind in (Kind.TICKET, Kind.DECISION) and item.title:
         # A ticket's summary and a decision's title often answer the question outright.
-        found.append(Passage(item.title, item.citation, rank, heading, line=-1))
+        found.append(Passage(item.title, item.citation, heading, line=-1))
     labels: list[tuple[int, str]] = []  # (depth, label) of the labels in force
     table_header = ""
     open_items: list[_Line] = []  # the bullets the current line may be nested under
@@ -108,9 +104,7 @@ def source_passages(item: Evidence, rank: int = 0) -> list[Passage]:
             if not table_header:
                 table_header = cells
                 continue
-            found.append(
-                Passage(cells, item.citation, rank, heading, (table_header,), line=line.number)
-            )
+            found.append(Passage(cells, item.citation, heading, (table_header,), line=line.number))
             continue
         table_header = ""
         while open_items and open_items[-1].depth >= line.depth:
@@ -118,9 +112,9 @@ def source_passages(item: Evidence, rank: int = 0) -> list[Passage]:
         if not line.bullet and line.depth == 0:
             open_items = []
         above = (tuple(text for _, text in labels), tuple(p.text for p in open_items))
-        around = (tuple(child.text for child in _children(lines, index)), _adjacent(lines, index))
+        children = tuple(child.text for child in _children(lines, index))
         if not gives_orders(line.text):
-            found.extend(_line_passages(line, item.citation, rank, heading, above, around))
+            found.extend(_line_passages(line, item.citation, heading, above, children))
         if line.bullet or line.depth > 0:
             open_items.append(line)
     return found
@@ -129,12 +123,10 @@ def source_passages(item: Evidence, rank: int = 0) -> list[Passage]:
 def _line_passages(
     line: _Line,
     citation: str,
-    rank: int,
     heading: str,
     above: tuple[tuple[str, ...], tuple[str, ...]],
-    around: tuple[tuple[str, ...], tuple[str, ...]],
+    children: tuple[str, ...],
 ) -> list[Passage]:
-    children, adjacent = around
     sentences = [s.strip(" |") for s in split_sentences(line.text)]
     sentences = [s for s in sentences if len(s) >= SHORTEST and not s.endswith("?")]
     found = []
@@ -144,13 +136,11 @@ def _line_passages(
             Passage(
                 sentence,
                 citation,
-                rank,
                 heading,
                 *above,
                 # Only a line's first sentence leads its nested lines.
                 children if position == 0 else (),
                 tuple(n for n in neighbours if n is not sentence),
-                adjacent,
                 sentences[position + 1] if position + 1 < len(sentences) else "",
                 line.number,
             )
@@ -185,13 +175,6 @@ def _label_of(text: str) -> str | None:
     if text.endswith(":") and len(text) <= 40 and (label := _LABEL.match(text)):
         return label.group("label").strip()
     return None
-
-
-def _adjacent(lines: list[_Line], index: int) -> tuple[str, ...]:
-    """The nearest line with text before and after line `index`."""
-    before = next((line.text for line in reversed(lines[:index]) if line.text), None)
-    after = next((line.text for line in lines[index + 1 :] if line.text), None)
-    return tuple(text for text in (before, after) if text)
 
 
 def _children(lines: list[_Line], index: int) -> list[_Line]:
