@@ -33,7 +33,10 @@ def fold(
         if own is not None and signal.kind == "stated_concern":
             allowed = [s for s in allowed if s.category == own or _shared(signal, s) >= 2]
         target = _best_overlap(signal, allowed) or _same_words(signal, allowed)
-        same_category = [s for s in allowed if s.category == signal.category]
+        # A ticket of its own is about that ticket: it joins a risk that names it or says
+        # what it says, not the one risk that happens to share its category.
+        about_a_ticket = signal.kind in ("overdue_critical", "blocked_ageing")
+        same_category = [s for s in allowed if s.category == signal.category and not about_a_ticket]
         if target is None and len(same_category) == 1:
             target = same_category[0]
         elif target is None and same_category:
