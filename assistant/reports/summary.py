@@ -28,15 +28,18 @@ def offline_summary(
     (or that the record has no ticket export), the top blocker, a moved milestone, the budget,
     and the first ask."""
     period = facts.period
-    lines: list[ReportLine] = [_status_line(judgement)]
+    status = _status_line(judgement)
     if not facts.has_activity:
-        lines.append(
+        return [
+            status,
             ReportLine(
                 text=f"No activity is recorded for {period.label}: no tickets completed or opened, "
                 "no meetings and no decisions."
-            )
-        )
-        return lines
+            ),
+        ]
+    # (rank, line): the most pressing lines win a place on the first screen; they are shown
+    # in the order composed here.
+    ranked: list[tuple[int, ReportLine]] = []
     held = facts.meetings_held
     if held:
         done = sum(m.done for m in held)
@@ -51,45 +54,62 @@ def offline_summary(
             if done + going + new
             else ""
         )
-        lines.append(
-            ReportLine(
-                text=f"{_count(len(held), 'meeting')} held: {named}{more}{counts}.",
-                citations=[c for line in sections.get("meetings", [])[:3] for c in line.citations],
+        meetings_cited = [c for line in sections.get("meetings", [])[:3] for c in line.citations]
+        ranked.append(
+            (
+                5,
+                ReportLine(
+                    text=f"{_count(len(held), 'meeting')} held: {named}{more}{counts}.",
+                    citations=meetings_cited,
+                ),
             )
         )
+    for rank, key, lead in ((7, "accomplishments", "Done"), (8, "in_progress", "Under way")):
+        team = [line for line in sections.get(key, []) if not _KEY.match(line.text)]
+        if held and team:
+            text = f"{lead}: " + "; ".join(line.text.rstrip(".") for line in team[:3]) + "."
+            cited = list(dict.fromkeys(c for line in team[:3] for c in line.citations))
+            ranked.append((rank, ReportLine(text=text, citations=cited)))
     if facts.has_tickets:
         completed = sections.get("accomplishments", [])
         count = len(facts.completed)
         ticket_lines = [line for line in completed if _KEY.match(line.text)]
-        lines.append(
-            ReportLine(
-                text=f"{_count(count, 'ticket')} completed and {len(facts.opened)} opened in "
-                f"{period.label}; {len(facts.in_progress)} in progress.",
-                citations=[c for line in ticket_lines[:3] for c in line.citations],
+        ranked.append(
+            (
+                6,
+                ReportLine(
+                    text=f"{_count(count, 'ticket')} completed and {len(facts.opened)} opened in "
+                    f"{period.label}; {len(facts.in_progress)} in progress.",
+                    citations=[c for line in ticket_lines[:3] for c in line.citations],
+                ),
             )
         )
     else:
-        lines.append(ReportLine(text="No ticket export in this record: no ticket figures."))
+        ranked.append((9, ReportLine(text="No ticket export in this record: no ticket figures.")))
     for line in sections.get("blockers", [])[:1]:
-        lines.append(ReportLine(text=f"Top blocker: {line.text}", citations=line.citations))
+        ranked.append((2, ReportLine(text=f"Top blocker: {line.text}", citations=line.citations)))
     moved = [
         m
         for m in sections.get("milestones", [])
         if isinstance(m, MilestoneLine) and m.state in ("slipped", "under review")
     ]
     for line in moved[:2]:
-        lines.append(ReportLine(text=line.text, citations=line.citations))
+        ranked.append((3, ReportLine(text=line.text, citations=line.citations)))
     for line in sections.get("budget", [])[:1]:
-        lines.append(ReportLine(text=line.text, citations=line.citations))
+        ranked.append((4, ReportLine(text=line.text, citations=line.citations)))
     for line in sections.get("asks", [])[:1]:
-        lines.append(ReportLine(text=f"Needed: {line.text}", citations=line.citations))
-    return lines[:SUMMARY_LINES]
+        ranked.append((1, ReportLine(text=f"Needed: {line.text}", citations=line.citations)))
+    kept = sorted(range(len(ranked)), key=lambda i: ranked[i][0])[: SUMMARY_LINES - 1]
+    return [status, *(ranked[i][1] for i in sorted(kept))]
 
 
 def _status_line(judgement: StatusJudgement) -> ReportLine:
     main = judgement.reasons[0]
     if judgement.overall == "not_assessed":
-        return ReportLine(text=main.text, citations=main.citations)
+        return ReportLine(
+            text="Overall status not assessed: no status is stated and the record holds "
+            "nothing the status rules read; the PM sets it on approval."
+        )
     colour = judgement.overall.capitalize()
     if judgement.stated is not None:
         rules = (
