@@ -251,3 +251,15 @@ def test_an_announcement_every_meeting_repeats_is_not_news(
     _, report = assistant.reports.draft("series", week_period("2026-W44"))
     planned = [line.text for line in report.section("next_period")]
     assert planned == ["Release delta planned."]
+
+
+def test_a_tag_under_concerns_is_not_a_concern(assistant: Assistant, tmp_path: Path) -> None:
+    note = (
+        "# Design review 2026-11-03\n\nAttendees: Dana Fox, Omar Haddad\n\n## Concerns\n\n"
+        "- needs-champion\n- The vendor may miss the March delivery window\n"
+    )
+    assistant.records.ingest([_record(tmp_path / "review", {"2026-11-03.md": note})], "review")
+    _, report = assistant.reports.draft("review", W45)
+    assert [line.text for line in report.section("risks")] == [
+        "The vendor may miss the March delivery window"
+    ]

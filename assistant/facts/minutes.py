@@ -155,7 +155,9 @@ class MinutesFacts:
             )
             for document, meeting in self.in_period
             for note in meeting.concerns
-            if not DECISION_NEEDED.search(note.text) and not gives_orders(note.text)
+            if not DECISION_NEEDED.search(note.text)
+            and not gives_orders(note.text)
+            and not _a_tag(note.text)
         ]
 
     def milestones(self) -> list[MilestoneFact]:
@@ -304,6 +306,12 @@ class MinutesFacts:
     def baseline_date(self) -> dt.date | None:
         """The first meeting of the record: work added after it is scope change."""
         return self.meetings[0][0].date if self.meetings else None
+
+
+def _a_tag(text: str) -> bool:
+    """'needs-champion', 'complexity': a tag a tracker puts on a proposal, not a concern said
+    in words (a ticket key alone still names what is at stake)."""
+    return len(text.split()) < 3 and not re.search(r"[A-Za-z][\w-]*[-#]\d+", text)
 
 
 def _first_sentence(text: str) -> str:
