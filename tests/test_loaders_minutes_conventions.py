@@ -290,6 +290,8 @@ def test_progress_sections_and_label_bullets(tmp_path: Path) -> None:
               * Start testing the new mirror system
     * New items:
       * [Certificate expires](https://tracker.example.org/issues/4000)
+    * Upcoming:
+      * Next major event: N.A.
     * [Issues to triage (to be deleted after triage):](https://tracker.example.org/milestone/none):
       * For next milestone
           * [Rotate the backup keys](https://tracker.example.org/issues/4001)

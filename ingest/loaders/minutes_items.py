@@ -320,10 +320,19 @@ def _short(text: str) -> str:
     return text if len(text) <= _SUBJECT_CHARS else text[:_SUBJECT_CHARS].rsplit(" ", 1)[0] + "…"
 
 
+# What a note writes in a slot that has nothing this time.
+_EMPTY_VALUE = re.compile(
+    r"^(?:none|n/?a|n\.\s?a\.?|tbd|tba|nothing(?: new)?(?: this (?:time|week))?)\.?$",
+    re.IGNORECASE,
+)
+
+
 def _progress_item(text: str, state: ProgressState, book: HandleBook) -> ProgressItem | None:
     words = PLACEHOLDER.sub(" ", clean_inline(text)).strip().rstrip(":").strip()
     if not re.search(r"[^\W\d_]", words):
         return None
+    if _EMPTY_VALUE.match(words.rpartition(": ")[2].strip()):
+        return None  # "None", "Next major event: N.A.": the slot is empty this time
     owner = next((book.person(m.group(0)) for m in HANDLE.finditer(words)), None)
     return ProgressItem(text=words, state=state, owner=owner)
 
