@@ -117,10 +117,15 @@ def test_key_terms_are_weighted_by_rarity_and_unknown_names_are_kept_apart() -> 
 
 
 def test_a_question_asking_for_a_figure_needs_one_in_the_extracts() -> None:
-    assert figures_missing("What is Dana Fox's day rate?", ["Dana Fox renews the certificates"])
-    assert not figures_missing("What is Dana Fox's day rate?", ["Dana Fox: EUR 900 a day"])
-    assert figures_missing("When does the certificate expire?", ["It expires soon."]) == ["date"]
-    assert not figures_missing("How much bandwidth in April?", ["April: 43.85 Tb"])
+    rate = "What is Dana Fox's day rate?"
+    assert figures_missing(rate, [("Dana Fox renews the certificates", 0.5)]) == ["amount"]
+    assert not figures_missing(rate, [("Dana Fox: EUR 900 a day", 0.5)])
+    # An amount in a passage about something else answers nothing.
+    assert figures_missing(rate, [("Azure: USD 1,977 in June", 0.0)]) == ["amount"]
+    when = "When does the certificate expire?"
+    assert figures_missing(when, [("It expires soon.", 0.5)]) == ["date"]
+    assert not figures_missing("How much bandwidth in April?", [("April: 43.85 Tb", 0.5)])
+    assert not figures_missing("What should we stop to cut costs?", [("Stop the VMs", 0.5)])
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ Dana Fox).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
@@ -56,6 +57,9 @@ class AnswerKind:
     answer: re.Pattern[str]  # in a passage that gives it
     # A figure: a question asking for one is not answered by passages without one.
     figure: bool
+    # A quantity (an amount, a count) answers only from a passage about what was asked: the
+    # record is full of figures, and a budget line about something else is no answer.
+    quantity: bool = False
 
     def answered_by(self, text: str) -> bool:
         return bool(self.answer.search(text))
@@ -91,7 +95,11 @@ KINDS = (
     ),
     # "How much" asks for a quantity (43.85 Tb, three days); money words for an amount.
     AnswerKind(
-        "count", re.compile(r"\bhow (?:many|much)\b|\bnumber of\b", re.I), COUNT, figure=True
+        "count",
+        re.compile(r"\bhow (?:many|much)\b|\bnumber of\b", re.I),
+        COUNT,
+        figure=True,
+        quantity=True,
     ),
     AnswerKind(
         "amount",
@@ -102,20 +110,39 @@ KINDS = (
         ),
         AMOUNT,
         figure=True,
+        quantity=True,
     ),
     AnswerKind("person", re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON, figure=False),
 )
 
 
+# "To cut DigitalOcean costs" asks what to do, not how much: money words after a verb of
+# saving do not ask for an amount.
+_SAVING = re.compile(
+    r"\b(?:cut|cutting|reduce|reducing|decrease|decreasing|lower|lowering|save|saving|control)"
+    r"(?:\W+\w+){0,3}?\W+(?:costs?|spend(?:ing)?|budget|bills?)\b",
+    re.I,
+)
+
+
 def asked_for(question: str) -> list[AnswerKind]:
     """The kinds of answer the question asks for."""
+    question = _SAVING.sub(" ", question)
     return [kind for kind in KINDS if kind.asks.search(question)]
 
 
-def figures_missing(question: str, texts: list[str]) -> list[str]:
-    """The figures the question asks for that none of `texts` gives (names of the kinds)."""
-    return [
-        kind.name
-        for kind in asked_for(question)
-        if kind.figure and not any(kind.answered_by(text) for text in texts)
-    ]
+# The least share of the question's key terms a passage giving a quantity must hold.
+QUANTITY_TERMS = 0.3
+
+
+def figures_missing(question: str, extracts: Sequence[tuple[str, float]]) -> list[str]:
+    """The figures the question asks for that none of the extracts gives (names of the kinds).
+    Each extract comes with the weighted share of the question's key terms it holds."""
+    missing = []
+    for kind in asked_for(question):
+        if not kind.figure:
+            continue
+        least = QUANTITY_TERMS if kind.quantity else 0.0
+        if not any(kind.answered_by(text) and share >= least for text, share in extracts):
+            missing.append(kind.name)
+    return missing

@@ -70,12 +70,13 @@ def read_coverage(
         held = 1.0  # nothing to hold: meaning alone decides
     unknown = sum(terms.weights[t] for t in terms.unknown) / terms.total if terms.total else 0.0
     quotes = [quotation(s.passage) for s in chosen]
+    extracts = [(quote, terms.share(stems(quote))) for quote in quotes]
     return CoverageReading(
         closeness=closeness,
         terms_held=held,
         terms_unknown=unknown,
         unknown_names=terms.unknown_names,
-        figures_missing=tuple(figures_missing(question, quotes)),
+        figures_missing=tuple(figures_missing(question, extracts)),
     )
 
 
