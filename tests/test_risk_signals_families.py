@@ -266,3 +266,49 @@ def test_spans_people_write_instead_of_dates(text: str, days: int) -> None:
 def test_a_month_counts_until_its_last_day() -> None:
     (when,) = month_dates("we shall deplete credits on January 2027")
     assert when.day == dt.date(2027, 1, 31) and when.words == "January 2027"
+
+
+TRIAGE = """\
+# Compiler triage 2026-03-{day}
+
+Attendees: Dana Fox, Omar Haddad
+
+## Critical issues
+
+- "Build hangs on the ARM runners" [tools#41](https://example.org/tools/issues/41)
+    - Omar is bisecting
+- "Wrong code for packed structs" [tools#52](https://example.org/tools/issues/52)
+    - {settled}
+
+## Proposals
+
+- "Split the scheduler crate" [tools#60](https://example.org/tools/issues/60)
+    - Some concerns were raised, unsure if the author can address them
+    - Next step: write the migration guide
+
+## Upcoming calendar
+
+- Upcoming credential expirations:
+    - 2026-03-20: Package signing key expires
+        - We already have the new key
+"""
+
+
+def test_critical_items_the_minutes_list_until_a_list_drops_them(tmp_path: Path) -> None:
+    found = proposals(
+        record_of(
+            tmp_path,
+            {
+                "2026-03-05.md": TRIAGE.format(day="05", settled="Fix under review"),
+                "2026-03-12.md": TRIAGE.format(day="12", settled="Fixed by tools#53"),
+            },
+        )
+    )
+    critical = {key: draft for key, (_, draft) in found.items() if key.startswith("critical:")}
+    # The packed-struct item is settled in the newest list; the hang is still open.
+    assert list(critical) == ["critical:tools-41"]
+    draft = critical["critical:tools-41"]
+    assert draft.title == "Build hangs on the ARM runners (Critical issues, 2 meetings)"
+    assert "stated in 2 meetings" in draft.inferred["likelihood"]
+    # Review chatter, a running note's next step and a key already replaced are not risks.
+    assert set(found) == {"critical:tools-41"}

@@ -28,6 +28,7 @@ from assistant.risks.signals import (
     defect_trend,
     funding,
     key_person,
+    listed_critical,
     milestone,
     overdue,
     platform_change,
@@ -57,6 +58,7 @@ FAMILIES: tuple[SignalFamily, ...] = (
     tracker_milestone.FAMILY,
     overdue.FAMILY,
     blockers.FAMILY,
+    listed_critical.FAMILY,
     actions.FAMILY,
     concerns.FAMILY,
 )

@@ -14,7 +14,7 @@ from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.outline import OutlineLine, plain, read_outline
 from assistant.risks.signals.proposals import generic_proposal
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.vocabulary import classify
+from assistant.risks.signals.vocabulary import CREDENTIAL_TERMS, classify, stated_category
 from assistant.text.injection import gives_orders
 
 CONCERN_PHRASES = re.compile(
@@ -30,6 +30,7 @@ LINK_TAG = re.compile(
     re.IGNORECASE,
 )
 NO_CONCERN = re.compile(r"\bno (?:\w+ )?(?:concerns?|worries)\b|\bnot (?:a )?concern", re.I)
+EXPIRY_HORIZON_DAYS = 90  # "the credit line expires in 2028" is not a risk of this quarter
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
 
@@ -56,15 +57,25 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
         text = line.text
         if line.done or not_a_concern(line):
             continue  # finished work, a tag or a heading, not something the team fears
-        expires = EXPIRY.search(text) and scan.upcoming_dates(text, line.document.date)
+        horizon = scan.period.end + dt.timedelta(days=EXPIRY_HORIZON_DAYS)
+        expires = EXPIRY.search(text) and any(
+            day <= horizon for day in scan.upcoming_dates(text, line.document.date)
+        )
         if not (CONCERN_PHRASES.search(text) or expires) or words_key(text) in seen:
             continue
+        if expires and not CONCERN_PHRASES.search(text) and CREDENTIAL_TERMS.search(text):
+            continue  # an expiring credential is the credentials family's to weigh
         if gives_orders(text):
             continue
         if STATUS_LINE.match(text):
             continue  # the stated status is read by the status rules, not here
         seen.add(words_key(text))
-        signals.append(_concern_signal(scan, text, [line.chunk.id], line.document.date))
+        signal = _concern_signal(scan, text, [line.chunk.id], line.document.date)
+        if stated_category(text) is None:
+            # "Still really high, ci is at risk": the lines above it say what it is about.
+            heading = line.section.partition(" — ")[2].rpartition(" · ")[0]
+            signal.category = classify(" ".join([heading, *line.parents]), "schedule")
+        signals.append(signal)
     return signals
 
 
@@ -74,6 +85,13 @@ def not_a_concern(line: OutlineLine) -> bool:
     text = line.text
     if NO_CONCERN.search(text):
         return True
+    # "some concerns were raised", "the concerns you raised?": a review's concerns reported,
+    # not what they are ("Dana raised a concern that the hosts exceed the licence" says it).
+    concern = re.search(r"\bconcern(?:s|ed)?\b", text, re.IGNORECASE)
+    if concern and not CONCERN_PHRASES.search(text[: concern.start()] + text[concern.end() :]):
+        after = text[concern.end() :]
+        if not re.match(r"\s*(?:that|about|over|with|regarding|on|is|was|for|the|[:—–-])", after):
+            return True
     label, colon, rest = text.partition(":")
     if colon and CONCERN_PHRASES.search(label) and len(rest.split()) < 3:
         return True

@@ -24,12 +24,15 @@ from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.outline import OutlineLine, plain, read_outline
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan
-from assistant.risks.signals.timing import DATE_WORDS
+from assistant.risks.signals.timing import DATE_WORDS, When, whens
 from assistant.risks.signals.vocabulary import COMPLIANCE_TERMS, CREDENTIAL_TERMS, EXPIRY_TERMS
 from assistant.text.dates import find_all_dates
 
 CREDENTIAL_HORIZON_DAYS = 42  # an expiry this far past the period's end is already a risk
-RENEWED = re.compile(r"\b(?:renewed|rotated|replaced|extended)\b", re.IGNORECASE)
+RENEWED = re.compile(
+    r"\b(?:renewed|rotated|replaced|extended|already (?:have|got|received) the new)\b", re.I
+)
+LIST_HEADING = re.compile(r"\b(?:expirations|expiries|renewals)\b[^:]*:", re.IGNORECASE)
 # What an expired credential stops, when the record says it is more than a build.
 DEPENDS = re.compile(
     r"\b(?:production|prod|customers?|payments?|UAT|go-live|cannot start|outage)\b", re.I
@@ -72,6 +75,7 @@ class Expiry:
     lines: list[OutlineLine] = field(default_factory=list)
     tickets: list[TicketFact] = field(default_factory=list)
     actions: list[ActionItemFact] = field(default_factory=list)
+    shown: str = ""  # the date as a proposal writes it: ISO for a day, the words for a month
 
     @property
     def says_expiry(self) -> bool:
@@ -152,13 +156,12 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
         if known is None:
             items.append(found)
             return found
+        # The line that says "expires" names the credential and gives its date, over a line
+        # that only says when to renew it; among those, the newest wording.
+        if found.says_expiry and (not known.says_expiry or found.newest >= known.newest):
+            known.name, known.day, known.shown = found.name, found.day, found.shown
+            known.words |= found.words
         known.lines += [line for line in found.lines if line not in known.lines]
-        if (
-            found.lines
-            and known.lines
-            and found.lines[0].date == max(line.date or dt.date.min for line in known.lines)
-        ):
-            known.name = found.name  # the newest wording names it
         known.tickets += [t for t in found.tickets if t not in known.tickets]
         return known
 
@@ -168,25 +171,33 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     for line in outline:
         if not CREDENTIAL_TERMS.search(line.text):
             continue
-        words = content_words(line.text)
-        if any(len(task) >= 2 and task <= words for task in tasks) and not line.done:
-            continue
         if line.done or RENEWED.search(line.text):
+            renewed.append((line.date, _distinct_words(credential_name(line.text))))
+            continue
+        says_expiry = bool(re.search(r"\bexpir", line.text, re.IGNORECASE))
+        words = content_words(line.text)
+        if not says_expiry and any(len(task) >= 2 and task <= words for task in tasks):
+            continue
+        if (line.below and line.text.endswith(":")) or LIST_HEADING.search(line.text):
+            continue  # "Upcoming credential expirations:" heads the list, it is not one
+        if not (EXPIRY_TERMS.search(line.text) or _has_date(scan, line)):
+            continue  # "We already have the new certificate": a note under an expiry
+        if any(RENEWED.search(below.text) for below in line.below):
             renewed.append((line.date, _distinct_words(credential_name(line.text))))
             continue
         if not EXPIRY_TERMS.search(line.context):
             continue
         dated = _expiry_day(scan, line)
-        if dated is None or not start <= dated[0] <= horizon:
+        if dated is None or not start <= dated[0].day <= horizon:
             continue
         name = credential_name(line.text)
-        lines = [line] if dated[1] is line else [line, dated[1]]
-        add(Expiry(name, dated[0], _distinct_words(name), lines=lines))
+        when, source = dated
+        lines = [line] if source is line else [line, source]
+        add(Expiry(name, when.day, _distinct_words(name), lines=lines, shown=_shown(when)))
     for item in list(items):
         stated = min((line.date for line in item.lines if line.date), default=None)
         if any(
-            words
-            and len(words & item.words) >= max(1, len(item.words) // 2)
+            _same_credential(words, item.words)
             and (when is None or stated is None or when >= stated)
             for when, words in renewed
         ):
@@ -208,15 +219,35 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     return [_signal(scan, sorted(items, key=lambda item: item.day))]
 
 
-def _expiry_day(scan: SignalScan, line: OutlineLine) -> tuple[dt.date, OutlineLine] | None:
-    """The date the line, or the nearest line above it, gives; and the line that gives it."""
+def _same_credential(done: set[str], listed: set[str]) -> bool:
+    """A finished line is about a listed credential when it shares most of its words (a
+    vendor's name alone, "azure", is not enough)."""
+    shared = done & listed
+    if len(listed) <= 1:
+        return bool(listed) and listed <= done
+    return len(shared) >= 2 and len(shared) >= 0.6 * len(listed)
+
+
+def _expiry_day(scan: SignalScan, line: OutlineLine) -> tuple[When, OutlineLine] | None:
+    """The date (or month) the line, or the nearest line above it, gives; and the line that
+    gives it."""
     year = line.date.year if line.date else scan.period.end.year
     for source in [line, *reversed(line.above)]:
-        days = [day for day, _ in find_all_dates(source.text, year)]
-        if days:
-            upcoming = [day for day in days if day >= scan.period.start]
-            return (min(upcoming) if upcoming else max(days)), source
+        found = whens(source.text, source.date, year, spans=False)
+        if found:
+            upcoming = [when for when in found if when.day >= scan.period.start]
+            return min(upcoming or found, key=lambda when: when.day), source
     return None
+
+
+def _has_date(scan: SignalScan, line: OutlineLine) -> bool:
+    year = line.date.year if line.date else scan.period.end.year
+    return bool(whens(line.text, line.date, year, spans=False))
+
+
+def _shown(when: When) -> str:
+    """How a proposal writes the date: ISO when the record wrote a day, else its words."""
+    return when.day.isoformat() if when.exact else when.words
 
 
 def _add_tickets(
@@ -254,7 +285,7 @@ def _add_tickets(
         if day is None or not start <= day <= horizon:
             continue
         name = credential_name(ticket.summary)
-        add(Expiry(name, day, _distinct_words(name), tickets=[fact]))
+        add(Expiry(name, day, _distinct_words(name), tickets=[fact], shown=day.isoformat()))
 
 
 def _names_ticket(text: str, key: str) -> bool:
@@ -276,7 +307,8 @@ def _signal(scan: SignalScan, items: list[Expiry]) -> RiskSignal:
         details={"credentials": len(items)},
     )
     for item in items:
-        signal.facts.append(f"{item.name} {expire(item.name)} on {item.day}.")
+        on = "on" if item.shown[:1].isdigit() else "in"
+        signal.facts.append(f"{item.name} {expire(item.name)} {on} {item.shown or item.day}.")
         signal.texts.append(item.name)
         item.lines.sort(key=lambda line: line.date or dt.date.min, reverse=True)
         for line in item.lines:
@@ -304,6 +336,8 @@ def _signal(scan: SignalScan, items: list[Expiry]) -> RiskSignal:
             scan.cite_line(signal, line.as_minutes_line(), "expir")
     signal.details["unplanned"] = sum(1 for item in items if not item.planned)
     signal.dated = [(item.name, item.day) for item in items]
+    signal.details["last_shown"] = items[-1].shown or items[-1].day.isoformat()
+    signal.details["first_shown"] = items[0].shown or items[0].day.isoformat()
     return signal
 
 
@@ -311,14 +345,16 @@ def propose(signal: RiskSignal) -> ProposalDraft:
     named = signal.dated
     first = named[0][1] if named else signal.proximity
     if len(named) == 1:
-        title = f"{named[0][0]} {expire(named[0][0])} on {named[0][1]}"
+        shown = str(signal.details.get("first_shown", named[0][1]))
+        on = "on" if shown[:1].isdigit() else "in"
+        title = f"{named[0][0]} {expire(named[0][0])} {on} {shown}"
     else:
-        title = f"{len(named)} credentials expire by {named[-1][1]}: "
-        shown = [name for name, _ in named]
-        while len(shown) > 1 and len(title + ", ".join(shown)) > 140:
-            shown.pop()
-        more = f" and {len(named) - len(shown)} more" if len(shown) < len(named) else ""
-        title += ", ".join(shown) + more
+        title = f"{len(named)} credentials expire by {signal.details.get('last_shown')}: "
+        names = [name for name, _ in named]
+        while len(names) > 1 and len(title + ", ".join(names)) > 140:
+            names.pop()
+        more = f" and {len(named) - len(names)} more" if len(names) < len(named) else ""
+        title += ", ".join(names) + more
     chance = Score(2, "a stated expiry; renewals are routine work")
     days = (first - signal.today).days if first else None
     unplanned = int(signal.details.get("unplanned", 0))
@@ -326,8 +362,6 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         chance.add(1, f"the first expires within 21 days of the period's end ({first})")
     if unplanned:
         chance.add(1, f"{unplanned} with no renewal ticket, action or owner named")
-        if days is not None and days <= 7:
-            chance.add(1, "one expires within 7 days and its renewal is not in hand")
     harm = Score(3, "what uses the credential stops working")
     text = " ".join([*signal.facts, *(e.text for e in signal.evidence)])
     if len(named) >= 3:

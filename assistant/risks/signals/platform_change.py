@@ -23,7 +23,12 @@ from assistant.risks.signals.outline import OutlineLine, finished, read_outline
 from assistant.risks.signals.proposals import draft, title_from
 from assistant.risks.signals.scan import SignalScan
 from assistant.risks.signals.timing import When, whens
-from assistant.risks.signals.vocabulary import CHANGE_TERMS, VENDOR_TERMS
+from assistant.risks.signals.vocabulary import (
+    CHANGE_TERMS,
+    CREDENTIAL_TERMS,
+    EXPIRY_TERMS,
+    VENDOR_TERMS,
+)
 
 PLATFORM_HORIZON_DAYS = 120  # a change this soon after the period is a risk now
 # A move the team must make by a date: "migrate to the new images by 9 June".
@@ -60,7 +65,10 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     def add(found: Change) -> Change:
         for known in changes:
             shared = known.words & found.words
-            if len(shared) >= 3 and len(shared) >= 0.5 * min(len(known.words), len(found.words)):
+            same_day = known.when.day == found.when.day and len(shared) >= 2
+            if same_day or (
+                len(shared) >= 3 and len(shared) >= 0.5 * min(len(known.words), len(found.words))
+            ):
                 known.lines += found.lines
                 known.tickets += [t for t in found.tickets if t not in known.tickets]
                 return known
@@ -71,16 +79,24 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     for line in outline:
         if line.done:
             continue
+        if CREDENTIAL_TERMS.search(line.text) and EXPIRY_TERMS.search(line.text):
+            continue  # "renew the GPG key before March": the credentials family's
         when = _when(scan, line.text, line.date)
         if when is not None and not finished(outline, content_words(line.text), line.date):
-            add(Change(line.text, when, content_words(line.text), lines=[line]))
+            add(Change(line.text, when, _words(line.text), lines=[line]))
     for document, ticket in scan.open_tickets():
         written = ticket.created.date() if ticket.created else None
         when = _when(scan, ticket.summary, written, ticket.due)
         if when is not None:
             fact = scan.ticket_fact(document, ticket)
-            add(Change(ticket.summary, when, content_words(ticket.summary), tickets=[fact]))
+            add(Change(ticket.summary, when, _words(ticket.summary), tickets=[fact]))
     return [_signal(scan, change) for change in changes]
+
+
+def _words(text: str) -> set[str]:
+    """Words that tell one change from another ("ingress-nginx" is "ingress" and "nginx")."""
+    words = content_words(re.sub(r"[-_/.]", " ", text))
+    return {w for w in words if not CHANGE_TERMS.fullmatch(w)} - {"inform", "announce"}
 
 
 def _when(
