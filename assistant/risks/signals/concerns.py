@@ -9,7 +9,14 @@ from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
 from assistant.grounding import TICKET_KEY
-from assistant.risks.signals.base import RiskSignal, only_no_change, text_key, words_key
+from assistant.risks.signals.base import (
+    LOOKBACK_DAYS,
+    RiskSignal,
+    content_words,
+    only_no_change,
+    text_key,
+    words_key,
+)
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.outline import OutlineLine, plain, read_outline
 from assistant.risks.signals.proposals import generic_proposal
@@ -30,6 +37,7 @@ LINK_TAG = re.compile(
     re.IGNORECASE,
 )
 NO_CONCERN = re.compile(r"\bno (?:\w+ )?(?:concerns?|worries)\b|\bnot (?:a )?concern", re.I)
+SAME_CONCERN_SHARE = 0.7  # words an earlier line shares with a concern to be the same one
 EXPIRY_HORIZON_DAYS = 90  # "the credit line expires in 2028" is not a risk of this quarter
 STATUS_LINE = re.compile(r"^\W*(?:overall|project)\s+status\b", re.IGNORECASE)
 DECIDER = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?) (?:will|to|must) decide\b")
@@ -76,7 +84,31 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
             heading = line.section.partition(" — ")[2].rpartition(" · ")[0]
             signal.category = classify(" ".join([heading, *line.parents]), "schedule")
         signals.append(signal)
+    _earlier_mentions(scan, signals)
     return signals
+
+
+def _earlier_mentions(scan: SignalScan, signals: list[RiskSignal]) -> None:
+    """The same concern in the weeks before: cited beside this week's words, so a worry that
+    keeps coming back weighs more (the likelihood counts the meetings)."""
+    since = scan.period.start - dt.timedelta(days=LOOKBACK_DAYS)
+    earlier = [
+        line
+        for line in read_outline(scan, since)
+        if line.date is not None and line.date < scan.period.start and not line.done
+    ]
+    for signal in signals:
+        mine = content_words(" ".join(signal.texts))
+        if len(mine) < 3:
+            continue
+        same = [
+            line
+            for line in earlier
+            if len(shared := mine & content_words(line.text)) >= 3
+            and len(shared) >= SAME_CONCERN_SHARE * len(mine)
+        ]
+        for line in sorted(same, key=lambda line: line.date or dt.date.min, reverse=True)[:3]:
+            scan.cite_line(signal, line.as_minutes_line(), signal.texts[0])
 
 
 def not_a_concern(line: OutlineLine) -> bool:

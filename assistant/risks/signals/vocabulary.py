@@ -84,7 +84,7 @@ CATEGORY_WORDS: list[tuple[RiskCategory, re.Pattern[str]]] = [
     ),
     (
         "budget",
-        re.compile(r"\b(?:budget|overspend|overrun|cost(?:s|ing)?|forecast at)\b", re.I),
+        re.compile(r"\b(?:budgets?|overspend|overrun|cost(?:s|ing)?|forecast at)\b", re.I),
     ),
     ("scope", re.compile(r"\b(?:change request|CR-\d+|scope)\b", re.IGNORECASE)),
     (
