@@ -216,7 +216,8 @@ def _deadline_in(scan: SignalScan, away: list[Absence]) -> OutlineLine | None:
     for absence in away:
         if absence.until is None:
             continue
-        first = absence.starts or absence.line.date or scan.period.start
+        # Within the absence, and not before the period: a release already out is no risk.
+        first = max(absence.starts or absence.line.date or scan.period.start, scan.period.start)
         for line in read_outline(scan, absence.line.date or scan.period.start):
             if line.document is not absence.line.document or line.done or line is absence.line:
                 continue
@@ -289,16 +290,14 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         harm.add(1, f"{written} away for {days} days")
     if deadline := signal.details.get("deadline"):
         chance.add(1, f"a date falls in the absence ('{deadline}')")
-    who = (
-        f"{away} of {team} people"
-        if team and share >= 0.5
-        else f"{away} people"
-        if away > 1
-        else names
-    )
+    if away > 1:
+        who = f"{away} of {team} people" if team and share >= 0.5 else f"{away} people"
+        title = f"Team capacity: {who} away ({names})"
+    else:
+        title = f"Team capacity: {names} away"
     return draft(
         signal,
-        title=f"Team capacity: {who} away ({names})",
+        title=title,
         cause="; ".join(fact.rstrip(".") for fact in signal.facts[:4]),
         event="the work planned for those weeks is not done, or is done by too few people",
         effect="dates in the absence slip and the people left carry the support load",
