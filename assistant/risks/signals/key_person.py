@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.domain.risk import ProposalDraft
+from assistant.risks.signals.assessment import Score
 from assistant.risks.signals.base import LOOKBACK_DAYS, RiskSignal, slug
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
@@ -108,13 +109,17 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         parts.append(f"{person} holds {critical} open Highest-priority tickets ({keys})")
     if signal.details.get("leave_from"):
         parts.append(f"{person} is on leave from {signal.details['leave_from']}")
-    likelihood = min(
-        5,
-        2
-        + int(bool(signal.details.get("sole_knowledge")))
-        + int(float(signal.details.get("critical_share", 0)) >= 0.4)
-        + int(bool(signal.details.get("leave"))),
-    )
+    chance = Score(2, "critical work rests on one person")
+    if signal.details.get("sole_knowledge"):
+        chance.add(1, f"the record says only {first} knows it")
+    share = float(signal.details.get("critical_share", 0))
+    if share >= 0.4:
+        chance.add(1, f"{person} holds {share:.0%} of the open critical work")
+    if signal.details.get("leave"):
+        chance.add(1, f"{first} will be on leave")
+    harm = Score(3, "the work only they can do waits")
+    if critical >= 2:
+        harm.add(1, f"{critical} open critical tickets depend on {first}")
     covers = [a.owner for a in signal.actions if a.owner and a.owner != person]
     owner = covers[0] if covers else None
     proposal = draft(
@@ -123,8 +128,8 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         cause="; ".join(parts) or f"critical knowledge rests with {person}",
         event=f"{person} is unavailable when the work needs them",
         effect="the work only they can do stops and the dates that depend on it slip",
-        likelihood=likelihood,
-        impact=4 if critical >= 2 else 3,
+        likelihood=chance.value,
+        impact=harm.value,
         owner=owner,
         response="mitigate",
         mitigation=[
@@ -134,11 +139,7 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         ],
         trigger=f"Handover material not finished a week before {first} is away, or {first}'s "
         "open critical work keeps growing",
-        inferred={
-            "likelihood": "rule: 2, +1 for sole knowledge, +1 for 40% or more of the critical "
-            "work, +1 for leave",
-            "impact": "rule: 4 when two or more critical tickets depend on the person, else 3",
-        },
+        inferred={"likelihood": chance.reason(), "impact": harm.reason()},
     )
     if owner:
         proposal.inferred["owner"] = "suggested: owner of the action to arrange cover"

@@ -97,6 +97,11 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         effect = f"work that needs {vendor} is delayed"
         title = f"{vendor} dependency"
     likelihood = 4 if days >= 10 else 3 if days >= 5 else 2
+    reason = f"rule: blocked {days} days (4 from 10 days, 3 from 5)"
+    if not days and any(t.blocked and t.blocked_days is None for t in tickets):
+        # A snapshot export (GitHub) says the work is blocked now, not since when.
+        likelihood = 3
+        reason = "rule: 3, blocked now (the export does not say since when)"
     critical = any(priority_rank(t.priority) == 0 for t in tickets)
     return draft(
         signal,
@@ -115,7 +120,7 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         trigger=f"{keys} still blocked at the next status meeting, or no committed date from "
         f"{vendor}",
         inferred={
-            "likelihood": f"rule: blocked {days} days (4 from 10 days, 3 from 5)",
+            "likelihood": reason,
             "impact": "rule: 4 when the blocked work is Highest priority, else 3",
         },
     )
