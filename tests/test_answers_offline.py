@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from assistant.answers.answer_kinds import figures_missing
-from assistant.answers.coverage import CoverageReading, judge_coverage
+from assistant.answers.coverage import CoverageReading, judge_coverage, read_coverage
 from assistant.answers.extracts import quotation
-from assistant.answers.key_terms import key_terms, question_terms, stem, stems
+from assistant.answers.key_terms import (
+    key_terms,
+    numbered_names,
+    question_terms,
+    stem,
+    stems,
+)
 from assistant.answers.passages import source_passages
 from assistant.config import Settings
 from assistant.domain.answer import Answer
@@ -145,6 +152,20 @@ def test_coverage_weighs_meaning_terms_and_figures(
     reading: CoverageReading, coverage: str, settings: Settings
 ) -> None:
     assert judge_coverage(reading, settings) == coverage
+
+
+def test_a_numbered_name_that_no_source_holds_is_not_covered(settings: Settings) -> None:
+    question = "How many story points did the team finish in Sprint 7?"
+    assert numbered_names(question) == ["sprint 7"]
+    assert numbered_names("What did we ship in July 2026?") == []  # a date, not a name
+    terms = key_terms(question, lambda word: 1, 10)
+    held = read_coverage(question, terms, [], [], [evidence("Board\nSprint-7 closed 31 points")])
+    assert held.names_missing == ()
+    missing = read_coverage(question, terms, [], [], [evidence("Board\nSprint 6 closed 31 points")])
+    assert missing.names_missing == ("sprint 7",)
+    assert judge_coverage(replace(missing, closeness=0.8, terms_held=1.0), settings) == (
+        "not_covered"
+    )
 
 
 @pytest.fixture

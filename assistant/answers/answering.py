@@ -144,7 +144,7 @@ class QuestionAnswerer:
         scored = self.extractive.score(search_query, retrieval.evidence, terms)
         chosen = self.extractive.choose(scored, terms)
         coverage: Coverage = judge_coverage(
-            read_coverage(search_query, terms, scored, chosen), self.settings
+            read_coverage(search_query, terms, scored, chosen, retrieval.evidence), self.settings
         )
         yield SourcesFound(search_query, retrieval.evidence, coverage)
         answer = Answer(

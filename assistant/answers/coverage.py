@@ -11,7 +11,8 @@ weighs four readings of the best passages:
 - the figure the question asks for (a date, a duration, a count, an amount) in the extracts.
 
 The record does not cover the question when it never names what the question names (a person,
-a product, an identifier no chunk holds), or when nothing is close in meaning or in words. It
+a product, an identifier no chunk holds; a numbered name such as "Sprint 7" no source holds), or
+when nothing is close in meaning or in words. It
 may not answer directly (the closest passages are shown as such) when the support is low or
 the figure asked for is in none of the extracts. The weights were calibrated on the labelled
 questions of both fixture projects (answerable and not) and checked on questions asked of a
@@ -20,13 +21,15 @@ real team's notes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.answers.answer_kinds import figures_missing
 from assistant.answers.extracts import ScoredPassage, quotation
-from assistant.answers.key_terms import KeyTerms, stems
+from assistant.answers.key_terms import KeyTerms, names_in, numbered_names, stems
 from assistant.config import Settings
 from assistant.domain.answer import Coverage
+from assistant.domain.evidence import Evidence
 
 # The passages looked at for the question's terms.
 BEST_PASSAGES = 10
@@ -46,9 +49,13 @@ class CoverageReading:
     terms_unknown: float
     unknown_names: frozenset[str]
     figures_missing: tuple[str, ...]
+    # Numbered names ("Sprint 7") the question gives and no source holds.
+    names_missing: tuple[str, ...] = ()
 
     @property
     def support(self) -> float:
+        """How well the best evidence answers; below PMASSIST_WEAK_EVIDENCE_THRESHOLD the
+        offline answer says the record may not answer directly."""
         return self.closeness + TERMS_WEIGHT * self.terms_held - UNKNOWN_WEIGHT * self.terms_unknown
 
 
@@ -57,6 +64,7 @@ def read_coverage(
     terms: KeyTerms,
     scored: list[ScoredPassage],
     chosen: list[ScoredPassage],
+    evidence: list[Evidence],
 ) -> CoverageReading:
     closeness = max((s.closeness for s in scored), default=-1.0)
     held = max(
@@ -77,14 +85,25 @@ def read_coverage(
         terms_unknown=unknown,
         unknown_names=terms.unknown_names,
         figures_missing=tuple(figures_missing(question, extracts)),
+        names_missing=_names_missing(question, evidence),
     )
+
+
+def _names_missing(question: str, evidence: list[Evidence]) -> tuple[str, ...]:
+    """Retrieval searches the words of a numbered name ("Sprint 7"), so a record that has it
+    puts it among the sources; when none holds it, the record does not name it."""
+    names = numbered_names(question)
+    if not names:
+        return ()
+    held = " ".join(re.sub(r"\s+", " ", names_in(f"{e.title} {e.text}")) for e in evidence)
+    return tuple(name for name in names if not re.search(rf"\b{re.escape(name)}\b", held))
 
 
 def judge_coverage(reading: CoverageReading, settings: Settings) -> Coverage:
     nothing_close = (
         reading.closeness < settings.relevance_threshold and reading.terms_held < TERMS_ALONE
     )
-    if reading.unknown_names or nothing_close:
+    if reading.unknown_names or reading.names_missing or nothing_close:
         return "not_covered"
     if reading.support < settings.weak_evidence_threshold or reading.figures_missing:
         return "weak"

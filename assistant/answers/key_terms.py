@@ -114,6 +114,29 @@ def named_terms(question: str) -> set[str]:
     return named
 
 
+_MONTH_NAMES = """january february march april may june july august september october november
+december jan feb mar apr jun jul aug sep sept oct nov dec"""
+_MONTHS = frozenset(_MONTH_NAMES.split())
+# A numbered name: "Sprint 7", "Kubernetes 1.34", "LTS 2.541.1", "HL7 v2".
+_NUMBERED_NAME = re.compile(r"\b([A-Z][\w-]*)[\s-]+v?(\d[\w.]*\w|\d)\b")
+
+
+def numbered_names(question: str) -> list[str]:
+    """The numbered names a question gives ("Sprint 7", "Kubernetes 1.34"), as `name number`
+    in lower case; a month and year ("July 2026") is a date, not a name."""
+    return [
+        f"{name.lower()} {number.lower()}"
+        for name, number in _NUMBERED_NAME.findall(question)
+        if name.lower() not in _MONTHS
+    ]
+
+
+def names_in(text: str) -> str:
+    """A text laid out as `numbered_names` writes names, so that "Sprint-7" and "sprint 7"
+    and "Kubernetes v1.34" are found."""
+    return re.sub(r"[\s_-]+v?(?=\d)", " ", text.lower())
+
+
 def _has_digit(word: str) -> bool:
     return any(character.isdigit() for character in word)
 

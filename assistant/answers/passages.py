@@ -29,6 +29,8 @@ _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 _EMPHASIS = re.compile(r"\*\*|__")
 # The header's closing " · November 2026", written for search, says nothing a quote needs.
 _MONTH_TAIL = re.compile(r"\s+·\s+[A-Z][a-z]+ \d{4}$")
+# The depth given to a line that introduces the list under it, so the list nests under it.
+INTRODUCTION = -1
 # Below this many characters a line is a fragment ("Done", "N/A") unless it holds a key term.
 SHORTEST = 3
 
@@ -111,11 +113,14 @@ def source_passages(item: Evidence) -> list[Passage]:
             open_items.pop()
         if not line.bullet and line.depth == 0:
             open_items = []
+            if line.text.endswith(":"):
+                # "Chosen option: OpenSearch, because:" introduces the list under it.
+                line = lines[index] = _Line(line.text, INTRODUCTION, False, line.number)
         above = (tuple(text for _, text in labels), tuple(p.text for p in open_items))
         children = tuple(child.text for child in _children(lines, index))
         if not gives_orders(line.text):
             found.extend(_line_passages(line, item.citation, heading, above, children))
-        if line.bullet or line.depth > 0:
+        if line.bullet or line.depth != 0:
             open_items.append(line)
     return found
 
@@ -131,7 +136,10 @@ def _line_passages(
     sentences = [s for s in sentences if len(s) >= SHORTEST and not s.endswith("?")]
     found = []
     for position, sentence in enumerate(sentences):
-        neighbours = tuple(sentences[max(position - 1, 0) : position + 2])
+        neighbours = (
+            *sentences[max(position - 1, 0) : position],
+            *sentences[position + 1 : position + 2],
+        )
         found.append(
             Passage(
                 sentence,
@@ -140,7 +148,7 @@ def _line_passages(
                 *above,
                 # Only a line's first sentence leads its nested lines.
                 children if position == 0 else (),
-                tuple(n for n in neighbours if n is not sentence),
+                neighbours,
                 sentences[position + 1] if position + 1 < len(sentences) else "",
                 line.number,
             )
@@ -178,12 +186,18 @@ def _label_of(text: str) -> str | None:
 
 
 def _children(lines: list[_Line], index: int) -> list[_Line]:
-    """The lines nested under line `index`: more indented and following it without a break."""
+    """The lines nested under line `index`: more indented and following it without a break;
+    under a line that introduces a list, the list."""
     parent = lines[index]
-    found = []
+    found: list[_Line] = []
     for line in lines[index + 1 :]:
-        if not line.text or line.depth <= parent.depth:
+        if parent.depth == INTRODUCTION:
+            if not line.text and not found:
+                continue  # Markdown leaves a blank line between a paragraph and its list
+            if not line.text or not (line.bullet or line.depth > 0):
+                break
+        elif not line.text or line.depth <= parent.depth:
             break
-        if parent.bullet or parent.depth > 0 or line.bullet:
+        if parent.bullet or parent.depth != 0 or line.bullet:
             found.append(line)
     return found
