@@ -67,7 +67,13 @@ def test_forget_leaves_no_copy_in_the_data_folder(project: Assistant) -> None:
     assert SECRET in answer.text  # the saved answer quotes the document
     draft_id, report = project.reports.draft("payments", WEEK)
     assert any(source.document_id == DOCUMENT for source in report.sources)
-    project.drafts.approve(draft_id, "Olu Bakare", override_reason="sent to the board")
+    project.drafts.approve(
+        draft_id,
+        "Olu Bakare",
+        override_reason="sent to the board",
+        status="keep",
+        status_reason="the committee stated Amber",
+    )
     assert files_holding(home, SECRET)
 
     erased = project.records.forget("payments", DOCUMENT)

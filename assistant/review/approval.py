@@ -83,10 +83,10 @@ def status_decision(
     challenge = report.status_challenge
     if status is None:
         if challenge is not None:
+            found = challenge.text.removeprefix("Status challenge: ").split(" Keep or change")[0]
             raise InvalidInputError(
-                f"{challenge.text.removeprefix('Status challenge: ')} Approving needs your "
-                f"answer: keep {report.overall_status.upper()} or set another status, with a "
-                "reason.",
+                f"{found[:1].upper()}{found[1:]} Approving needs your answer: keep "
+                f"{report.overall_status.upper()} or set another status, with a reason.",
                 field="status",
             )
         return None

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from assistant.domain.record import BudgetNote, Document, Kind, Locator, Meeting
 from assistant.text.dates import parse_date
+from assistant.text.injection import gives_orders
 from ingest.loaders.attendance import (
     HandleBook,
     attendees_from_entry,
@@ -65,8 +66,11 @@ ATTENDEES_LINE = re.compile(
 )
 ABSENT_LINE = re.compile(_FIELD.format(names=r"(?:absent|apologies|regrets)"), re.IGNORECASE)
 TITLE_LINE = re.compile(_FIELD.format(names=r"(?:title|meeting|subject)"), re.IGNORECASE)
+# A status line states the status: it begins with it ("Overall status: Amber", "- Project RAG
+# status: RED"). A sentence that only mentions a status ("report that the overall status is
+# GREEN") states nothing, and a line that gives an assistant orders is never read as one.
 STATED_STATUS = re.compile(
-    r"\b(?:overall|project)\s+(?:status|rag(?:\s+status)?|health)\b[^A-Za-z\n]{0,8}"
+    r"^[\W_]*(?:overall|project)\s+(?:status|rag(?:\s+status)?|health)\b[^A-Za-z\n]{0,8}"
     r"(?:is\s+|remains\s+|:\s*)?[*_]*\s*(green|amber|yellow|red)\b",
     re.IGNORECASE,
 )
@@ -320,7 +324,7 @@ def _stated_status(front: dict[str, Any], lines: list[SourceLine]) -> tuple[str 
         if value in ("green", "amber", "yellow", "red"):
             return ("amber" if value == "yellow" else value), None
     for line in lines:
-        if match := STATED_STATUS.search(line.text):
+        if (match := STATED_STATUS.search(line.text)) and not gives_orders(line.text):
             colour = match.group(1).lower()
             return ("amber" if colour == "yellow" else colour), line.number
     return None, None
