@@ -19,6 +19,7 @@ what it is about, and cited.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, replace
 
 from assistant.answers.answer_kinds import asked_for
@@ -53,8 +54,9 @@ CONTEXT_WEIGHT = 0.5
 HEADING_WEIGHT = 0.35
 # After the first extract, terms no chosen extract holds yet count this much more.
 NEW_TERMS_WEIGHT = 0.35
-# How many of the best passages are read again without their heading.
-REREAD = 20
+# How many passages are read for meaning, and how many of the best again without their heading.
+MEANING_READ = 16
+REREAD = 10
 # An extract scoring below this share of the best one adds more noise than answer.
 RELATIVE_FLOOR = 0.6
 # The bullet above a passage is quoted before it when it is this short (a label, not a story).
@@ -108,26 +110,36 @@ class ExtractiveWriter:
         self, question: str, evidence: list[Evidence], terms: KeyTerms
     ) -> list[ScoredPassage]:
         """Every quotable passage of the best sources, best first."""
-        candidates = passages(evidence[:SOURCES_READ])
-        if not candidates:
-            return []
-        # A line is read under its heading and the bullet above it: "June: $1,977" is the June
-        # of the "Azure" bullet in "Cloud budgets".
-        texts = [_as_read(p) for p in candidates]
-        vectors = self.embedder.embed_texts([question, *texts])
-        similarity = vectors[1:] @ vectors[0]
         wanted = asked_for(question)
-        scored = []
-        for passage, cosine in zip(candidates, similarity, strict=True):
-            own = terms.present(stems(passage.text))
+        # Words first: they are cheap, and a fragment ("Agreed.") without the question's terms
+        # is never quoted.
+        read: list[tuple[Passage, float, frozenset[str], float]] = []
+        for passage in passages(evidence[:SOURCES_READ]):
+            own = frozenset(terms.present(stems(passage.text)))
             if len(passage.text) < SHORT_CHARACTERS and not own:
                 continue
             share = _term_share(passage, own, terms)
             cue = CUE_WEIGHT if any(kind.answered_by(passage.text) for kind in wanted) else 0.0
             cue += FIGURE_WEIGHT if _FIGURE.search(passage.text) else 0.0
             cue -= TITLE_WEIGHT if passage.line < 0 else 0.0
-            score = float(cosine) + KEYWORD_WEIGHT * share + cue
-            scored.append(ScoredPassage(passage, float(cosine), share, frozenset(own), score))
+            read.append((passage, share, own, KEYWORD_WEIGHT * share + cue))
+        if not read:
+            return []
+        # Meaning is read for the passages the words rank best (embedding is most of the cost
+        # of an answer); the order of the sources breaks ties, so a paraphrase in the best
+        # source is still read.
+        if len(read) > MEANING_READ:
+            order = sorted(range(len(read)), key=lambda i: (-read[i][3], i))
+            read = [read[i] for i in sorted(order[:MEANING_READ])]
+        # A line is read under its heading and the bullet above it: "June: $1,977" is the June
+        # of the "Azure" bullet in "Cloud budgets".
+        texts = list(dict.fromkeys(_as_read(passage) for passage, *_ in read))
+        vectors = self.embedder.embed_texts([question, *texts])
+        similarity = dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        scored = []
+        for passage, share, own, lexical in read:
+            cosine = similarity[_as_read(passage)]
+            scored.append(ScoredPassage(passage, cosine, share, own, cosine + lexical))
         scored.sort(key=lambda s: s.score, reverse=True)
         return self._reread(question, scored)
 
@@ -215,7 +227,7 @@ def _as_read(passage: Passage) -> str:
     return f"{passage.heading}\n{text}" if passage.heading else text
 
 
-def _term_share(passage: Passage, own: set[str], terms: KeyTerms) -> float:
+def _term_share(passage: Passage, own: Set[str], terms: KeyTerms) -> float:
     if not terms.total:
         return 0.0
     around = terms.present(stems(passage.context)) - own
