@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers.answer_kinds import figures_missing
+from assistant.answers.answer_kinds import asked_for, figures_missing
 from assistant.answers.coverage import CoverageReading, judge_coverage, read_coverage
-from assistant.answers.extracts import quotation
+from assistant.answers.extracts import SOURCES_READ, _sources_read, quotation
 from assistant.answers.key_terms import (
     key_terms,
     numbered_names,
@@ -152,6 +152,14 @@ def test_coverage_weighs_meaning_terms_and_figures(
     reading: CoverageReading, coverage: str, settings: Settings
 ) -> None:
     assert judge_coverage(reading, settings) == coverage
+
+
+def test_a_status_question_reads_the_ticket_it_names_and_wants_where_it_stands() -> None:
+    assert [kind.name for kind in asked_for("ORI-7 status")] == ["state"]
+    named = evidence("ORI-7: Login fails (2026-03-02)\n2026-03-04: fix merged", Kind.TICKET)
+    others = [evidence(f"Minutes\nLine {n}") for n in range(SOURCES_READ)]
+    assert _sources_read("ORI-7 status", [*others, named]) == [*others, named]
+    assert _sources_read("Login status", [*others, named]) == others
 
 
 def test_a_numbered_name_that_no_source_holds_is_not_covered(settings: Settings) -> None:

@@ -49,6 +49,14 @@ DECISION = re.compile(
     re.IGNORECASE,
 )
 
+# Where a thing stands: a state word, or a dated entry (a ticket comment, a log line).
+STATE = re.compile(
+    r"\b(?:status|done|closed|resolved|blocked|in progress|open|failed|merged|deployed|fixed|"
+    r"reopened|delayed|on track|at risk|slipped|waiting|pending|approved|rejected)\b"
+    r"|^\s*\d{4}-\d{2}-\d{2}\s*:",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class AnswerKind:
@@ -113,6 +121,12 @@ KINDS = (
         quantity=True,
     ),
     AnswerKind("person", re.compile(r"\bwho(?:m|se)?\b", re.I), PERSON, figure=False),
+    AnswerKind(
+        "state",
+        re.compile(r"\bstatus\b|\bprogress\b|\blatest\b|\bwhere (?:are|do) we\b", re.I),
+        STATE,
+        figure=False,
+    ),
 )
 
 

@@ -23,7 +23,7 @@ from collections.abc import Set
 from dataclasses import dataclass, replace
 
 from assistant.answers.answer_kinds import asked_for
-from assistant.answers.key_terms import KeyTerms, stems
+from assistant.answers.key_terms import KeyTerms, named_terms, stems
 from assistant.answers.passages import Passage, passages
 from assistant.domain.answer import AnswerSentence
 from assistant.domain.evidence import Evidence
@@ -114,7 +114,7 @@ class ExtractiveWriter:
         # Words first: they are cheap, and a fragment ("Agreed.") without the question's terms
         # is never quoted.
         read: list[tuple[Passage, float, frozenset[str], float]] = []
-        for passage in passages(evidence[:SOURCES_READ]):
+        for passage in passages(_sources_read(question, evidence)):
             own = frozenset(terms.present(stems(passage.text)))
             if len(passage.text) < SHORT_CHARACTERS and not own:
                 continue
@@ -219,6 +219,14 @@ def quotation(passage: Passage) -> str:
     while explanation and sum(len(line) for line in explanation) > EXPLANATION_CHARACTERS:
         explanation.pop()
     return " / ".join([text, *explanation])
+
+
+def _sources_read(question: str, evidence: list[Evidence]) -> list[Evidence]:
+    """The best sources, and any further one that holds an identifier the question names
+    ("beacon#44 status" when retrieval ranked that ticket ninth)."""
+    named = {term for term in named_terms(question) if any(c.isdigit() for c in term)}
+    further = [e for e in evidence[SOURCES_READ:] if named & stems(f"{e.title}\n{e.text}")]
+    return evidence[:SOURCES_READ] + further
 
 
 def _as_read(passage: Passage) -> str:
