@@ -28,6 +28,7 @@ from assistant.answers.passages import Passage, passages
 from assistant.domain.answer import AnswerSentence
 from assistant.domain.evidence import Evidence
 from assistant.embeddings import Embedder
+from assistant.retrieval.temporal import TimeWindow, names_a_period, time_window
 from assistant.text.citations import escape_citation_marks
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
@@ -55,6 +56,8 @@ HEADING_WEIGHT = 0.35
 # After the first extract, terms no chosen extract holds yet count this much more.
 NEW_TERMS_WEIGHT = 0.35
 # How many passages are read for meaning, and how many of the best again without their heading.
+# A passage from the period the question names moves up; one from another period moves down.
+TIME_WEIGHT = 0.2
 MEANING_READ = 16
 REREAD = 10
 # An extract scoring below this share of the best one adds more noise than answer.
@@ -111,6 +114,8 @@ class ExtractiveWriter:
     ) -> list[ScoredPassage]:
         """Every quotable passage of the best sources, best first."""
         wanted = asked_for(question)
+        when = _period_asked(question, evidence)
+        dated = {source.citation: source.date for source in evidence}
         # Words first: they are cheap, and a fragment ("Agreed.") without the question's terms
         # is never quoted.
         read: list[tuple[Passage, float, frozenset[str], float]] = []
@@ -122,6 +127,9 @@ class ExtractiveWriter:
             cue = CUE_WEIGHT if any(kind.answered_by(passage.text) for kind in wanted) else 0.0
             cue += FIGURE_WEIGHT if _FIGURE.search(passage.text) else 0.0
             cue -= TITLE_WEIGHT if passage.line < 0 else 0.0
+            if when is not None and (day := dated.get(passage.citation)) is not None:
+                # "At the end of week 46": a line from that week answers, September's does not.
+                cue += TIME_WEIGHT if when.contains(day) else -TIME_WEIGHT
             read.append((passage, share, own, KEYWORD_WEIGHT * share + cue))
         if not read:
             return []
@@ -219,6 +227,13 @@ def quotation(passage: Passage) -> str:
     while explanation and sum(len(line) for line in explanation) > EXPLANATION_CHARACTERS:
         explanation.pop()
     return " / ".join([text, *explanation])
+
+
+def _period_asked(question: str, evidence: list[Evidence]) -> TimeWindow | None:
+    """The period the question is about ("in week 46", "now"), read against the newest source."""
+    if not names_a_period(question):
+        return None
+    return time_window(question, max((e.date for e in evidence if e.date), default=None))
 
 
 def _sources_read(question: str, evidence: list[Evidence]) -> list[Evidence]:
