@@ -21,12 +21,11 @@ real team's notes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from assistant.answers.answer_kinds import figures_missing
 from assistant.answers.extracts import ScoredPassage, quotation
-from assistant.answers.key_terms import KeyTerms, names_in, numbered_names, stems
+from assistant.answers.key_terms import KeyTerms, names_a, numbered_names, stems
 from assistant.config import Settings
 from assistant.domain.answer import Coverage
 from assistant.domain.evidence import Evidence
@@ -95,8 +94,8 @@ def _names_missing(question: str, evidence: list[Evidence]) -> tuple[str, ...]:
     names = numbered_names(question)
     if not names:
         return ()
-    held = " ".join(re.sub(r"\s+", " ", names_in(f"{e.title} {e.text}")) for e in evidence)
-    return tuple(name for name in names if not re.search(rf"\b{re.escape(name)}\b", held))
+    texts = [f"{e.title}\n{e.text}" for e in evidence]
+    return tuple(name for name in names if not any(names_a(text, name) for text in texts))
 
 
 def judge_coverage(reading: CoverageReading, settings: Settings) -> Coverage:

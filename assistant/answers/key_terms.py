@@ -118,7 +118,8 @@ _MONTH_NAMES = """january february march april may june july august september oc
 december jan feb mar apr jun jul aug sep sept oct nov dec"""
 _MONTHS = frozenset(_MONTH_NAMES.split())
 # A numbered name: "Sprint 7", "Kubernetes 1.34", "LTS 2.541.1", "HL7 v2".
-_NUMBERED_NAME = re.compile(r"\b([A-Z][\w-]*)[\s-]+v?(\d[\w.]*\w|\d)\b")
+# An identifier ("HBR-100", "PF-CASE-88213") is one word, and `unknown_names` judges it.
+_NUMBERED_NAME = re.compile(r"(?<![\w-])([A-Z]\w*)\s+v?(\d[\w.]*\w|\d)\b")
 
 
 def numbered_names(question: str) -> list[str]:
@@ -131,10 +132,26 @@ def numbered_names(question: str) -> list[str]:
     ]
 
 
-def names_in(text: str) -> str:
-    """A text laid out as `numbered_names` writes names, so that "Sprint-7" and "sprint 7"
-    and "Kubernetes v1.34" are found."""
-    return re.sub(r"[\s_-]+v?(?=\d)", " ", text.lower())
+# How many words apart a name and its number may stand: a version is distinctive wherever it
+# stands ("LTS: 2026-07-08 - 2.568.1"), a small number only right after its name ("Sprint 7").
+NAME_REACH = 5
+
+
+def names_a(text: str, name: str) -> bool:
+    """Whether a text holds a numbered name (`name number`, as `numbered_names` gives it): the
+    name, or a longer word it begins ("Postgres" in "PostgreSQL"), within a few words of the
+    number ("Sprint-7", "Kubernetes v1.34", "LTS: 2026-07-08 - 2.568.1")."""
+    word, number = name.split(" ", 1)
+    tokens = [token.lower().lstrip("v") for token in re.findall(r"[\w.]+", text)]
+    tokens = [token.rstrip(".") for token in tokens]
+    places = [i for i, token in enumerate(tokens) if token == number]
+    if "." in number or len(number) > 2:
+        return any(
+            token.startswith(word)
+            for i in places
+            for token in tokens[max(i - NAME_REACH, 0) : i + NAME_REACH + 1]
+        )
+    return any(i > 0 and tokens[i - 1].startswith(word) for i in places)
 
 
 def _has_digit(word: str) -> bool:
