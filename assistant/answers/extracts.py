@@ -28,7 +28,7 @@ from assistant.answers.passages import Passage, passages
 from assistant.domain.answer import AnswerSentence
 from assistant.domain.evidence import Evidence
 from assistant.embeddings import Embedder
-from assistant.retrieval.temporal import TimeWindow, names_a_period, time_window
+from assistant.retrieval.temporal import NOW, TimeWindow, names_a_period, time_window
 from assistant.text.citations import escape_citation_marks
 
 EXTRACTS_LABEL = "Extracts from the project record (no language model is configured):"
@@ -56,8 +56,9 @@ HEADING_WEIGHT = 0.35
 # After the first extract, terms no chosen extract holds yet count this much more.
 NEW_TERMS_WEIGHT = 0.35
 # How many passages are read for meaning, and how many of the best again without their heading.
-# A passage from the period the question names moves up; one from another period moves down.
+# A passage from the period the question names moves up (from another week, down).
 TIME_WEIGHT = 0.2
+WEEK_DAYS = 7
 MEANING_READ = 16
 REREAD = 10
 # An extract scoring below this share of the best one adds more noise than answer.
@@ -128,8 +129,8 @@ class ExtractiveWriter:
             cue += FIGURE_WEIGHT if _FIGURE.search(passage.text) else 0.0
             cue -= TITLE_WEIGHT if passage.line < 0 else 0.0
             if when is not None and (day := dated.get(passage.citation)) is not None:
-                # "At the end of week 46": a line from that week answers, September's does not.
-                cue += TIME_WEIGHT if when.contains(day) else -TIME_WEIGHT
+                # "At the end of week 46": a line from that week answers before September's.
+                cue += TIME_WEIGHT if when.contains(day) else _elsewhen(when)
             read.append((passage, share, own, KEYWORD_WEIGHT * share + cue))
         if not read:
             return []
@@ -230,10 +231,18 @@ def quotation(passage: Passage) -> str:
 
 
 def _period_asked(question: str, evidence: list[Evidence]) -> TimeWindow | None:
-    """The period the question is about ("in week 46", "now"), read against the newest source."""
+    """The period the question names ("in week 46", "in March"), read against the newest source.
+    "Now" is no period here: what a thing is called now may have been decided months ago."""
     if not names_a_period(question):
         return None
-    return time_window(question, max((e.date for e in evidence if e.date), default=None))
+    window = time_window(question, max((e.date for e in evidence if e.date), default=None))
+    return None if window is None or NOW.fullmatch(window.phrase) else window
+
+
+def _elsewhen(when: TimeWindow) -> float:
+    """A named week is narrow: a line from another week is about another state of things. A
+    month or longer may be answered by a line written before or after it."""
+    return -TIME_WEIGHT if (when.end - when.start).days <= WEEK_DAYS else 0.0
 
 
 def _sources_read(question: str, evidence: list[Evidence]) -> list[Evidence]:
