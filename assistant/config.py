@@ -166,8 +166,10 @@ class Settings(BaseSettings):
         default=0.60,
         ge=-1,
         le=2,
-        description="Below this support (similarity plus 0.35 x the share of the question's "
-        "keywords in the sentence), an offline answer says the record may not answer directly.",
+        description="Below this support (closeness of the best passage plus 0.8 x the share of "
+        "the question's key terms, weighted by rarity, that one passage holds, minus 0.6 x the "
+        "share in words the record never uses), an offline answer says the record may not "
+        "answer directly.",
     )
 
     @field_validator("status_map", mode="before")
