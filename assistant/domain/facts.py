@@ -135,6 +135,11 @@ class MeetingFact(Sourced):
         default=False, description="A status or update note of the team (surfaces first)."
     )
 
+    @property
+    def label(self) -> str:
+        """`Platform sync (2026-11-03)`; a title that already holds its date is shown as is."""
+        return self.title if str(self.date) in self.title else f"{self.title} ({self.date})"
+
 
 class WeekFlow(RecordModel):
     week: str

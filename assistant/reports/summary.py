@@ -45,9 +45,7 @@ def offline_summary(
         done = sum(m.done for m in held)
         going = sum(m.in_progress for m in held)
         new = sum(m.new for m in held)
-        named = "; ".join(
-            m.title if str(m.date) in m.title else f"{m.title} ({m.date})" for m in held[:3]
-        )
+        named = "; ".join(m.label for m in held[:3])
         more = f" and {len(held) - 3} more" if len(held) > 3 else ""
         counts = (
             f": {done} done, {going} in progress, {new} new items reported"

@@ -21,10 +21,7 @@ def _meeting_text(meeting: MeetingFact) -> str:
         (meeting.actions, "action" if meeting.actions == 1 else "actions"),
     ]
     said = ", ".join(f"{number} {what}" for number, what in counts if number)
-    named = (
-        meeting.title if str(meeting.date) in meeting.title else f"{meeting.title} ({meeting.date})"
-    )
-    return f"{named}: {said or 'no items recorded'}."
+    return f"{meeting.label}: {said or 'no items recorded'}."
 
 
 SECTION = ReportSection(
