@@ -7,7 +7,7 @@ from collections.abc import Callable
 from assistant.config import Settings
 from assistant.domain.clock import utc_now
 from assistant.domain.evidence import Evidence
-from assistant.domain.report import ReportLine, StatusReport
+from assistant.domain.report import ReportLine, SectionLine, StatusReport
 from assistant.domain.risk import RiskEntry
 from assistant.facts import PeriodFacts, RecordSnapshot, ReportPeriod, period_facts
 from assistant.facts.sources import SourceBook
@@ -74,7 +74,9 @@ class ReportDrafter:
         book = SourceBook(record)
         judgement = judge_status(facts, book)
         inputs = SectionInputs(facts, book, register)
-        built = {section.key: section.build(inputs) for section in sections.registered()}
+        built = _each_line_once(
+            {section.key: section.build(inputs) for section in sections.registered()}
+        )
         report = StatusReport(
             project=record.project,
             period=facts.period,
@@ -153,6 +155,19 @@ class ReportDrafter:
             line.flags = grounding_problems(
                 line.text, line.citations, sources, people, report.period.end.year
             )
+
+
+def _each_line_once(built: dict[str, list[SectionLine]]) -> dict[str, list[SectionLine]]:
+    """A line is shown in the first section that has it: an action due next week is in the
+    plan, an action asking for a decision is an ask; listed again under Actions it reads as a
+    second action to a reader who counts them."""
+    seen: set[str] = set()
+    once: dict[str, list[SectionLine]] = {}
+    for key, lines in built.items():
+        # Uncited lines are counts ("8 more in the minutes."): two sections may say the same.
+        once[key] = [line for line in lines if not line.citations or line.text not in seen]
+        seen.update(line.text for line in lines if line.citations)
+    return once
 
 
 def model_facts(report: StatusReport) -> dict[str, list[ReportLine]]:

@@ -16,7 +16,7 @@ def accomplishments(inputs: SectionInputs) -> list[SectionLine]:
         for m in facts.milestones
         if facts.period.contains(m.achieved)
     ]
-    lines += [inputs.action_line(a) for a in facts.action_items if a.state == "done"]
+    lines += [inputs.action_line(a) for a in inputs.actions("done")]
     return lines
 
 

@@ -1,5 +1,6 @@
 """Actions: the meetings' open actions (overdue first), and how many older open actions no
-meeting has mentioned for three weeks, as a count."""
+meeting has mentioned for three weeks, as a count. An action already shown as an ask or in the
+plan for next period is not repeated here (`drafting`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from assistant.reports.sections.base import ReportSection, SectionInputs, limite
 
 def actions(inputs: SectionInputs) -> list[SectionLine]:
     facts = inputs.facts
-    lines: list[SectionLine] = [
-        inputs.action_line(a) for a in facts.action_items if a.state == "overdue"
-    ]
+    lines: list[SectionLine] = [inputs.action_line(a) for a in inputs.actions("overdue")]
     lines += limited(
-        [inputs.action_line(a) for a in facts.action_items if a.state == "open"],
+        [inputs.action_line(a) for a in inputs.actions("open")],
         "more open actions",
     )
     if facts.actions_not_followed_up:
@@ -26,4 +25,6 @@ def actions(inputs: SectionInputs) -> list[SectionLine]:
     return lines
 
 
-SECTION = ReportSection(key="actions", title="Actions", build=actions, empty="No open actions.")
+SECTION = ReportSection(
+    key="actions", title="Actions", build=actions, empty="No open actions besides those above."
+)

@@ -12,8 +12,8 @@ def asks(inputs: SectionInputs) -> list[SectionLine]:
     lines: list[SectionLine] = [
         inputs.line(note.text, note.sources) for note in facts.decisions_needed
     ]
-    for action in facts.action_items:
-        if action.state != "done" and _is_ask(action):
+    for action in inputs.actions("overdue", "open"):
+        if _is_ask(action):
             lines.append(inputs.action_line(action))
     return lines
 

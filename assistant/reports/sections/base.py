@@ -13,6 +13,7 @@ from assistant.domain.facts import ActionItemFact, PeriodFacts, ProgressFact, Ti
 from assistant.domain.report import ReportLine, SectionLine, StatusReport
 from assistant.domain.risk import RiskEntry
 from assistant.facts.sources import SourceBook
+from assistant.reports.noise import about_the_meeting, distinct_actions
 
 LIST_LIMIT = 8
 # The team's own items are the substance of a report on a record without a tracker: show more.
@@ -42,11 +43,23 @@ class SectionInputs:
         several = len(facts.meetings_held) > 1
         lines: list[SectionLine] = []
         for item in (p for p in facts.progress if p.state == state):
+            if about_the_meeting(item.text):
+                continue  # the next meeting's date or its notes is not the project's work
             lines.append(self.line(_progress_text(item, several), item.sources))
         if len(lines) <= PROGRESS_LIMIT:
             return lines
         more = len(lines) - PROGRESS_LIMIT
         return [*lines[:PROGRESS_LIMIT], ReportLine(text=f"{more} more in the minutes.")]
+
+    def actions(self, *states: str) -> list[ActionItemFact]:
+        """The period's actions in these states, each once, without the meeting's own chores
+        (publishing its notes, booking the next one)."""
+        wanted = [
+            a
+            for a in self.facts.action_items
+            if a.state in states and not about_the_meeting(a.task)
+        ]
+        return distinct_actions(wanted)
 
     def action_line(self, action: ActionItemFact) -> ReportLine:
         owner = action.owner or "no owner"

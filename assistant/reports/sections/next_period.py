@@ -15,11 +15,7 @@ def next_period(inputs: SectionInputs) -> list[SectionLine]:
         for m in facts.milestones
         if not m.achieved and following.contains(m.current)
     ]
-    lines += [
-        inputs.action_line(a)
-        for a in facts.action_items
-        if a.state == "open" and following.contains(a.due)
-    ]
+    lines += [inputs.action_line(a) for a in inputs.actions("open") if following.contains(a.due)]
     lines += limited(
         [inputs.ticket_line(t, f"due {t.due}") for t in facts.due_next_period],
         "more tickets due",
