@@ -15,6 +15,7 @@ from assistant.answers.coverage import CoverageReading, judge_coverage, read_cov
 from assistant.answers.extracts import SOURCES_READ, _sources_read, quotation
 from assistant.answers.key_terms import (
     key_terms,
+    names_a,
     numbered_names,
     question_terms,
     stem,
@@ -133,6 +134,9 @@ def test_a_question_asking_for_a_figure_needs_one_in_the_extracts() -> None:
     assert figures_missing(when, [("It expires soon.", 0.5)]) == ["date"]
     assert not figures_missing("How much bandwidth in April?", [("April: 43.85 Tb", 0.5)])
     assert not figures_missing("What should we stop to cut costs?", [("Stop the VMs", 0.5)])
+    # Bringing costs down is something done, not an amount.
+    assert asked_for("What did Omar Haddad do to bring the hosting costs down?") == []
+    assert [kind.name for kind in asked_for("What did the hosting cost in May?")] == ["amount"]
 
 
 @pytest.mark.parametrize(
@@ -171,6 +175,10 @@ def test_a_numbered_name_that_no_source_holds_is_not_covered(settings: Settings)
     assert held.names_missing == ()
     missing = read_coverage(question, terms, [], [], [evidence("Board\nSprint 6 closed 31 points")])
     assert missing.names_missing == ("sprint 7",)
+    # "Version" between the name and its number says what the number is.
+    assert names_a("Upgrade Redis version `7` before May", "redis 7")
+    assert names_a("Redis v7 is end of life", "redis 7")
+    assert not names_a("Redis cluster of 7 nodes", "redis 7")
     assert judge_coverage(replace(missing, closeness=0.8, terms_held=1.0), settings) == (
         "not_covered"
     )

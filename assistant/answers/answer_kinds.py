@@ -130,11 +130,14 @@ KINDS = (
 )
 
 
-# "To cut DigitalOcean costs" asks what to do, not how much: money words after a verb of
-# saving do not ask for an amount.
+# "To cut DigitalOcean costs" and "to bring the costs down" ask what to do, not how much: money
+# words after a verb of saving, or before "down", do not ask for an amount.
+_MONEY = r"(?:costs?|spend(?:ing)?|budget|bills?)"
 _SAVING = re.compile(
     r"\b(?:cut|cutting|reduce|reducing|decrease|decreasing|lower|lowering|save|saving|control)"
-    r"(?:\W+\w+){0,3}?\W+(?:costs?|spend(?:ing)?|budget|bills?)\b",
+    rf"(?:\W+\w+){{0,3}}?\W+{_MONEY}\b"
+    r"|\b(?:bring|bringing|brought|get|getting|got|keep|keeping|kept|push|pushing|drive|driving)"
+    rf"(?:\W+\w+){{0,3}}?\W+{_MONEY}\W+down\b",
     re.I,
 )
 

@@ -142,8 +142,14 @@ def names_a(text: str, name: str) -> bool:
     name, or a longer word it begins ("Postgres" in "PostgreSQL"), within a few words of the
     number ("Sprint-7", "Kubernetes v1.34", "LTS: 2026-07-08 - 2.568.1")."""
     word, number = name.split(" ", 1)
-    tokens = [token.lower().lstrip("v") for token in re.findall(r"[\w.]+", text)]
-    tokens = [token.rstrip(".") for token in tokens]
+    # "Version 13" and "release 13" say what the number is, not what it is of: they are read
+    # past, so "Postgres version 13" names "Postgres 13".
+    tokens = [
+        token.rstrip(".")
+        for token in re.findall(r"[\w.]+", text.lower())
+        if token not in _VERSION_WORDS
+    ]
+    tokens = [token[1:] if re.fullmatch(r"v\d[\w.]*", token) else token for token in tokens]
     places = [i for i, token in enumerate(tokens) if token == number]
     if "." in number or len(number) > 2:
         return any(
@@ -152,6 +158,9 @@ def names_a(text: str, name: str) -> bool:
             for token in tokens[max(i - NAME_REACH, 0) : i + NAME_REACH + 1]
         )
     return any(i > 0 and tokens[i - 1].startswith(word) for i in places)
+
+
+_VERSION_WORDS = frozenset({"version", "release", "v"})
 
 
 def _has_digit(word: str) -> bool:
