@@ -1,5 +1,6 @@
 """Lines a PM would strike from a draft: the meeting's own logistics, links alone, the same
-action noted twice, and a line shown in two sections."""
+action noted twice, a line shown in two sections, a template's empty slot, and a concern tag
+every meeting of a series repeats."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from assistant.domain.facts import ActionItemFact
 from assistant.domain.period import week_period
-from assistant.reports.noise import about_the_meeting, distinct_actions
+from assistant.reports.noise import about_the_meeting, distinct_actions, says_nothing
 from assistant.service import Assistant
 
 
@@ -101,3 +102,84 @@ def test_a_draft_shows_no_meeting_logistics_and_each_action_once(
     assert len(confirm) == 1, texts
     assert confirm[0] in [line.text for line in report.section("next_period")]
     assert any("price the backup storage" in line.text for line in report.section("actions"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "None at this time",
+        "None.",
+        "N/A",
+        "Nothing new this week",
+        "Nothing to report",
+        "No new finished widgets (review merge) this time.",
+        "No further updates so far",
+        "No updates",
+        "No changes this week",
+    ],
+)
+def test_a_templates_empty_slot_is_noise(text: str) -> None:
+    assert says_nothing(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No longer blocked: payments API deployed",
+        "No-code builder released",
+        "No incidents this week after the failover drill",
+        "None of the smoke tests fail after the fix",
+        "Nothing blocks the release now",
+        "No new hires until the budget is approved",
+    ],
+)
+def test_items_that_start_with_no_and_say_something_are_kept(text: str) -> None:
+    assert not says_nothing(text)
+
+
+def _weekly_note(day: int, concerns: list[str], done: list[str]) -> str:
+    risks = "\n".join(f"- {c}" for c in concerns)
+    finished = "\n".join(f"- {d}" for d in done)
+    return f"""# Ledger weekly 2026-11-{day:02d}
+
+Attendees: Dana Fox, Omar Haddad
+
+## Done
+
+{finished}
+
+## Risks
+
+{risks}
+"""
+
+
+def test_a_weekly_draft_drops_empty_slots_and_repeated_concern_tags(
+    assistant: Assistant, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ledger"
+    folder.mkdir()
+    tag = "Not worth the complexity"
+    for n, day in enumerate([2, 9, 16, 23]):  # one meeting a week, the tag in every one
+        concerns = [tag, "Single owner for the cutover"] if n < 3 else [tag]
+        done = [f"Moved ledger job batch {n} to the new queue", "None at this time"]
+        if n == 3:
+            concerns.append("Vendor support for the old driver ends before the cutover date")
+            concerns.append("Thin test data")
+            done += [
+                "No new finished widgets (review merge) this time.",
+                "No longer blocked: payments API deployed",
+            ]
+        (folder / f"2026-11-{day:02d}.md").write_text(
+            _weekly_note(day, concerns, done), encoding="utf-8"
+        )
+    assistant.records.ingest([folder], "ledger")
+    _, report = assistant.reports.draft("ledger", week_period("2026-W48"))
+    risks = [line.text for line in report.section("risks")]
+    assert not [t for t in risks if "worth the complexity" in t], risks
+    assert any("Vendor support for the old driver" in t for t in risks), risks
+    assert any("Thin test data" in t for t in risks), risks  # said once: news, kept
+    texts = [line.text for lines in report.sections.values() for line in lines]
+    assert not [t for t in texts if "None at this time" in t or "No new finished" in t], texts
+    assert any("No longer blocked: payments API deployed" in t for t in texts), texts
+    assert any("Moved ledger job batch 3" in t for t in texts), texts

@@ -16,6 +16,7 @@ from assistant.llm import LanguageModel
 from assistant.reports import sections
 from assistant.reports.delta import report_delta
 from assistant.reports.model_writer import write_summary
+from assistant.reports.noise import standing_concerns
 from assistant.reports.sections import SectionInputs
 from assistant.reports.status_judgement import judge_status
 from assistant.reports.summary import offline_summary
@@ -73,7 +74,8 @@ class ReportDrafter:
     ) -> tuple[StatusReport, SourceBook]:
         book = SourceBook(record)
         judgement = judge_status(facts, book)
-        inputs = SectionInputs(facts, book, register)
+        standing = frozenset(standing_concerns(record, facts.period))
+        inputs = SectionInputs(facts, book, register, standing_concerns=standing)
         built = _each_line_once(
             {section.key: section.build(inputs) for section in sections.registered()}
         )

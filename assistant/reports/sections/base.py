@@ -13,7 +13,7 @@ from assistant.domain.facts import ActionItemFact, PeriodFacts, ProgressFact, Ti
 from assistant.domain.report import ReportLine, SectionLine, StatusReport
 from assistant.domain.risk import RiskEntry
 from assistant.facts.sources import SourceBook
-from assistant.reports.noise import about_the_meeting, distinct_actions
+from assistant.reports.noise import about_the_meeting, distinct_actions, says_nothing
 
 LIST_LIMIT = 8
 # The team's own items are the substance of a report on a record without a tracker: show more.
@@ -23,11 +23,13 @@ PROGRESS_LIMIT = 30
 @dataclass(frozen=True)
 class SectionInputs:
     """What every section is built from: the period's facts, the book that numbers the sources,
-    and the risk register as of the period."""
+    the risk register as of the period, and the concern tags the series repeats (keyed by
+    `noise.concern_key`)."""
 
     facts: PeriodFacts
     book: SourceBook
     register: list[RiskEntry] = field(default_factory=list)
+    standing_concerns: frozenset[str] = frozenset()
 
     def line(self, text: str, sources: list[str]) -> ReportLine:
         return ReportLine(text=text, citations=self.book.cite(sources))
@@ -45,6 +47,8 @@ class SectionInputs:
         for item in (p for p in facts.progress if p.state == state):
             if about_the_meeting(item.text):
                 continue  # the next meeting's date or its notes is not the project's work
+            if says_nothing(item.text):
+                continue  # "None at this time": a template's empty slot, not an item
             lines.append(self.line(_progress_text(item, several), item.sources))
         if len(lines) <= PROGRESS_LIMIT:
             return lines
