@@ -13,6 +13,7 @@ from assistant.risks.signals.base import RiskSignal
 from assistant.risks.signals.family import SignalFamily
 from assistant.risks.signals.proposals import draft
 from assistant.risks.signals.scan import SignalScan
+from assistant.risks.signals.sprints import current_sprint
 from assistant.risks.signals.vocabulary import (
     COMPLIANCE_TERMS,
     FINDING_ID,
@@ -54,6 +55,7 @@ def _compliance_area(
         details={"area": area},
     )
     horizon = scan.period.end + dt.timedelta(days=COMPLIANCE_HORIZON_DAYS)
+    sprint = current_sprint(scan)
     for document, ticket in scan.record.tickets():
         text = f"{ticket.summary} {' '.join(ticket.labels)}"
         if not terms.search(text) or (ticket.type or "").lower() == "epic":
@@ -62,13 +64,17 @@ def _compliance_area(
             continue
         fact = scan.ticket_fact(document, ticket)
         due_soon = due_soon_counts and fact.due is not None and fact.due <= horizon
-        if fact.days_overdue is not None or due_soon:
+        # Planned for the sprint under way and nobody on it: due now in all but name.
+        unowned_now = sprint is not None and ticket.sprint == sprint and not ticket.assignee
+        if fact.days_overdue is not None or due_soon or unowned_now:
             signal.tickets.append(fact)
             signal.subjects.add(fact.key)
             state = (
                 f"overdue by {fact.days_overdue} days"
                 if fact.days_overdue is not None
                 else f"due {fact.due}"
+                if due_soon
+                else f"in {sprint} with no assignee"
             )
             signal.facts.append(f"{fact.key} {fact.summary}: {state}.")
             scan.cite_ticket(signal, fact)
@@ -106,9 +112,15 @@ def propose(signal: RiskSignal) -> ProposalDraft:
     overdue = [t for t in signal.tickets if t.days_overdue is not None]
     unowned = [a for a in signal.actions if a.owner is None]
     parts = [f"{t.key} {t.summary} is overdue by {t.days_overdue} days" for t in overdue[:2]]
-    due = [t for t in signal.tickets if t.days_overdue is None]
+    due = [t for t in signal.tickets if t.days_overdue is None and t.due is not None]
     if due:
         parts.append(f"{len(due)} more compliance and security tasks are due soon")
+    unassigned = [t for t in signal.tickets if t.days_overdue is None and t.due is None]
+    if unassigned:
+        parts.append(
+            f"{len(unassigned)} planned for the sprint under way with no assignee: "
+            + ", ".join(f"{t.key} {t.summary}" for t in unassigned[:3])
+        )
     parts += [f"the action '{a.task}' has no owner" for a in unowned[:2]]
     if not parts and signal.notes:
         parts.append(signal.notes[0])

@@ -55,7 +55,9 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     for note in [*scan.facts.concerns, *scan.facts.decisions_needed]:
         if words_key(note.text) in seen or only_no_change(note.text):
             continue
-        if len(note.text.split()) < 3 and not TICKET_KEY.search(note.text):
+        if tags_only(note.text) or (
+            len(note.text.split()) < 3 and not TICKET_KEY.search(note.text)
+        ):
             continue  # 'needs-champion': a tag on a proposal, not a concern in words
         if gives_orders(note.text):
             continue  # text that orders an assistant about is not a concern of the team
@@ -111,11 +113,19 @@ def _earlier_mentions(scan: SignalScan, signals: list[RiskSignal]) -> None:
             scan.cite_line(signal, line.as_minutes_line(), signal.texts[0])
 
 
+def tags_only(text: str) -> bool:
+    """'should-apply-to-closures (by Dana) inhibit-opts (by Omar)': the names of concerns
+    raised on a review tool, each a slug with who raised it; no worry in words."""
+    rest = re.sub(r"\(by [^)]*\)", " ", text.partition(":")[2] or text)
+    words = rest.split()
+    return bool(words) and all(re.fullmatch(r"[\w.]+(?:[-_][\w.]+)+[,;]?", w) for w in words)
+
+
 def not_a_concern(line: OutlineLine) -> bool:
     """'concern: needs-champion' (a label and a tag), 'no pending concerns', or a short
     heading over a list ('MCPs blocked on unresolved concerns:')."""
     text = line.text
-    if NO_CONCERN.search(text):
+    if NO_CONCERN.search(text) or tags_only(text):
         return True
     # "some concerns were raised", "the concerns you raised?": a review's concerns reported,
     # not what they are ("Dana raised a concern that the hosts exceed the licence" says it).

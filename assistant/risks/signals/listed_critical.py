@@ -24,9 +24,12 @@ from assistant.risks.signals.vocabulary import classify
 
 CRITICAL_HEADING = re.compile(
     r"\b(?:P-?critical|P0|sev(?:erity)?[- ]?1|critical (?:issues?|bugs?|defects?|incidents?)|"
-    r"blockers?|showstoppers?|release blockers?)\b",
+    r"blockers?|showstoppers?|release blockers?|" + r"(?:P-?high|P1|high[- ]priority)\s+(?:\w+\s+)?"
+    r"(?:regressions?|bugs?|defects?|incidents?))\b",
     re.IGNORECASE,
 )
+# A list of high (not critical) priority items: one risk for the list, each item a line of it.
+HIGH_HEADING = re.compile(r"\b(?:P-?high|P1|high[- ]priority)\b", re.IGNORECASE)
 NOTHING = re.compile(r"^\W*(?:no|none|nothing|n/?a)\b", re.IGNORECASE)
 BULLET = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 ISSUE_REF = re.compile(r"\b[\w.-]+#\d+\b")
@@ -82,7 +85,28 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
     for line in lists:
         if _identity(line) in still_open:
             found.setdefault(_identity(line), []).append(line)
-    return [_signal(scan, identity, lines) for identity, lines in found.items()]
+    signals = [_signal(scan, identity, lines) for identity, lines in found.items()]
+    critical = [s for s in signals if not HIGH_HEADING.search(str(s.details["heading"]))]
+    high: dict[str, list[RiskSignal]] = {}
+    for signal in signals:
+        if signal not in critical:
+            high.setdefault(str(signal.details["heading"]), []).append(signal)
+    return critical + [_joined(items) for items in high.values()]
+
+
+def _joined(items: list[RiskSignal]) -> RiskSignal:
+    """The items of one high-priority list as one signal: 'P-high regressions: 2 open'."""
+    first = items[0]
+    if len(items) == 1:
+        return first
+    for other in items[1:]:
+        first.absorb(other, same_subjects=True)
+    heading = first.details["heading"]
+    first.key = f"critical:{slug(str(heading))[:60]}"
+    first.texts = [f"{len(items)} open under {heading}: " + "; ".join(s.notes[0] for s in items)]
+    first.details["meetings"] = max(int(s.details.get("meetings", 1)) for s in items)
+    first.details["items"] = len(items)
+    return first
 
 
 def _signal(scan: SignalScan, identity: str, lines: list[OutlineLine]) -> RiskSignal:
@@ -120,9 +144,13 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         (3, f"listed under {heading}"),
         (4, "the team rates it critical"),
     )
+    if int(signal.details.get("items", 1)) > 1:
+        title = f"{title} ({meetings} meeting{'s' if meetings > 1 else ''})"
+    else:
+        title = f"{title} ({heading}, {meetings} meeting{'s' if meetings > 1 else ''})"
     return draft(
         signal,
-        title=f"{title} ({heading}, {meetings} meeting{'s' if meetings > 1 else ''})"[:160],
+        title=title[:160],
         cause="; ".join(distinct(signal.facts)[:3]),
         event="the critical issue stays open into the next release or milestone",
         effect="what it blocks, or the users it hits, wait for a fix",

@@ -58,17 +58,40 @@ def detect(scan: SignalScan, specific: Sequence[RiskSignal]) -> list[RiskSignal]
             continue  # a sprint ending with work open is carry-over, read by the report
         group = groups.setdefault((name, ticket.due), TrackerMilestone(name, ticket.due))
         group.items.append((document, ticket))
-    signals = []
-    for group in groups.values():
+    signals: list[RiskSignal] = []
+    late: list[RiskSignal] = []
+    for group in sorted(groups.values(), key=lambda g: g.due):
         open_items = [(d, t) for d, t in group.items if not done_by(t, end)]
         if len(open_items) < MIN_OPEN:
             continue
         share = len(open_items) / len(group.items)
-        late = group.due < end
         soon = end <= group.due <= end + dt.timedelta(days=SOON_DAYS) and share >= SOON_SHARE
-        if late or soon:
-            signals.append(_signal(scan, group, [scan.ticket_fact(d, t) for d, t in open_items]))
-    return signals
+        if group.due < end or soon:
+            found = _signal(scan, group, [scan.ticket_fact(d, t) for d, t in open_items])
+            (late if group.due < end else signals).append(found)
+    # Milestones already past are one risk for the register (the plan is behind), each
+    # milestone a line of it; one still ahead is a risk of its own.
+    if len(late) > 1:
+        _join_late(late)
+    return late[:1] + signals
+
+
+def _join_late(late: list[RiskSignal]) -> None:
+    first = late[0]
+    parts = []
+    for signal in late:
+        details = signal.details
+        parts.append(f"{details['label']} ({details['open']} of {details['items']} open)")
+        if signal is first:
+            continue
+        first.facts += signal.facts
+        first.subjects |= signal.subjects
+        first.texts += signal.texts
+        first.tickets += [t for t in signal.tickets if t not in first.tickets]
+        for item in signal.evidence:
+            first.add_evidence(item)
+    first.key = "tracker_milestone:past-due"
+    first.details["joined"] = f"{len(late)} milestones past due with work open: " + "; ".join(parts)
 
 
 def _signal(scan: SignalScan, group: TrackerMilestone, open_items: list[TicketFact]) -> RiskSignal:
@@ -121,14 +144,16 @@ def propose(signal: RiskSignal) -> ProposalDraft:
         harm.add(1, f"the milestone is a '{found.group(0)}'")
     if any(is_critical(t) or t.blocked for t in signal.tickets):
         harm.add(1, "critical or blocked items among the open ones")
-    if late:
+    if "joined" in details:
+        title = str(details["joined"])
+    elif late:
         title = f"{label}: {still_open} of {items} items open, {days} days past {due}"
     else:
         title = f"{label} due {due}: {still_open} of {items} items still open"
     return draft(
         signal,
         title=title[:160],
-        cause=signal.facts[0].rstrip("."),
+        cause=" ".join(signal.facts[:3]).rstrip("."),
         event="the milestone is not met and the work after it starts late",
         effect="the dates that depend on the milestone slip",
         likelihood=chance.value,

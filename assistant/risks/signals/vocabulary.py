@@ -14,7 +14,9 @@ PRIVACY_TERMS = re.compile(
 )
 SECURITY_TERMS = re.compile(
     r"\b(?:NIS2|DORA|audit(?:or|s)?|access review|PCI(?: DSS)?|penetration test|"
-    r"vulnerabilit(?:y|ies)|security finding|breach|MFA|privileged access)\b",
+    r"vulnerabilit(?:y|ies)|security finding|breach|MFA|privileged access|security (?:impact )?"
+    r"assessment|security approval|authori[sz]ation to operate|ATO|incident response plan|"
+    r"(?:section )?508 compliance|accessibility (?:review|audit|compliance))\b",
     re.IGNORECASE,
 )
 COMPLIANCE_TERMS = re.compile(f"{PRIVACY_TERMS.pattern}|{SECURITY_TERMS.pattern}", re.IGNORECASE)
