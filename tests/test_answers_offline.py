@@ -124,6 +124,13 @@ def test_key_terms_are_weighted_by_rarity_and_unknown_names_are_kept_apart() -> 
     assert "expos" not in key_terms("Was data exposed?", lambda word: 0, 100).weights
 
 
+def test_an_abbreviation_in_the_record_holds_the_words_the_question_spells_out() -> None:
+    terms = key_terms("When does the change advisory board meet Dana Fox?", lambda word: 2, 100)
+    spelled = {stem("change"), stem("advisory"), stem("board")}
+    assert spelled <= terms.found_in("The CAB meets on Tuesdays; CAB-7 is open")
+    assert not spelled & terms.found_in("A cab takes Dana Fox home")  # a word, not initials
+
+
 def test_a_question_asking_for_a_figure_needs_one_in_the_extracts() -> None:
     rate = "What is Dana Fox's day rate?"
     assert figures_missing(rate, [("Dana Fox renews the certificates", 0.5)]) == ["amount"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from assistant.answers.answer_kinds import figures_missing
 from assistant.answers.extracts import ScoredPassage, quotation
-from assistant.answers.key_terms import KeyTerms, names_a, numbered_names, stems
+from assistant.answers.key_terms import KeyTerms, names_a, numbered_names
 from assistant.config import Settings
 from assistant.domain.answer import Coverage
 from assistant.domain.evidence import Evidence
@@ -68,7 +68,7 @@ def read_coverage(
     closeness = max((s.closeness for s in scored), default=-1.0)
     held = max(
         (
-            terms.share(stems(" ".join((s.passage.heading, s.text, s.passage.context))))
+            terms.share(terms.found_in(" ".join((s.passage.heading, s.text, s.passage.context))))
             for s in scored[:BEST_PASSAGES]
         ),
         default=0.0,
@@ -77,7 +77,7 @@ def read_coverage(
         held = 1.0  # nothing to hold: meaning alone decides
     unknown = sum(terms.weights[t] for t in terms.unknown) / terms.total if terms.total else 0.0
     quotes = [quotation(s.passage) for s in chosen]
-    extracts = [(quote, terms.share(stems(quote))) for quote in quotes]
+    extracts = [(quote, terms.share(terms.found_in(quote))) for quote in quotes]
     return CoverageReading(
         closeness=closeness,
         terms_held=held,

@@ -121,7 +121,7 @@ class ExtractiveWriter:
         # is never quoted.
         read: list[tuple[Passage, float, frozenset[str], float]] = []
         for passage in passages(_sources_read(question, evidence)):
-            own = frozenset(terms.present(stems(passage.text)))
+            own = frozenset(terms.present(terms.found_in(passage.text)))
             if len(passage.text) < SHORT_CHARACTERS and not own:
                 continue
             share = _term_share(passage, own, terms)
@@ -262,8 +262,8 @@ def _as_read(passage: Passage) -> str:
 def _term_share(passage: Passage, own: Set[str], terms: KeyTerms) -> float:
     if not terms.total:
         return 0.0
-    around = terms.present(stems(passage.context)) - own
-    heading = terms.present(stems(passage.heading)) - own - around
+    around = terms.present(terms.found_in(passage.context)) - own
+    heading = terms.present(terms.found_in(passage.heading)) - own - around
     weight = terms.weights
     held = (
         sum(weight[t] for t in own)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Words as the record writes them: identifiers (HBR-48, PF-CASE-88213, beacon#44, 2.568.1, 97.2%)
 # stay whole, apostrophes stay inside a word ("Tom's").
@@ -177,6 +177,9 @@ class KeyTerms:
     # Unknown terms that name something (a person, a product, an identifier): a record that
     # never mentions what the question names does not answer it.
     unknown_names: frozenset[str] = frozenset()
+    # The initials of adjacent key terms ("WG" for "working group") -> those terms: notes
+    # abbreviate what a question spells out.
+    initials: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def total(self) -> float:
@@ -195,6 +198,15 @@ class KeyTerms:
         present = set(found)
         return {term for term in self.weights if term in present}
 
+    def found_in(self, text: str) -> set[str]:
+        """The stems of a text, with the key terms its abbreviations stand for ("WG-linker is
+        now active" holds "working" and "group")."""
+        found = stems(text)
+        for abbreviation, terms in self.initials.items():
+            if re.search(rf"(?<![\w-]){abbreviation}(?![a-z])", text):
+                found |= terms
+        return found
+
 
 def key_terms(question: str, document_frequency: Callable[[str], int], documents: int) -> KeyTerms:
     """Key terms weighted by BM25's IDF, `ln(1 + (N - df + 0.5) / (df + 0.5))` over `documents`
@@ -211,7 +223,28 @@ def key_terms(question: str, document_frequency: Callable[[str], int], documents
             unknown.add(term)
         weights[term] = math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
     names = frozenset(unknown & named_terms(question))
-    return KeyTerms(weights, frozenset(unknown), names)
+    return KeyTerms(weights, frozenset(unknown), names, _initials(question, set(weights)))
+
+
+# How many adjacent words an abbreviation stands for, at most ("WG", "SLA", "RACI").
+INITIALS_WORDS = 4
+
+
+def _initials(question: str, terms: set[str]) -> dict[str, frozenset[str]]:
+    """The abbreviations (upper-case initials) of every run of adjacent key terms."""
+    runs: list[list[str]] = [[]]
+    for word in words(question):
+        if stem(word) in terms and word.isalpha():
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    found: dict[str, frozenset[str]] = {}
+    for run in runs:
+        for start in range(len(run)):
+            for end in range(start + 2, min(start + INITIALS_WORDS, len(run)) + 1):
+                part = run[start:end]
+                found["".join(w[0] for w in part).upper()] = frozenset(stem(w) for w in part)
+    return found
 
 
 def frequencies_in(texts: list[str]) -> Callable[[str], int]:
