@@ -178,8 +178,9 @@ def test_attendees_with_handles_are_people_once_and_own_actions(tmp_path: Path) 
     assert record.attendees == ["Dana Fox", "Tom Okafor", "marta", "Gareth Evans"]
     assert [(a.task, a.owner) for a in record.action_items] == [
         ("install the chart in prod", "Tom Okafor"),
-        ("Puppet notifications", "Dana Fox"),
-        ("post mortem", "marta"),
+        # Two words say what they are about only with the bullet they sit under.
+        ("Mirror move: Puppet notifications", "Dana Fox"),
+        ("Mirror move: post mortem", "marta"),
     ]
     assert loaded.document.people == ["Dana Fox", "Tom Okafor", "marta", "Gareth Evans"]
 
@@ -475,3 +476,39 @@ def test_only_a_status_line_states_the_status(tmp_path: Path) -> None:
     - Overall status: **Amber**, trending red
     """
     assert meeting(load(tmp_path, "stated.md", stated).documents[0]).stated_status == "amber"
+
+
+def test_grouping_bullets_and_shorthand_actions(tmp_path: Path) -> None:
+    text = """\
+    # 2026-03-03
+
+    ## Attendees
+    * Dana Fox
+    * Omar Haddad
+
+    ## Notes
+    * Work in progress:
+      * Platform upkeep
+        * [Rotate the staging keys](https://example.org/issues/12)
+        * Waiting for capacity
+          * [Move the nightly job to the new runners](https://example.org/issues/14)
+    * Next milestone:
+      * Platform upkeep
+        * Credential renewals (issues to be created)
+    * Cloud credits: $40k left
+      * TODO: expiry date? (Dana)
+      * Spending above the alert (120%) => Omar needs to check the billing alerts
+      * Add <the report jobs> to build monitoring => Dana
+    """
+    record = meeting(load(tmp_path, "2026-03-03.md", text).documents[0])
+    progress = [(p.state, p.text) for p in record.progress]
+    # Labels over lists of tickets are not items, even nested, or over a line with no ticket.
+    assert ("in_progress", "Rotate the staging keys") in progress
+    assert ("in_progress", "Move the nightly job to the new runners") in progress
+    assert ("new", "Credential renewals (issues to be created)") in progress
+    assert not [t for _, t in progress if t in ("Platform upkeep", "Waiting for capacity")]
+    assert [(a.task, a.owner) for a in record.action_items] == [
+        ("Cloud credits: expiry date?", "Dana Fox"),
+        ("check the billing alerts (Spending above the alert (120%))", "Omar Haddad"),
+        ("Add the report jobs to build monitoring", "Dana Fox"),
+    ]

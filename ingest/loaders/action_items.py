@@ -140,7 +140,7 @@ def parse_action_text(
     meeting_date: dt.date | None = None,
     person: Callable[[str], str] | None = None,
 ) -> ActionItem | None:
-    text = PLACEHOLDER.sub(" ", clean_inline(body)).strip()
+    text = _placeholders_out(clean_inline(body))
     text = re.sub(r"\s{2,}", " ", text)
     if match := _DONE_SUFFIX.search(text):
         done = True
@@ -150,7 +150,7 @@ def parse_action_text(
         owner, text = _take_marked_owner(text)
     arrow = ARROW_TO_NAME.search(text) if not owner else None
     if arrow and (resolved := _resolve_owner(arrow.group(1), attendees)):
-        owner, text = resolved, text[: arrow.start()]
+        owner, text = resolved, _task_after_arrow(text, arrow)
     if owner:
         owner = _person(owner, attendees, person)
     else:
@@ -162,6 +162,33 @@ def parse_action_text(
     if not task or not re.search(r"[^\W\d_]", task):
         return None
     return ActionItem(task=task, owner=owner or None, due=due, done=done)
+
+
+def _placeholders_out(text: str) -> str:
+    """Template slots ("<what> — <owner>") go; a bracketed phrase inside a sentence is the
+    writer's shorthand and keeps its words ("Add <groups of jobs> to the monitoring")."""
+
+    def replace(match: re.Match[str]) -> str:
+        before = PLACEHOLDER.sub(" ", text[: match.start()])
+        after = PLACEHOLDER.sub(" ", text[match.end() :])
+        inside = re.search(r"[^\W\d_]", before) and re.match(r"\s*[^\W\d_]", after)
+        return match.group(0)[1:-1] if inside else " "
+
+    return PLACEHOLDER.sub(replace, text).strip()
+
+
+# "… => Dana needs to check billing": what the person is to do follows the name.
+ARROW_DUTY = re.compile(r"\s+(?:needs? to|has to|to|will|should|must)\s+(\S.*)$", re.IGNORECASE)
+
+
+def _task_after_arrow(text: str, arrow: re.Match[str]) -> str:
+    """The task of "context => Name needs to do X" is X, with the context after it; of
+    "do X => Name", the words before the arrow."""
+    before = text[: arrow.start()].strip()
+    duty = ARROW_DUTY.match(text[arrow.end() :])
+    if duty is None:
+        return before
+    return f"{duty.group(1).strip()} ({before})" if before else duty.group(1).strip()
 
 
 def _arrow_to_attendee(text: str, attendees: Sequence[str]) -> bool:

@@ -123,6 +123,9 @@ class _Walk:
     top: int  # the indent of the section's outermost bullets
     stack: list[_Open] = field(default_factory=list)
     question: tuple[int, str] | None = None  # the last line ending in "?", and its number
+    # Short bullets the section uses over a list of tickets ("Keep infrastructure up to
+    # date"): a grouping wherever it stands, even over a line with no ticket of its own.
+    groups: set[str] = field(default_factory=set)
 
 
 def read_section(section: MarkdownSection, meeting: Meeting, reading: NoteReading) -> None:
@@ -141,6 +144,11 @@ def read_section(section: MarkdownSection, meeting: Meeting, reading: NoteReadin
     lines = section.lines
     top = min((_indent(line.text) for line in lines if BULLET.match(line.text)), default=0)
     walk = _Walk(section, role, heading_state, meeting, reading, top)
+    for index, line in enumerate(lines):
+        bullet = BULLET.match(line.text)
+        child = _first_child(lines, index, _indent(line.text)) if bullet else None
+        if bullet and child and _REFERENCE.search(child) and _is_group(bullet.group(1)):
+            walk.groups.add(_group_key(bullet.group(1)))
     for index, line in enumerate(lines):
         if not line.text.strip() or line.number in table_lines:
             continue
@@ -201,8 +209,11 @@ def _read_line(line: SourceLine, text: str, walk: _Walk, indent: int) -> None:
         )
     if item is not None:
         if line_key(line.text) not in reading.boilerplate:
+            task = _in_context(item.task, walk)
             meeting.action_items.append(
-                item.model_copy(update={"line": line.number, "section": section.heading})
+                item.model_copy(
+                    update={"task": task, "line": line.number, "section": section.heading}
+                )
             )
         return
     if state is not None:
@@ -350,12 +361,14 @@ def _bullet_kind(text: str, walk: _Walk, child: str | None) -> tuple[str, Progre
         has_children
         and container is not None
         and container.kind == "progress"
-        and not _below(walk, container)
+        and all(o.kind == "group" for o in _below(walk, container))
         and _is_group(text)
         and child is not None
-        and _REFERENCE.search(child)
+        and (_REFERENCE.search(child) or _group_key(text) in walk.groups)
     ):
-        return "group", None  # "support" over a list of tickets: the tickets are the items
+        # "support" over a list of tickets, and "pending bandwidth" under it: the tickets
+        # are the items.
+        return "group", None
     return "item", None
 
 
@@ -396,6 +409,24 @@ def _is_group(text: str) -> bool:
         and len(label.split()) <= _GROUP_WORDS
         and not label.endswith((".", "!", "?"))
     )
+
+
+def _in_context(task: str, walk: _Walk) -> str:
+    """A task of two words, or a short question, under another bullet ("TODO: expiry date?
+    (Dana)" under "Cloud credits: $94k left") says what it is about only with its parent's
+    subject."""
+    parent = walk.stack[-1] if walk.stack else None
+    words = len(task.split())
+    if parent is None or parent.kind != "item" or (words > 2 and not (words <= 4 and "?" in task)):
+        return task
+    subject = clean_inline(parent.text).split(": ")[0].strip().rstrip(":")
+    if not subject or len(subject) > _SUBJECT_CHARS or subject.lower() in task.lower():
+        return task
+    return f"{subject}: {task}"
+
+
+def _group_key(text: str) -> str:
+    return clean_inline(text).strip().rstrip(":").lower()
 
 
 def _container(walk: _Walk) -> _Open | None:
