@@ -89,10 +89,19 @@ def stems(text: str) -> set[str]:
     return {stem(word) for word in words(text)}
 
 
+# "Early September", "the end of May": the word places a period, which the question's time
+# window reads (`retrieval.temporal`); the record dates its lines rather than saying "early".
+_PERIOD_PLACE = re.compile(
+    r"\b(?:early|late|mid|start|beginning|end)\b(?=(?:\s+of)?(?:\s+the)?[\s-]+"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|q[1-4]\b|(?:19|20)\d\d\b))",
+    re.IGNORECASE,
+)
+
+
 def question_terms(question: str) -> dict[str, str]:
     """The question's words that name what it asks about: stem -> the word as asked."""
     found: dict[str, str] = {}
-    for word in words(question):
+    for word in words(_PERIOD_PLACE.sub(" ", question)):
         lowered = word.lower().removesuffix("'s").removesuffix("’s")
         if lowered in _STOP or lowered in _GENERIC or len(lowered) < 2:
             continue
