@@ -164,6 +164,10 @@ def test_a_question_asking_for_a_figure_needs_one_in_the_extracts() -> None:
         (CoverageReading(0.2, 0.1, 0.0, frozenset(), ()), "not_covered"),
         # Far in meaning but holding the question's terms: still answered from the terms.
         (CoverageReading(0.28, 0.6, 0.0, frozenset(), ()), "answered"),
+        # Close in meaning, but the record uses the question's words apart, never together.
+        (CoverageReading(0.62, 0.15, 0.0, frozenset(), ()), "weak"),
+        # A paraphrase (words in no chunk) does not count against the terms the passage holds.
+        (CoverageReading(0.84, 0.15, 0.45, frozenset(), ()), "answered"),
     ],
 )
 def test_coverage_weighs_meaning_terms_and_figures(

@@ -37,6 +37,9 @@ UNKNOWN_WEIGHT = 0.6
 # Below the relevance threshold in meaning, a question is still covered when one passage holds
 # this share of its terms.
 TERMS_ALONE = 0.5
+# When the record uses the question's words but no passage holds more than this share of them
+# together, it speaks of each apart ("HHS" here, "officer" there), not of what was asked.
+TERMS_APART = 0.2
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class CoverageReading:
         """How well the best evidence answers; below PMASSIST_WEAK_EVIDENCE_THRESHOLD the
         offline answer says the record may not answer directly."""
         return self.closeness + TERMS_WEIGHT * self.terms_held - UNKNOWN_WEIGHT * self.terms_unknown
+
+    @property
+    def known_held(self) -> float:
+        """The share of the key terms the record uses that the best passage holds: a term in
+        no chunk at all (a paraphrase) neither counts for nor against it."""
+        known = 1.0 - self.terms_unknown
+        return self.terms_held / known if known > 0 else 1.0
 
 
 def read_coverage(
@@ -105,5 +115,7 @@ def judge_coverage(reading: CoverageReading, settings: Settings) -> Coverage:
     if reading.unknown_names or reading.names_missing or nothing_close:
         return "not_covered"
     if reading.support < settings.weak_evidence_threshold or reading.figures_missing:
+        return "weak"
+    if reading.known_held < TERMS_APART:
         return "weak"
     return "answered"
