@@ -256,3 +256,22 @@ def test_questions_the_record_does_not_answer_are_declined(orion: Assistant) -> 
     stranger = orion.questions.ask("What is Rebecca Quill's role on Orion?", "orion")
     assert stranger.coverage == "not_covered"
     assert stranger.text.startswith("The project record does not cover this question")
+
+
+def test_what_a_piece_of_work_found_is_not_in_a_record_that_says_it_is_still_to_do() -> None:
+    from assistant.answers.coverage import outcome_pending
+    from assistant.answers.extracts import ScoredPassage
+
+    def scored(text: str) -> list[ScoredPassage]:
+        return [
+            ScoredPassage(p, 0.6, 0.6, frozenset(), 0.6)
+            for p in source_passages(evidence(f"Orion weekly status\n{text}"))
+        ]
+
+    question = "What root cause did the post-mortem of the login outage find?"
+    pending = "- Login outage on 2 March\n  - Still need to write the post-mortem (Dana Fox)"
+    written = pending + "\n- Post-mortem written: the session cache filled the disk"
+    assert outcome_pending(question, scored(pending))
+    assert not outcome_pending(question, scored(written))
+    # A question that does not ask for an outcome is answered from the same lines.
+    assert not outcome_pending("Who writes the post-mortem of the login outage?", scored(pending))

@@ -21,6 +21,7 @@ real team's notes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from assistant.answers.answer_kinds import figures_missing
@@ -42,6 +43,27 @@ TERMS_ALONE = 0.5
 TERMS_APART = 0.2
 
 
+# "What did the post-mortem find?": the outcome of a piece of work. When every passage that
+# names the work says it is still to be done, the record holds no outcome to quote.
+OUTCOME_ASKED = re.compile(
+    r"\b(?:find|found|conclude|concluded|conclusion|show|showed|reveal|revealed|recommend|"
+    r"recommended|identify|identified|outcome|result|findings?)\b",
+    re.IGNORECASE,
+)
+ACTIVITY = re.compile(
+    r"\b(?:post[- ]?mortems?|retrospectives?|retros?|root cause analys[ie]s|RCA|"
+    r"investigations?|audits?|assessments?|analys[ie]s|reviews?|studies|study|surveys?|"
+    r"load tests?|pen(?:etration)? tests?)\b",
+    re.IGNORECASE,
+)
+PENDING = re.compile(
+    r"\b(?:to (?:finish|write|be written|be done|do|start|be scheduled|come)|still (?:need|"
+    r"needs|have|has) to|not (?:yet|done|started|written)|pending|TODO|will (?:write|do|run|"
+    r"start)|planned|in progress|WIP|ongoing)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class CoverageReading:
     closeness: float  # of the passage closest in meaning
@@ -53,6 +75,8 @@ class CoverageReading:
     figures_missing: tuple[str, ...]
     # Numbered names ("Sprint 7") the question gives and no source holds.
     names_missing: tuple[str, ...] = ()
+    # The question asks what a piece of work found, and the record only says it is to be done.
+    outcome_pending: bool = False
 
     @property
     def support(self) -> float:
@@ -95,7 +119,27 @@ def read_coverage(
         unknown_names=terms.unknown_names,
         figures_missing=tuple(figures_missing(question, extracts)),
         names_missing=_names_missing(question, evidence),
+        outcome_pending=outcome_pending(question, scored[:BEST_PASSAGES]),
     )
+
+
+def outcome_pending(question: str, scored: list[ScoredPassage]) -> bool:
+    """The question asks what an activity found ("the post-mortem", "the audit") and every
+    line of the best passages that names it says it is still to be done."""
+    activity = ACTIVITY.search(question)
+    if activity is None or not OUTCOME_ASKED.search(question):
+        return False
+    word = activity.group(0).lower().replace(" ", "").replace("-", "")[:6]
+    lines = [
+        line
+        for s in scored
+        for line in s.text.splitlines()
+        if any(
+            m.group(0).lower().replace(" ", "").replace("-", "")[:6] == word
+            for m in ACTIVITY.finditer(line)
+        )
+    ]
+    return bool(lines) and all(PENDING.search(line) for line in lines)
 
 
 def _names_missing(question: str, evidence: list[Evidence]) -> tuple[str, ...]:
@@ -115,6 +159,8 @@ def judge_coverage(reading: CoverageReading, settings: Settings) -> Coverage:
     if reading.unknown_names or reading.names_missing or nothing_close:
         return "not_covered"
     if reading.support < settings.weak_evidence_threshold or reading.figures_missing:
+        return "weak"
+    if reading.outcome_pending:
         return "weak"
     if reading.known_held < TERMS_APART:
         return "weak"
