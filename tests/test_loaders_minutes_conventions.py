@@ -495,6 +495,8 @@ def test_grouping_bullets_and_shorthand_actions(tmp_path: Path) -> None:
     * Next milestone:
       * Platform upkeep
         * Credential renewals (issues to be created)
+      * Current topics:
+        * Database upgrade
     * Cloud credits: $40k left
       * TODO: expiry date? (Dana)
       * Spending above the alert (120%) => Omar needs to check the billing alerts
@@ -506,7 +508,9 @@ def test_grouping_bullets_and_shorthand_actions(tmp_path: Path) -> None:
     assert ("in_progress", "Rotate the staging keys") in progress
     assert ("in_progress", "Move the nightly job to the new runners") in progress
     assert ("new", "Credential renewals (issues to be created)") in progress
-    assert not [t for _, t in progress if t in ("Platform upkeep", "Waiting for capacity")]
+    assert ("new", "Database upgrade") in progress
+    labels = ("Platform upkeep", "Waiting for capacity", "Current topics")
+    assert not [t for _, t in progress if t in labels]
     assert [(a.task, a.owner) for a in record.action_items] == [
         ("Cloud credits: expiry date?", "Dana Fox"),
         ("check the billing alerts (Spending above the alert (120%))", "Omar Haddad"),

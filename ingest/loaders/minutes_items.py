@@ -364,10 +364,14 @@ def _bullet_kind(text: str, walk: _Walk, child: str | None) -> tuple[str, Progre
         and all(o.kind == "group" for o in _below(walk, container))
         and _is_group(text)
         and child is not None
-        and (_REFERENCE.search(child) or _group_key(text) in walk.groups)
+        and (
+            _REFERENCE.search(child)
+            or _group_key(text) in walk.groups
+            or clean_inline(text).rstrip().endswith(":")
+        )
     ):
-        # "support" over a list of tickets, and "pending bandwidth" under it: the tickets
-        # are the items.
+        # "support" over a list of tickets, "pending bandwidth" under it, "Current topics:"
+        # over a list: the lines below are the items.
         return "group", None
     return "item", None
 
