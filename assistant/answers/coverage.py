@@ -109,7 +109,12 @@ def read_coverage(
     )
     if not terms.weights:
         held = 1.0  # nothing to hold: meaning alone decides
-    unknown = sum(terms.weights[t] for t in terms.unknown) / terms.total if terms.total else 0.0
+    # In the question's order: summed over the set, the result's last bits change between runs.
+    unknown = (
+        sum(w for t, w in terms.weights.items() if t in terms.unknown) / terms.total
+        if terms.total
+        else 0.0
+    )
     quotes = [quotation(s.passage) for s in chosen]
     extracts = [(quote, terms.share(terms.found_in(quote))) for quote in quotes]
     return CoverageReading(

@@ -264,10 +264,13 @@ def _term_share(passage: Passage, own: Set[str], terms: KeyTerms) -> float:
         return 0.0
     around = terms.present(terms.found_in(passage.context)) - own
     heading = terms.present(terms.found_in(passage.heading)) - own - around
-    weight = terms.weights
+    # Summed in the question's order, not the sets': a set of strings iterates in an order that
+    # changes from one process to the next, and so would the last bits of the sum, and the
+    # order of passages that tie.
+    weight = terms.weights.items()
     held = (
-        sum(weight[t] for t in own)
-        + CONTEXT_WEIGHT * sum(weight[t] for t in around)
-        + HEADING_WEIGHT * sum(weight[t] for t in heading)
+        sum(w for t, w in weight if t in own)
+        + CONTEXT_WEIGHT * sum(w for t, w in weight if t in around)
+        + HEADING_WEIGHT * sum(w for t, w in weight if t in heading)
     )
     return held / terms.total

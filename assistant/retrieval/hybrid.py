@@ -28,7 +28,7 @@ from assistant.retrieval.filters import chroma_where
 from assistant.retrieval.keyword import IDENTIFIER, KeywordIndexes
 from assistant.retrieval.temporal import names_a_period, time_window
 from assistant.store.documents import DocumentStore
-from assistant.store.vectors import ProjectIndex
+from assistant.store.vectors import ProjectIndex, VectorHit
 
 IDENTIFIER_IN_TEXT = re.compile(rf"\b{IDENTIFIER}\b")
 # The usual RRF constant: damps the difference between the first few ranks of each list.
@@ -38,6 +38,11 @@ CANDIDATES_PER_RESULT = 5
 MIN_CANDIDATES = 30
 # A search for documents goes deeper while one document fills the lists, up to this many.
 MAX_CANDIDATES = 2000
+# Chroma's HNSW search is approximate, and its graph is rebuilt with several threads, so
+# which near neighbours it misses changes from one process to the next: the dense list would
+# differ between runs. Asking it for this many times the list and keeping the closest (ties by
+# chunk id) gives the exact list, the same in every run.
+DENSE_SEARCH_DEPTH = 4
 DENSE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 1.0
 # A document named in the question outranks anything found by either list alone.
@@ -152,7 +157,12 @@ class Retriever:
 
         keywords = self.keyword_indexes.get(project) if mode != "dense" else None
         if mode in ("hybrid", "dense"):
-            hits = index.query(search.vector.tolist(), pool, chroma_where(filters))
+            hits = _closest(
+                index.query(
+                    search.vector.tolist(), pool * DENSE_SEARCH_DEPTH, chroma_where(filters)
+                ),
+                pool,
+            )
             fused.cut |= len(hits) >= pool
             fused.similarity.update({hit.chunk_id: hit.similarity for hit in hits})
             dates.update({hit.chunk_id: hit.metadata.get("date") for hit in hits})
@@ -277,6 +287,11 @@ def group_by_document(evidence: list[Evidence]) -> list[DocumentHit]:
 def document_of(chunk_id: str) -> str:
     """Chunk ids are `<document id>#<content hash>-<n>`; document ids may contain '#'."""
     return chunk_id.rsplit("#", 1)[0]
+
+
+def _closest(hits: list[VectorHit], pool: int) -> list[VectorHit]:
+    """The `pool` hits closest to the question, closest first, ties in chunk id order."""
+    return sorted(hits, key=lambda hit: (-hit.similarity, hit.chunk_id))[:pool]
 
 
 def _ranked(scores: dict[str, float]) -> list[str]:
