@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -11,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.domain.record import StatusCategory
 
 EmbeddingsProvider = Literal["local", "openai"]
-ChatProvider = Literal["auto", "openai", "azure", "none"]
+ChatProvider = Literal["auto", "openai", "azure", "local", "none"]
 
 
 class Settings(BaseSettings):
@@ -114,6 +115,20 @@ class Settings(BaseSettings):
         default=2, ge=0, le=5, description="Re-asks after a reply that fails validation."
     )
 
+    # A local model (PMASSIST_LLM=local): llama.cpp embedded, on 127.0.0.1
+    local_model: Path | None = Field(
+        default=None,
+        description="A GGUF model file; default: the small bundled model (pmassist[local]).",
+    )
+    local_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
+    local_context_tokens: int = Field(default=4096, ge=512, le=131072)
+    local_port: int = Field(default=0, ge=0, le=65535, description="0: any free port.")
+    local_chat_template: str | None = Field(
+        default=None,
+        description="A llama.cpp template name ('gemma', 'chatml', …) for a model file that "
+        "carries none; default: the file's own.",
+    )
+
     # People
     user: str | None = Field(
         default=None,
@@ -211,7 +226,7 @@ class Settings(BaseSettings):
         return self.home / "uploads"
 
     @property
-    def chat_provider(self) -> Literal["openai", "azure", "none"]:
+    def chat_provider(self) -> Literal["openai", "azure", "local", "none"]:
         """The provider `llm=auto` resolves to, from the credentials that are set."""
         if self.llm != "auto":
             return self.llm

@@ -22,7 +22,6 @@ from assistant.config import Settings
 from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.llm import (
-    ModelOutputError,
     ModelUnavailableError,
     StructuredOutputError,
     ask_structured,
@@ -159,10 +158,14 @@ def test_invalid_json_on_every_attempt_is_a_typed_error(
 def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
     assistant = assistant_for(record_home, embedder, answer_tokens=16)
     before = saved_answers(assistant)
-    with pytest.raises(ModelOutputError, match="cut off at its length limit") as error:
-        assistant.questions.ask(QUESTION, "payments")
-    assert error.value.reason == "length"
-    assert saved_answers(assistant) == before  # nothing half-saved
+    answer = assistant.questions.ask(QUESTION, "payments")
+    # The PM gets the record's extracts, labelled with why; the cut-off reply is not kept.
+    label = "The model's answer failed its checks (it was cut off at its length limit)"
+    assert answer.text.startswith(label)
+    assert answer.writer == "extractive (the model's answer failed its checks)"
+    assert answer.sentences and all(s.citations for s in answer.sentences)
+    assert any(w.startswith(label) for w in answer.warnings)
+    assert saved_answers(assistant) == before + 1
 
 
 @pytest.mark.vcr

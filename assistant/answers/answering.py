@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Generator, Iterator
 
@@ -25,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from assistant.answers.citations import read_sentences, render_checked
 from assistant.answers.coverage import judge_coverage, read_coverage
-from assistant.answers.extracts import ExtractiveWriter
+from assistant.answers.extracts import ExtractiveWriter, ScoredPassage
 from assistant.answers.frequencies import RecordFrequencies
 from assistant.answers.key_terms import KeyTerms, frequencies_in, key_terms
 from assistant.answers.screening import AnswerScreen
@@ -45,6 +46,7 @@ from assistant.domain.evidence import Evidence
 from assistant.domain.search import RetrievalFilter
 from assistant.llm import (
     LanguageModel,
+    ModelOutputError,
     ModelReply,
     StructuredOutputError,
     TokenUsage,
@@ -56,6 +58,14 @@ from assistant.retrieval import Retriever
 from assistant.store.conversations import ConversationStore, new_conversation_id
 from assistant.text.links import without_foreign_links
 from assistant.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+# Why a reply was unusable, as the label under the extracts says it.
+FAILED_OUTPUT = {
+    "length": "it was cut off at its length limit",
+    "content_filter": "the endpoint filtered it",
+    "refusal": "the model refused",
+}
 
 NOT_COVERED = (
     "The project record does not cover this question: none of its documents is close enough "
@@ -168,8 +178,36 @@ class QuestionAnswerer:
                 update={"writer": self.extractive.name, "text": text, "sentences": sentences}
             )
         else:
-            answer = yield from self._model_answer(answer, project, search_query, usage)
+            try:
+                answer = yield from self._model_answer(answer, project, search_query, usage)
+            except ModelOutputError as error:
+                reason = FAILED_OUTPUT.get(error.reason, error.reason)
+                answer = yield from self._extracts_instead(answer, chosen, coverage, reason)
+            except StructuredOutputError as error:
+                reason = f"its reply failed the format {error.attempts} times"
+                answer = yield from self._extracts_instead(answer, chosen, coverage, reason)
+            if answer.sentences and not any(s.supported for s in answer.sentences):
+                reason = "no sentence of it cites a source it was given"
+                answer = yield from self._extracts_instead(answer, chosen, coverage, reason)
         yield AnswerComplete(self.conversations.save(answer))
+
+    def _extracts_instead(
+        self, answer: Answer, chosen: list[ScoredPassage], coverage: Coverage, reason: str
+    ) -> Generator[AnswerEvent, None, Answer]:
+        """A model reply that is cut off, fails its format or cites nothing: the PM gets the
+        extracts, labelled as such, never nothing; the reason is kept with the answer."""
+        log.warning("The model's answer failed its checks (%s); extracts shown.", reason)
+        text, sentences = self.extractive.write(chosen, weak=coverage == "weak")
+        label = f"The model's answer failed its checks ({reason.rstrip('.')}); extracts shown."
+        yield AnswerDelta(f"\n\n{label}\n\n{text}")
+        return answer.model_copy(
+            update={
+                "writer": f"{self.extractive.name} (the model's answer failed its checks)",
+                "text": f"{label}\n\n{text}",
+                "sentences": sentences,
+                "warnings": [*answer.warnings, label],
+            }
+        )
 
     def _key_terms(self, question: str, project: str, evidence: list[Evidence]) -> KeyTerms:
         """The question's terms weighted by their rarity in the project's record (in the

@@ -7,6 +7,7 @@ drafts     drafts list | show | approve | reject | edit
 risks      risks suggest | review | list | show | accept | reject | edit | export | heatmap
 evals      eval, eval capture
 server     serve, token create | list | revoke
+llm        llm serve (a local model)
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from assistant.cli.app import app
 from assistant.cli.common import _state
 from assistant.cli.drafts import drafts_app
 from assistant.cli.evals import eval_app
+from assistant.cli.local_model import llm_app
 from assistant.cli.risks import risks_app
 from assistant.cli.server import serve, token_app
 
@@ -24,6 +26,7 @@ app.add_typer(token_app, name="token")
 app.command()(serve)
 app.add_typer(drafts_app, name="drafts")
 app.add_typer(eval_app, name="eval")
+app.add_typer(llm_app, name="llm")
 
 # `_state` is re-exported: tests reset the service between invocations.
 __all__ = ["_state", "app"]

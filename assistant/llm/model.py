@@ -216,6 +216,19 @@ def language_model_from_settings(settings: Settings, counter: TokenCounter) -> L
         )
     from langchain_openai import ChatOpenAI
 
+    if provider == "local":
+        from assistant.llm.local_server import shared_local_model
+
+        local = shared_local_model(settings)
+        chat = ChatOpenAI(model=local.name, api_key="not-needed", base_url=local.base_url, **common)
+        return LanguageModel(
+            chat,
+            f"local:{local.name}",
+            counter,
+            endpoint=local.base_url,
+            timeout=settings.request_timeout,
+            max_retries=settings.max_retries,
+        )
     if not settings.openai_api_key and not settings.openai_base_url:
         raise PmassistError(
             "PMASSIST_LLM=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server."

@@ -16,6 +16,7 @@ from __future__ import annotations
 from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.llm import LanguageModel
+from assistant.llm.local_server import LocalModel, LocalModelServer
 from assistant.service.access import AccessService
 from assistant.service.drafts import DraftService
 from assistant.service.evals import EvalService
@@ -56,6 +57,11 @@ class Assistant:
     @property
     def settings(self) -> Settings:
         return self.wiring.settings
+
+    def start_local_model(self) -> LocalModel:
+        """Start llama.cpp with the configured local model (`pmassist llm serve`); it stops
+        when the process ends."""
+        return LocalModelServer(self.settings).start()
 
     def open(self) -> None:
         """Open the relational store and the vector index now (a server does it at start-up,
