@@ -134,17 +134,19 @@ def outcome_pending(question: str, scored: list[ScoredPassage]) -> bool:
     activity = ACTIVITY.search(question)
     if activity is None or not OUTCOME_ASKED.search(question):
         return False
-    word = activity.group(0).lower().replace(" ", "").replace("-", "")[:6]
+    asked = _activity_stem(activity.group(0))
     lines = [
         line
         for s in scored
         for line in s.text.splitlines()
-        if any(
-            m.group(0).lower().replace(" ", "").replace("-", "")[:6] == word
-            for m in ACTIVITY.finditer(line)
-        )
+        if any(_activity_stem(m.group(0)) == asked for m in ACTIVITY.finditer(line))
     ]
     return bool(lines) and all(PENDING.search(line) for line in lines)
+
+
+def _activity_stem(name: str) -> str:
+    """'post-mortem', 'Post mortems' and 'postmortem' are one piece of work."""
+    return name.lower().replace(" ", "").replace("-", "")[:6]
 
 
 def _names_missing(question: str, evidence: list[Evidence]) -> tuple[str, ...]:

@@ -216,37 +216,35 @@ def language_model_from_settings(settings: Settings, counter: TokenCounter) -> L
         )
     from langchain_openai import ChatOpenAI
 
+    base_url: str | None
     if provider == "local":
         from assistant.llm.local_server import shared_local_model
 
+        # The local server is an OpenAI-compatible endpoint like any other, started here.
         local = shared_local_model(settings)
-        chat = ChatOpenAI(model=local.name, api_key="not-needed", base_url=local.base_url, **common)
-        return LanguageModel(
-            chat,
-            f"local:{local.name}",
-            counter,
-            endpoint=local.base_url,
-            timeout=settings.request_timeout,
-            max_retries=settings.max_retries,
-        )
-    if not settings.openai_api_key and not settings.openai_base_url:
-        raise PmassistError(
-            "PMASSIST_LLM=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible server."
-        )
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        model, key, base_url, label = local.name, None, local.base_url, f"local:{local.name}"
+    else:
+        if not settings.openai_api_key and not settings.openai_base_url:
+            raise PmassistError(
+                "PMASSIST_LLM=openai needs OPENAI_API_KEY, or OPENAI_BASE_URL for a compatible "
+                "server."
+            )
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        model, base_url = settings.chat_model, settings.openai_base_url
+        label = f"{'openai-compatible' if base_url else 'openai'}:{model}"
     chat = ChatOpenAI(
-        model=settings.chat_model,
-        # Compatible servers (Ollama, vLLM, LM Studio) accept any key; the client insists on one.
+        model=model,
+        # Compatible servers (Ollama, vLLM, LM Studio, llama.cpp) accept any key; the client
+        # insists on one.
         api_key=key or "not-needed",
-        base_url=settings.openai_base_url,
+        base_url=base_url,
         **common,
     )
-    compatible = bool(settings.openai_base_url)
     return LanguageModel(
         chat,
-        f"{'openai-compatible' if compatible else 'openai'}:{settings.chat_model}",
+        label,
         counter,
-        endpoint=settings.openai_base_url or "api.openai.com",
+        endpoint=base_url or "api.openai.com",
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
     )

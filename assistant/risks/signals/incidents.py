@@ -41,9 +41,9 @@ MAX_CITED = 5
 
 
 def _services(line: OutlineLine) -> set[str]:
-    text = " ".join([line.raw if "](" not in line.raw else line.text, *line.parents[-1:]])
+    """The hosts and providers a line names (a provider also in the line it sits under)."""
     found = {host.lower().removeprefix("www.") for host in HOST.findall(line.text)}
-    found |= {p.lower() for p in PROVIDERS.findall(text)}
+    found |= {p.lower() for p in PROVIDERS.findall(" ".join([line.text, *line.parents[-1:]]))}
     found |= {p.lower() for p in THEIRS.findall(line.text)}
     return found
 
