@@ -183,3 +183,16 @@ def test_milestones_past_due_are_one_risk(tmp_path: Path) -> None:
     assert [draft.title for draft in late] == [
         "2 milestones past due with work open: Docs site (4 of 4 open); Dev tools (4 of 4 open)"
     ]
+
+
+def test_security_work_planned_for_the_sprint_under_way_with_nobody_on_it(tmp_path: Path) -> None:
+    items = [
+        item(1, "Wire the payment form", "In Progress", "Sprint 4"),
+        item(2, "Create the security impact assessment", "Todo", "Sprint 4", assignees=[]),
+        item(3, "Write the incident response plan", "Todo", "Sprint 4", assignees=["dfox"]),
+    ]
+    found = proposals(record_of(tmp_path, {"board.json": board(items)}))
+    signal, draft = found["compliance:security"]
+    # Only the unowned one: an assigned task without a date is in hand.
+    assert [t.summary for t in signal.tickets] == ["Create the security impact assessment"]
+    assert "1 planned for the sprint under way with no assignee" in draft.cause
