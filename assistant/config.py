@@ -121,12 +121,12 @@ class Settings(BaseSettings):
         description="A GGUF model file; default: the small bundled model (pmassist[local]).",
     )
     local_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=256)
-    local_context_tokens: int = Field(default=4096, ge=512, le=131072)
+    local_context_tokens: int = Field(default=8192, ge=512, le=131072)
     local_port: int = Field(default=0, ge=0, le=65535, description="0: any free port.")
     local_chat_template: str | None = Field(
         default=None,
-        description="A llama.cpp template name ('gemma', 'chatml', …) for a model file that "
-        "carries none; default: the file's own.",
+        description="A Jinja chat template file, or a template pmassist ships ('gemma'), for a "
+        "model file that carries none; default: the file's own.",
     )
 
     # People
@@ -167,6 +167,11 @@ class Settings(BaseSettings):
         default=6000, ge=500, description="Token budget of a prompt; sources are dropped to fit."
     )
     answer_tokens: int = Field(default=700, ge=16, description="Longest answer, in tokens.")
+    draft_tokens: int = Field(
+        default=2000,
+        ge=64,
+        description="Longest reply for a report summary or the risk proposals, in tokens.",
+    )
     question_tokens: int = Field(default=400, ge=10, description="Longest question, in tokens.")
     retrieval_k: int = Field(default=8, ge=1, le=100)
     chunks_per_document: int = Field(default=2, ge=1, le=50)

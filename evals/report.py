@@ -95,6 +95,16 @@ def render_html(result: EvalResult, thresholds: Thresholds | None) -> str:
             + "".join(f"<li class='fail'>{escape(f)}</li>" for f in result.failures)
             + "</ul>"
         )
+    if result.model:
+        parts.append(
+            f"<h2>The model: {escape(result.writer)}</h2><p>Measured in this run, for this "
+            "model only.</p><table>"
+            + "".join(
+                f"<tr><td>{escape(name)}</td><td>{value:g}</td></tr>"
+                for name, value in result.model.items()
+            )
+            + "</table>"
+        )
     parts.append(
         "<h2>Metrics</h2><table><tr><th>Suite</th><th>Metric</th><th>Value</th>"
         "<th>Threshold</th><th></th></tr>"

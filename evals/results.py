@@ -59,6 +59,9 @@ class EvalResult:
     real_projects: list[str] = field(default_factory=list)
     real_skipped: str | None = None
     real_problems: list[str] = field(default_factory=list)
+    # What the model did (calls, latency, tokens/s, schema validity, fallbacks): measured, for
+    # the model named in `writer`; empty on the offline engine.
+    model: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -74,6 +77,7 @@ class EvalResult:
             "real_projects": self.real_projects,
             "real_skipped": self.real_skipped,
             "real_problems": self.real_problems,
+            "model": self.model,
             "passed": self.passed,
             "failures": self.failures,
             "suites": [

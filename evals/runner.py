@@ -118,6 +118,7 @@ class EvalRunner:
             real_projects=[p.name for p in sets.real],
             real_skipped=sets.real_skipped,
             real_problems=sets.real_problems,
+            model=workspace.model_figures() if workspace else {},
         )
         if self.thresholds is not None:
             measured = [suite for suite in results if suite.skipped is None]

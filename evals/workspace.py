@@ -44,6 +44,11 @@ class Workspace(Protocol):
         """The texts of a document's chunks (none when it is not in the record)."""
         ...
 
+    def model_figures(self) -> dict[str, float]:
+        """What the model did in this run: calls, time, tokens, schema validity, sentences kept
+        and flagged, fallbacks (empty without a model)."""
+        ...
+
     def scratch_copy(self, name: str) -> Workspace:
         """The same projects with a database of their own: an empty register, no drafts."""
         ...

@@ -306,7 +306,8 @@ def test_risk_proposals_through_the_model(
 ) -> None:
     """Risk proposals over the wire (hand-written cassette): the grounded proposal is stored as
     a proposal; one with a likelihood of 7 (and a made-up threshold) and one citing a source it
-    was not given are dropped with their reasons, and nothing of them is stored."""
+    was not given are dropped with their reasons, and nothing of them is stored. The signals
+    the model wrote nothing usable for get the offline proposals, marked as such."""
     offline, _ = harbor
     settings = model_settings(
         offline.settings.home, database_url=copy_database(offline, tmp_path / "register.db")
@@ -319,9 +320,18 @@ def test_risk_proposals_through_the_model(
     assert run.prompt is not None and run.prompt.name == "propose_risks"
     assert (run.input_tokens, run.output_tokens) == (5900, 420)
     entries = assistant.risks.entries("harbor")
-    assert [(e.id, e.title, e.status, e.score) for e in entries] == [
+    assert [(e.id, e.title, e.status, e.score) for e in entries[:1]] == [
         ("R-001", "M4 load test keeps slipping", "proposed", 20)
     ]
+    assert entries[0].proposed_by == "openai:gpt-4o-mini"
+    # The other eight signals: nothing usable from the model, so the offline proposals.
+    assert len(entries) == len(run.signals) == 9
+    fallback = "offline (openai:gpt-4o-mini's proposal failed its checks)"
+    assert {e.proposed_by for e in entries[1:]} == {fallback}
+    assert {e.signal_key for e in entries} == set(run.signals)
+    assert run.warnings[0].startswith(
+        "The model's risk proposals failed their checks (8 of 9 signals had no usable proposal)"
+    )
     assert entries[0].evidence[0].label.startswith("record/minutes/2026-11-12-weekly-status.md")
     assert entries[0].inferred["likelihood"] == "the model's assessment, not stated in the record"
     assert {d.title: d.reasons for d in run.dropped} == {

@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.domain.errors import InvalidInputError, UnknownProjectError
 from assistant.domain.period import last_complete_week, week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.llm import LanguageModel, StructuredOutputError
+from assistant.llm import LanguageModel
 from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.service import Assistant
 from assistant.store.db import drafts
@@ -270,7 +270,7 @@ def summary_reply(*sentences: tuple[str, list[str]]) -> str:
     return json.dumps({"summary": [{"text": t, "citations": c} for t, c in sentences]})
 
 
-def with_model(harbor: Any, model: LanguageModel) -> Assistant:
+def with_model(harbor: Any, model: LanguageModel | None) -> Assistant:
     assistant, _ = harbor
     return Assistant(assistant.settings, embedder=assistant.wiring.embedder(), language_model=model)
 
@@ -307,10 +307,26 @@ def test_model_summary_is_checked_sentence_by_sentence(harbor: Any) -> None:
     assert report.overall_status == "amber"
 
 
-def test_model_that_never_returns_a_valid_summary_saves_nothing(harbor: Any) -> None:
-    assistant = with_model(harbor, FakeReportModel("not json", "{}", '{"summary": []}'))
+def test_model_that_never_returns_a_valid_summary_leaves_the_facts_summary(harbor: Any) -> None:
+    """Three invalid replies: nothing of the model's is used; the draft is saved with the
+    summary composed from the facts, labelled with why."""
+    model = FakeReportModel("not json", "{}", '{"summary": []}')
+    assistant = with_model(harbor, model)
+    offline = with_model(harbor, None)
+    period = week_period("2026-W46")
+    _, expected = offline.reports.draft("harbor", period)
     before = saved_drafts(assistant)
-    with pytest.raises(StructuredOutputError) as failure:
-        assistant.reports.draft("harbor", week_period("2026-W46"))
-    assert failure.value.attempts == 3
-    assert saved_drafts(assistant) == before
+
+    _, report = assistant.reports.draft("harbor", period)
+
+    assert report.writer == "offline (fake:model's summary failed its checks)"
+    assert report.warnings[0] == (
+        "The model's summary failed its checks (its reply failed the format 3 times); the "
+        "summary composed from the facts is shown."
+    )
+    assert [line.text for line in report.executive_summary] == [
+        line.text for line in expected.executive_summary
+    ]
+    assert report.needs_checking == []
+    assert saved_drafts(assistant) == before + 1
+    assert model.journal.fallbacks["report summary"] == 1

@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage
 from assistant.config import Settings
 from assistant.domain.period import week_period
 from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.llm import LanguageModel, StructuredOutputError
+from assistant.llm import LanguageModel
 from assistant.risks.signals.proposals import title_from
 from assistant.service import Assistant
 from assistant.tokens import TokenCounter
@@ -208,10 +208,15 @@ def test_model_proposals_that_fail_the_checks_are_dropped_with_reasons(
     _, run = assistant.risks.suggest("harbor", W46)
 
     entries = assistant.risks.entries("harbor")
-    assert [(e.title, e.status, e.proposed_by) for e in entries] == [
+    assert [(e.title, e.status, e.proposed_by) for e in entries[:2]] == [
         ("M4 load test keeps slipping", "proposed", "fake:model"),
         ("Owner unknown", "proposed", "fake:model"),
     ]
+    # Every other signal has the offline proposal, marked as such.
+    assert {e.signal_key for e in entries} == set(run.signals)
+    assert {e.proposed_by for e in entries[2:]} == {
+        "offline (fake:model's proposal failed its checks)"
+    }
     assert entries[0].score == 20 and entries[0].evidence
     # An owner the record does not name is left for the PM; the proposal itself stands.
     assert entries[1].owner is None
@@ -233,17 +238,32 @@ def test_model_proposals_that_fail_the_checks_are_dropped_with_reasons(
     assert "Risk proposal 'Payflow' dropped: cites S99, which is not among the sources" in logged
     assert len(logged) == len(run.dropped) == 5
     assert run.prompt is not None and run.prompt.name == "propose_risks"
-    assert "No proposal was written for the signal key_person:tom-okafor." in run.warnings
+    assert run.warnings[0].startswith(
+        "The model's risk proposals failed their checks (7 of 9 signals had no usable "
+        "proposal); the offline proposals are shown for "
+    )
+    assert "key_person:tom-okafor" in run.warnings[0]
 
 
-def test_a_model_that_never_replies_validly_stores_nothing(harbor: Any, tmp_path: Path) -> None:
-    assistant = own_copy(harbor, tmp_path, FakeRiskModel("not json", "{}", '{"proposals": 3}'))
-    drafts_before = len(assistant.drafts.summaries("harbor"))
-    with pytest.raises(StructuredOutputError) as failure:
-        assistant.risks.suggest("harbor", W46)
-    assert failure.value.attempts == 3
-    assert assistant.risks.entries("harbor") == []
-    assert len(assistant.drafts.summaries("harbor")) == drafts_before
+def test_a_model_that_never_replies_validly_leaves_the_offline_proposals(
+    harbor: Any, tmp_path: Path
+) -> None:
+    """Three invalid replies: nothing of the model's is stored; the PM gets the offline
+    proposals, labelled with why, never nothing."""
+    model = FakeRiskModel("not json", "{}", '{"proposals": 3}')
+    assistant = own_copy(harbor, tmp_path, model)
+    _, run = assistant.risks.suggest("harbor", W46)
+    label = "offline (fake:model's proposals failed their checks)"
+    assert run.writer == label
+    assert run.warnings[0] == (
+        "The model's risk proposals failed their checks (its reply failed the format 3 times); "
+        "the offline proposals are shown."
+    )
+    entries = assistant.risks.entries("harbor")
+    assert {e.signal_key for e in entries} == set(run.signals)
+    assert {e.proposed_by for e in entries} == {"offline (fake:model's proposal failed its checks)"}
+    assert model.journal.structured_replies == 3 and model.journal.structured_valid == 0
+    assert model.journal.fallbacks["risk proposals"] == 1
 
 
 def test_a_proposal_of_the_model_cannot_change_a_status(harbor: Any, tmp_path: Path) -> None:
@@ -297,7 +317,8 @@ def test_a_second_proposal_for_one_signal_is_dropped(harbor: Any, tmp_path: Path
     model = FakeRiskModel(reply(proposal(), proposal(title="M4 again", category="technical")))
     assistant = own_copy(harbor, tmp_path, model)
     _, run = assistant.risks.suggest("harbor", W46)
-    assert [e.title for e in assistant.risks.entries("harbor")] == ["M4 load test keeps slipping"]
+    by_model = [e for e in assistant.risks.entries("harbor") if e.proposed_by == "fake:model"]
+    assert [e.title for e in by_model] == ["M4 load test keeps slipping"]
     assert run.dropped[0].reasons == ["a second proposal for the signal milestone:m4"]
 
 

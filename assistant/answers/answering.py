@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Generator, Iterator
 
@@ -53,20 +52,14 @@ from assistant.llm import (
     ask_structured,
 )
 from assistant.llm.context import given_addresses, pack_evidence
+from assistant.llm.errors import failed_because
 from assistant.prompts import load_prompt
 from assistant.retrieval import Retriever
 from assistant.store.conversations import ConversationStore, new_conversation_id
 from assistant.text.links import without_foreign_links
 from assistant.tokens import TokenCounter
 
-log = logging.getLogger(__name__)
 # Why a reply was unusable, as the label under the extracts says it.
-FAILED_OUTPUT = {
-    "length": "it was cut off at its length limit",
-    "content_filter": "the endpoint filtered it",
-    "refusal": "the model refused",
-}
-
 NOT_COVERED = (
     "The project record does not cover this question: none of its documents is close enough "
     "to answer from."
@@ -180,11 +173,8 @@ class QuestionAnswerer:
         else:
             try:
                 answer = yield from self._model_answer(answer, project, search_query, usage)
-            except ModelOutputError as error:
-                reason = FAILED_OUTPUT.get(error.reason, error.reason)
-                answer = yield from self._extracts_instead(answer, chosen, coverage, reason)
-            except StructuredOutputError as error:
-                reason = f"its reply failed the format {error.attempts} times"
+            except (ModelOutputError, StructuredOutputError) as error:
+                reason = failed_because(error)
                 answer = yield from self._extracts_instead(answer, chosen, coverage, reason)
             if answer.sentences and not any(s.supported for s in answer.sentences):
                 reason = "no sentence of it cites a source it was given"
@@ -196,7 +186,8 @@ class QuestionAnswerer:
     ) -> Generator[AnswerEvent, None, Answer]:
         """A model reply that is cut off, fails its format or cites nothing: the PM gets the
         extracts, labelled as such, never nothing; the reason is kept with the answer."""
-        log.warning("The model's answer failed its checks (%s); extracts shown.", reason)
+        if self.model is not None:
+            self.model.journal.fell_back("answer", reason)
         text, sentences = self.extractive.write(chosen, weak=coverage == "weak")
         label = f"The model's answer failed its checks ({reason.rstrip('.')}); extracts shown."
         yield AnswerDelta(f"\n\n{label}\n\n{text}")
@@ -226,11 +217,13 @@ class QuestionAnswerer:
         values = {"project": project, "today": dt.date.today().isoformat(), "question": question}
         empty = prompt.render(sources="", **values)
         overhead = sum(self.counter.count(str(message.content)) for message in empty)
-        pack = pack_evidence(answer.sources, self.settings.context_tokens, self.counter, overhead)
+        budget = self.model.prompt_budget(self.settings.context_tokens, self.settings.answer_tokens)
+        pack = pack_evidence(answer.sources, budget, self.counter, overhead)
         if not pack.included:
             raise InvalidInputError(
-                f"PMASSIST_CONTEXT_TOKENS ({self.settings.context_tokens}) leaves no room for "
-                "even one source next to the instructions and the question; raise it."
+                f"A prompt of {budget} tokens (PMASSIST_CONTEXT_TOKENS, within the model's "
+                "context) leaves no room for even one source next to the instructions and the "
+                "question; raise it."
             )
         messages = prompt.render(sources=pack.sources, **values)
         reply: ModelReply | None = None
@@ -260,6 +253,7 @@ class QuestionAnswerer:
                 "is the PM's (an overall status, closed risks) that no cited source makes."
             )
         unsupported = [s for s in sentences if not s.supported]
+        self.model.journal.sentences(len(sentences) - len(unsupported), len(unsupported))
         invalid = sorted({c for s in sentences for c in s.invalid_citations})
         if invalid:
             warnings.append(
@@ -273,7 +267,7 @@ class QuestionAnswerer:
         if pack.dropped:
             warnings.append(
                 f"{len(pack.dropped)} source(s) were left out to fit the token budget "
-                f"(PMASSIST_CONTEXT_TOKENS={self.settings.context_tokens})."
+                f"({budget} tokens)."
             )
         return answer.model_copy(
             update={

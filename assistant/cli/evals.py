@@ -83,6 +83,11 @@ def run(
         for label, name, figures in outcome.project_rows:
             per_project.add_row(label, name, figures)
         console.print(per_project)
+    if result.model:
+        measured = Table("Figure", "Value", title=f"The model: {result.writer} (this run)")
+        for name, value in result.model.items():
+            measured.add_row(name, f"{value:g}")
+        console.print(measured)
     console.print(f"Real projects: {outcome.real_set}", markup=False)
     failed_cases = [c for s in result.suites for c in s.cases if not c.passed]
     for case in failed_cases[:15]:

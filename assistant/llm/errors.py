@@ -22,7 +22,7 @@ class ModelOutputError(ModelError):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason  # "length", "content_filter" or "refusal"
+        self.reason = reason  # "length", "content_filter", "refusal", "repetition", "context"
 
 
 class StructuredOutputError(ModelError):
@@ -40,3 +40,19 @@ class StructuredOutputError(ModelError):
         self.errors = errors
         self.input_tokens = input_tokens
         self.output_tokens = output_tokens
+
+
+# Why a reply was not used, as the label shown to the PM completes it ("failed its checks (…)").
+FAILED_OUTPUT = {
+    "length": "it was cut off at its length limit",
+    "content_filter": "the endpoint filtered it",
+    "refusal": "the model refused",
+    "repetition": "it started repeating itself",
+    "context": "its prompt did not fit the model's context window",
+}
+
+
+def failed_because(error: ModelOutputError | StructuredOutputError) -> str:
+    if isinstance(error, StructuredOutputError):
+        return f"its reply failed the format {error.attempts} times"
+    return FAILED_OUTPUT.get(error.reason, error.reason)

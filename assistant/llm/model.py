@@ -3,11 +3,15 @@
 `LanguageModel` wraps a LangChain chat model and is the only place that talks to it: it streams
 or invokes, records token usage, stops on `length` / `content_filter` / refusals, and turns the
 openai client's exceptions into pmassist's typed errors. Timeouts and retries are explicit: the
-openai client's own defaults (10 minutes, 2 retries) can block for about half an hour.
+openai client's own defaults (10 minutes, 2 retries) can block for about half an hour. A reply
+that starts repeating itself is stopped there (`repetition.repeats_itself`). Every call goes
+into the model's journal (time, tokens, outcome).
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +22,35 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from assistant.config import Settings
 from assistant.domain.errors import PmassistError
-from assistant.llm.errors import ModelOutputError, ModelRequestError, ModelUnavailableError
+from assistant.llm.errors import (
+    ModelError,
+    ModelOutputError,
+    ModelRequestError,
+    ModelUnavailableError,
+)
+from assistant.llm.journal import ModelJournal
+from assistant.llm.repetition import repeats_itself
 from assistant.tokens import TokenCounter
+
+CONTEXT_MARGIN = 0.8
+MIN_PROMPT_TOKENS = 256
+# How servers word a prompt longer than the model's context (OpenAI, llama.cpp, vLLM, Ollama).
+CONTEXT_EXCEEDED = re.compile(
+    r"context[_ ]length[_ ]exceeded|exceeds the (?:available )?context|maximum context length|"
+    r"context window",
+    re.IGNORECASE,
+)
+REPETITION_CHECK_EVERY = 8  # stream chunks (about a token each)
+# A failed call's outcome in the journal, by the error's reason.
+OUTCOMES = {
+    "length": "cut off",
+    "repetition": "repeats itself",
+    "content_filter": "filtered",
+    "refusal": "refused",
+    "context": "prompt too long",
+    "ModelUnavailableError": "unavailable",
+    "ModelRequestError": "refused request",
+}
 
 
 @dataclass
@@ -53,42 +84,80 @@ class LanguageModel:
         endpoint: str = "",
         timeout: float = 30.0,
         max_retries: int = 2,
+        context_tokens: int | None = None,
     ) -> None:
+        """`context_tokens`: the context window the server reports (a local server does), which
+        a prompt and its reply must fit; None when the endpoint does not say."""
         self.chat_model = chat_model
         self.name = name
         self.counter = counter
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_retries = max_retries
+        self.context_tokens = context_tokens
+        self.journal = ModelJournal()
+
+    def prompt_budget(self, configured: int, reply_tokens: int) -> int:
+        """The prompt's token budget: the configured one, within what the model's context
+        leaves for the prompt once the reply has its room."""
+        if self.context_tokens is None:
+            return configured
+        # Prompts are counted with tiktoken; a model's own tokenizer can need a good deal more
+        # for the same text (Gemma's about a fifth more on the fixtures), hence the margin.
+        room = int((self.context_tokens - reply_tokens) * CONTEXT_MARGIN)
+        return max(MIN_PROMPT_TOKENS, min(configured, room))
 
     def stream(self, messages: Sequence[BaseMessage]) -> Iterator[str | ModelReply]:
         """Text pieces as they arrive, then one ModelReply with the whole text and usage."""
         gathered: AIMessageChunk | None = None
-        with self._translated_errors():
-            for chunk in self.chat_model.stream(list(messages)):
-                gathered = chunk if gathered is None else gathered + chunk
-                if isinstance(chunk.content, str) and chunk.content:
-                    yield chunk.content
-        text = _text(gathered)
-        finish = (gathered.response_metadata.get("finish_reason") if gathered else None) or None
-        reply = ModelReply(text, finish, self._usage(messages, gathered, text))
-        self._check_finish(reply, gathered)
+        started = time.perf_counter()
+        with self._journalled(messages, started):
+            with self._translated_errors():
+                for count, chunk in enumerate(self.chat_model.stream(list(messages)), 1):
+                    gathered = chunk if gathered is None else gathered + chunk
+                    if isinstance(chunk.content, str) and chunk.content:
+                        yield chunk.content
+                    if count % REPETITION_CHECK_EVERY == 0 and repeats_itself(_text(gathered)):
+                        # Leaving the loop closes the stream, and the server stops generating.
+                        break
+            text = _text(gathered)
+            finish = (gathered.response_metadata.get("finish_reason") if gathered else None) or None
+            reply = ModelReply(text, finish, self._usage(messages, gathered, text))
+            self._check_reply(reply, gathered)
+            self.journal.call(time.perf_counter() - started, *_counts(reply), "ok")
         yield reply
 
     def invoke(self, messages: Sequence[BaseMessage], **kwargs: Any) -> ModelReply:
-        with self._translated_errors():
-            message = self.chat_model.invoke(list(messages), **kwargs)
-        if not isinstance(message, AIMessage):
-            raise ModelRequestError(f"The model returned {type(message).__name__}, not a message.")
-        text = _text(message)
-        reply = ModelReply(
-            text,
-            message.response_metadata.get("finish_reason"),
-            self._usage(messages, message, text),
-            message,
-        )
-        self._check_finish(reply, message)
+        started = time.perf_counter()
+        with self._journalled(messages, started):
+            with self._translated_errors():
+                message = self.chat_model.invoke(list(messages), **kwargs)
+            if not isinstance(message, AIMessage):
+                raise ModelRequestError(
+                    f"The model returned {type(message).__name__}, not a message."
+                )
+            text = _text(message)
+            reply = ModelReply(
+                text,
+                message.response_metadata.get("finish_reason"),
+                self._usage(messages, message, text),
+                message,
+            )
+            self._check_reply(reply, message, structured="response_format" in kwargs)
+            self.journal.call(time.perf_counter() - started, *_counts(reply), "ok")
         return reply
+
+    @contextmanager
+    def _journalled(self, messages: Sequence[BaseMessage], started: float) -> Iterator[None]:
+        """A failed call goes into the journal with what went wrong."""
+        try:
+            yield
+        except ModelError as error:
+            reason = getattr(error, "reason", None) or type(error).__name__
+            prompt = sum(self.counter.count(str(m.content)) for m in messages)
+            outcome = OUTCOMES.get(reason, reason)
+            self.journal.call(time.perf_counter() - started, prompt, 0, outcome)
+            raise
 
     def _usage(
         self, messages: Sequence[BaseMessage], message: AIMessage | None, text: str
@@ -99,7 +168,15 @@ class LanguageModel:
         prompt = sum(self.counter.count(str(m.content)) for m in messages)
         return TokenUsage(prompt, self.counter.count(text), counted_locally=True)
 
-    def _check_finish(self, reply: ModelReply, message: AIMessage | None) -> None:
+    def _check_reply(
+        self, reply: ModelReply, message: AIMessage | None, structured: bool = False
+    ) -> None:
+        if repeats_itself(reply.text, structured):
+            raise ModelOutputError(
+                "repetition",
+                f"The model's reply started repeating itself and was stopped "
+                f"({reply.usage.output_tokens} tokens); nothing was saved.",
+            )
         refusal = message.additional_kwargs.get("refusal") if message is not None else None
         if refusal:
             raise ModelOutputError("refusal", f"The model declined to answer: {refusal}")
@@ -157,10 +234,25 @@ class LanguageModel:
                 f"{where} failed with HTTP {error.status_code} on all {attempts} attempts; "
                 "nothing was saved."
             ) from error
+        except openai.BadRequestError as error:
+            if CONTEXT_EXCEEDED.search(_api_message(error)):
+                raise ModelOutputError(
+                    "context",
+                    f"The prompt did not fit the model's context window: {_api_message(error)}. "
+                    "Nothing was saved; lower PMASSIST_CONTEXT_TOKENS or give the model more "
+                    "context.",
+                ) from error
+            raise ModelRequestError(
+                f"{where} refused the request (HTTP 400): {_api_message(error)}"
+            ) from error
         except openai.APIStatusError as error:
             raise ModelRequestError(
                 f"{where} refused the request (HTTP {error.status_code}): {_api_message(error)}"
             ) from error
+
+
+def _counts(reply: ModelReply) -> tuple[int, int]:
+    return reply.usage.input_tokens, reply.usage.output_tokens
 
 
 def _text(message: AIMessage | None) -> str:
@@ -217,12 +309,14 @@ def language_model_from_settings(settings: Settings, counter: TokenCounter) -> L
     from langchain_openai import ChatOpenAI
 
     base_url: str | None
+    context_tokens: int | None = None
     if provider == "local":
         from assistant.llm.local_server import shared_local_model
 
         # The local server is an OpenAI-compatible endpoint like any other, started here.
         local = shared_local_model(settings)
         model, key, base_url, label = local.name, None, local.base_url, f"local:{local.name}"
+        context_tokens = local.context_tokens
     else:
         if not settings.openai_api_key and not settings.openai_base_url:
             raise PmassistError(
@@ -247,4 +341,5 @@ def language_model_from_settings(settings: Settings, counter: TokenCounter) -> L
         endpoint=base_url or "api.openai.com",
         timeout=settings.request_timeout,
         max_retries=settings.max_retries,
+        context_tokens=context_tokens,
     )

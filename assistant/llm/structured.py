@@ -36,7 +36,9 @@ def ask_structured(
     schema: type[T],
     *,
     retries: int = 2,
+    reply_tokens: int | None = None,
 ) -> StructuredReply[T]:
+    """`reply_tokens`: the longest reply, when it differs from the model's default."""
     conversation = list(messages)
     usage = TokenUsage()
     problems: list[str] = []
@@ -49,11 +51,13 @@ def ask_structured(
         },
     }
     for attempt in range(1, retries + 2):
-        reply = model.invoke(conversation, response_format=response_format)
+        limit = {"max_completion_tokens": reply_tokens} if reply_tokens else {}
+        reply = model.invoke(conversation, response_format=response_format, **limit)
         usage.add(reply.usage)
         try:
             value = schema.model_validate(json.loads(_json_text(reply.text)))
         except (json.JSONDecodeError, ValidationError) as error:
+            model.journal.structured(valid=False)
             problem = _describe(error)
             problems.append(problem)
             conversation += [
@@ -64,6 +68,7 @@ def ask_structured(
                 ),
             ]
             continue
+        model.journal.structured(valid=True)
         return StructuredReply(value, attempt, usage)
     raise StructuredOutputError(
         schema.__name__, retries + 1, problems, usage.input_tokens, usage.output_tokens

@@ -12,7 +12,8 @@ from assistant.domain.risk import RiskEntry
 from assistant.facts import PeriodFacts, RecordSnapshot, ReportPeriod, period_facts
 from assistant.facts.sources import SourceBook
 from assistant.grounding import grounding_problems
-from assistant.llm import LanguageModel
+from assistant.llm import LanguageModel, ModelOutputError, StructuredOutputError
+from assistant.llm.errors import failed_because
 from assistant.reports import sections
 from assistant.reports.delta import report_delta
 from assistant.reports.model_writer import write_summary
@@ -111,20 +112,27 @@ class ReportDrafter:
         cited = list(book.evidence)
         if self.retrieve is not None:
             book.add_evidence(self.retrieve(EVIDENCE_QUERY, report.period))
-        summary = write_summary(
-            self.model,
-            self.counter,
-            project=project,
-            period=report.period.label,
-            colour=report.overall_status,
-            facts=model_facts(report),
-            evidence=cited + book.evidence[len(cited) :],
-            sources_by_id=book.by_citation(),
-            known_people=book.known_people(),
-            year=report.period.end.year,
-            budget_tokens=self.settings.context_tokens,
-            retries=self.settings.structured_output_retries,
-        )
+        budget = self.model.prompt_budget(self.settings.context_tokens, self.settings.draft_tokens)
+        try:
+            summary = write_summary(
+                self.model,
+                self.counter,
+                project=project,
+                period=report.period.label,
+                colour=report.overall_status,
+                facts=model_facts(report),
+                evidence=cited + book.evidence[len(cited) :],
+                sources_by_id=book.by_citation(),
+                known_people=book.known_people(),
+                year=report.period.end.year,
+                budget_tokens=budget,
+                retries=self.settings.structured_output_retries,
+                reply_tokens=self.settings.draft_tokens,
+            )
+        except (ModelOutputError, StructuredOutputError) as error:
+            self._summary_from_facts(report, failed_because(error))
+            return
+        self.model.journal.sentences(len(summary.accepted), len(summary.needs_checking))
         report.writer = self.model.name
         report.prompt = summary.prompt
         report.input_tokens = summary.input_tokens
@@ -133,14 +141,11 @@ class ReportDrafter:
         if summary.accepted:
             report.executive_summary = summary.accepted
         else:
-            report.warnings.append(
-                "No sentence of the model's summary passed the grounding checks; the summary "
-                "shown is composed from the facts."
-            )
+            self._summary_from_facts(report, "no sentence of it passed the grounding checks")
         if summary.dropped_sources:
             report.warnings.append(
                 f"{len(summary.dropped_sources)} sources left out of the prompt to fit "
-                f"{self.settings.context_tokens} tokens."
+                f"{budget} tokens."
             )
         if summary.removed_links:
             report.warnings.append(
@@ -148,6 +153,18 @@ class ReportDrafter:
                 "their addresses are in none of the sources cited."
             )
         report.sources = book.evidence
+
+    def _summary_from_facts(self, report: StatusReport, reason: str) -> None:
+        """The model's summary is not used: the one composed from the facts stays, labelled
+        with why, and the rest of the report (all computed) is unchanged."""
+        assert self.model is not None
+        self.model.journal.fell_back("report summary", reason)
+        report.writer = f"offline ({self.model.name}'s summary failed its checks)"
+        report.warnings.insert(
+            0,
+            f"The model's summary failed its checks ({reason}); the summary composed from the "
+            "facts is shown.",
+        )
 
     def _check(self, report: StatusReport, book: SourceBook) -> None:
         """Flag any line whose citations do not resolve or do not hold what it names."""

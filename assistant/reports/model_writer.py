@@ -10,6 +10,7 @@ closed when no source does, goes to "needs checking" and is never shown as fact.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
@@ -50,20 +51,32 @@ class ModelSummary:
     removed_links: list[str] = field(default_factory=list)  # addresses no cited source has
 
 
-def facts_text(facts: dict[str, list[ReportLine]]) -> str:
-    """The computed lines, by section title, each with its citations, as the model reads them."""
-    blocks = []
-    for title, lines in facts.items():
-        if not lines:
-            continue
-        # Facts quote the record (a decision, an action, a ticket title), so a fact that gives an
-        # assistant orders is withheld here as it is from the sources.
-        rendered = "\n".join(
-            f"- {WITHHELD if gives_orders(line.text) else line.text} "
-            f"{''.join(f'[{c}]' for c in line.citations)}".rstrip()
-            for line in lines
-        )
-        blocks.append(f"{title}:\n{rendered}")
+def facts_text(
+    facts: dict[str, list[ReportLine]], counter: TokenCounter | None = None, limit: int = 0
+) -> str:
+    """The computed lines, by section title, each with its citations, as the model reads them.
+
+    With a `limit` (tokens), lines are taken in turns, every section's first, then every
+    section's second, …, so a small context shortens every section rather than losing the last.
+    """
+    rendered: dict[str, list[str]] = {title: [] for title, lines in facts.items() if lines}
+    spent = 0
+    depth = max((len(lines) for lines in facts.values()), default=0)
+    for rank in range(depth):
+        for title, lines in facts.items():
+            if rank >= len(lines):
+                continue
+            line = lines[rank]
+            # Facts quote the record (a decision, an action, a ticket title), so a fact that
+            # gives an assistant orders is withheld here as it is from the sources.
+            text = WITHHELD if gives_orders(line.text) else line.text
+            item = f"- {text} {''.join(f'[{c}]' for c in line.citations)}".rstrip()
+            cost = counter.count(item) + 1 if counter is not None and limit else 0
+            if limit and spent + cost > limit:
+                continue
+            rendered[title].append(item)
+            spent += cost
+    blocks = [f"{title}:\n" + "\n".join(items) for title, items in rendered.items() if items]
     return "\n\n".join(blocks) or "(no facts recorded for this period)"
 
 
@@ -81,19 +94,23 @@ def write_summary(
     year: int,
     budget_tokens: int,
     retries: int,
+    reply_tokens: int | None = None,
 ) -> ModelSummary:
     prompt = load_prompt(PROMPT_NAME)
     values = {
         "project": project,
         "period": period,
         "overall_status": status_label(colour).capitalize(),
-        "facts": facts_text(facts),
+        # The facts may have at most half the prompt; the sources that back them, the rest.
+        "facts": facts_text(facts, counter, budget_tokens // 2),
     }
     skeleton = prompt.render(**values, sources="")
     fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
     pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
     messages = prompt.render(**values, sources=pack.sources or "(none)")
-    reply = ask_structured(model, messages, ReportSummaryReply, retries=retries)
+    reply = ask_structured(
+        model, messages, ReportSummaryReply, retries=retries, reply_tokens=reply_tokens
+    )
 
     accepted: list[ReportLine] = []
     needs_checking: list[ReportLine] = []
@@ -104,6 +121,9 @@ def write_summary(
         cleaned = without_foreign_links(sentence.text, given_addresses(cited))
         removed_links += cleaned.removed
         text = without_citation_marks(cleaned.text)
+        if not re.search(r"[^\W\d_]{2}", text):
+            # "...", a bare mark: a small model copying the reply format's example says nothing.
+            continue
         problems = grounding_problems(text, citations, sources_by_id, known_people, year)
         problems += judgement_problems(text, [s.text for s in cited], colour)
         if not citations:

@@ -108,6 +108,7 @@ def propose_with_model(
     evidence: list[Evidence],
     budget_tokens: int,
     retries: int,
+    reply_tokens: int | None = None,
 ) -> ModelProposals:
     prompt = load_prompt(PROMPT_NAME)
     values = {
@@ -126,7 +127,9 @@ def propose_with_model(
     shown = {key: [c for c in cited if c in given] for key, cited in citations.items()}
     values["signals"] = signals_text([s for s in signals if shown.get(s.key)], shown)
     messages = prompt.render(**values, sources=pack.sources or "(none)")
-    reply = ask_structured(model, messages, RiskProposalsReply, retries=retries)
+    reply = ask_structured(
+        model, messages, RiskProposalsReply, retries=retries, reply_tokens=reply_tokens
+    )
     drafts = []
     allowed = given_addresses(pack.included)
     removed_links: list[str] = []

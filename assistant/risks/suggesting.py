@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from assistant.config import Settings
 from assistant.domain.clock import utc_now
@@ -17,7 +18,8 @@ from assistant.domain.evidence import Evidence
 from assistant.domain.risk import DroppedProposal, ProposalDraft, RiskProposal, RiskSuggestionRun
 from assistant.facts import RecordSnapshot, ReportPeriod, period_facts
 from assistant.facts.sources import SourceBook
-from assistant.llm import LanguageModel
+from assistant.llm import LanguageModel, ModelOutputError, StructuredOutputError
+from assistant.llm.errors import failed_because
 from assistant.risks.matching import Embed, RegisterPlan, plan_register_changes
 from assistant.risks.model_writer import propose_with_model
 from assistant.risks.offline_writer import write_offline
@@ -73,40 +75,18 @@ class RiskSuggester:
             signals=[signal.key for signal in signals],
             created_at=utc_now(),
         )
-        if self.model is not None:
-            drafts, sources = self._write_with_model(run, signals, citations, book, period)
-        else:
+        checks = _Checks(
+            {signal.key: signal for signal in signals}, book.known_people(), period.end.year
+        )
+        if self.model is None:
             drafts = [write_offline(signal, citations[signal.key]) for signal in signals]
-            sources = book.by_citation()
-
-        by_key = {signal.key: signal for signal in signals}
-        people = book.known_people()
-        proposals: list[RiskProposal] = []
-        for draft in drafts:
-            checked = validate_proposal(
-                draft,
-                signals=by_key,
-                sources=sources,
-                known_people=people,
-                year=period.end.year,
-                proposed_by=writer,
-            )
-            if isinstance(checked, RiskProposal) and any(
-                p.signal_key == checked.signal_key for p in proposals
-            ):
-                checked = DroppedProposal(
-                    signal_key=draft.signal,
-                    title=draft.title,
-                    reasons=[f"a second proposal for the signal {draft.signal}"],
-                )
-            if isinstance(checked, DroppedProposal):
-                run.dropped.append(checked)
-            else:
-                proposals.append(checked)
-        answered = {p.signal_key for p in proposals} | {d.signal_key for d in run.dropped}
-        for signal in signals:
-            if signal.key not in answered:
-                run.warnings.append(f"No proposal was written for the signal {signal.key}.")
+            proposals = checks.proposals(run, drafts, book.by_citation(), writer)
+            answered = {p.signal_key for p in proposals} | {d.signal_key for d in run.dropped}
+            for signal in signals:
+                if signal.key not in answered:
+                    run.warnings.append(f"No proposal was written for the signal {signal.key}.")
+        else:
+            proposals = self._with_model(run, signals, citations, book, period, checks)
 
         now = utc_now()
         plan = plan_register_changes(
@@ -122,6 +102,44 @@ class RiskSuggester:
         run.outcomes = plan.outcomes
         run.suppressed = plan.suppressed
         return run, plan
+
+    def _with_model(
+        self,
+        run: RiskSuggestionRun,
+        signals: list[RiskSignal],
+        citations: dict[str, list[str]],
+        book: SourceBook,
+        period: ReportPeriod,
+        checks: _Checks,
+    ) -> list[RiskProposal]:
+        """The model's proposals that pass the checks; a signal it wrote nothing usable for
+        gets the offline proposal, marked as such, so a failing model never leaves a found
+        risk unproposed."""
+        assert self.model is not None
+        failure: str | None = None
+        try:
+            drafts, sources = self._write_with_model(run, signals, citations, book, period)
+        except (ModelOutputError, StructuredOutputError) as error:
+            drafts, sources, failure = [], {}, failed_because(error)
+        proposals = checks.proposals(run, drafts, sources, run.writer)
+        answered = {p.signal_key for p in proposals}
+        missing = [signal for signal in signals if signal.key not in answered]
+        if not missing:
+            return proposals
+        offline = [write_offline(signal, citations[signal.key]) for signal in missing]
+        by = f"offline ({self.model.name}'s proposal failed its checks)"
+        proposals += checks.proposals(run, offline, book.by_citation(), by)
+        if failure is not None:
+            reason = failure
+            run.writer = f"offline ({self.model.name}'s proposals failed their checks)"
+            shown = "the offline proposals are shown"
+        else:
+            reason = f"{len(missing)} of {len(signals)} signals had no usable proposal"
+            shown = f"the offline proposals are shown for {', '.join(s.key for s in missing)}"
+        self.model.journal.fell_back("risk proposals", reason)
+        label = f"The model's risk proposals failed their checks ({reason}); {shown}."
+        run.warnings.insert(0, label)
+        return proposals
 
     def _write_with_model(
         self,
@@ -154,6 +172,7 @@ class RiskSuggester:
                 found = self.retrieve(query, since, period.end, EVIDENCE_PER_SIGNAL)
                 for item in book.add_evidence(found):
                     take(item.citation)
+        budget = self.model.prompt_budget(self.settings.context_tokens, self.settings.draft_tokens)
         written = propose_with_model(
             self.model,
             self.counter,
@@ -162,8 +181,9 @@ class RiskSuggester:
             signals=signals,
             citations=citations,
             evidence=ordered,
-            budget_tokens=self.settings.context_tokens,
+            budget_tokens=budget,
             retries=self.settings.structured_output_retries,
+            reply_tokens=self.settings.draft_tokens,
         )
         run.prompt = written.prompt
         run.input_tokens = written.input_tokens
@@ -171,7 +191,7 @@ class RiskSuggester:
         if written.dropped_sources:
             run.warnings.append(
                 f"{len(written.dropped_sources)} sources left out of the prompt to fit "
-                f"{self.settings.context_tokens} tokens."
+                f"{budget} tokens."
             )
         for key in written.omitted_signals:
             run.warnings.append(
@@ -198,3 +218,44 @@ class RiskSuggester:
         given = set(written.given_sources)
         sources = {c: e for c, e in book.by_citation().items() if c in given}
         return written.drafts, sources
+
+
+@dataclass
+class _Checks:
+    """What every proposal is checked against, whoever wrote it."""
+
+    signals: dict[str, RiskSignal]
+    people: set[str]
+    year: int
+
+    def proposals(
+        self,
+        run: RiskSuggestionRun,
+        drafts: list[ProposalDraft],
+        sources: dict[str, Evidence],
+        proposed_by: str,
+    ) -> list[RiskProposal]:
+        """The drafts that pass; the others go to the run's dropped list with their reasons."""
+        kept: list[RiskProposal] = []
+        for draft in drafts:
+            checked = validate_proposal(
+                draft,
+                signals=self.signals,
+                sources=sources,
+                known_people=self.people,
+                year=self.year,
+                proposed_by=proposed_by,
+            )
+            if isinstance(checked, RiskProposal) and any(
+                p.signal_key == checked.signal_key for p in kept
+            ):
+                checked = DroppedProposal(
+                    signal_key=draft.signal,
+                    title=draft.title,
+                    reasons=[f"a second proposal for the signal {draft.signal}"],
+                )
+            if isinstance(checked, DroppedProposal):
+                run.dropped.append(checked)
+            else:
+                kept.append(checked)
+        return kept

@@ -231,6 +231,10 @@ class ServiceWorkspace:
     def document_chunks(self, project: str, document_id: str) -> list[str]:
         return self.records.document_chunks(project, document_id)
 
+    def model_figures(self) -> dict[str, float]:
+        model = self.wiring.language_model
+        return model.journal.figures() if model is not None else {}
+
     def scratch_copy(self, name: str) -> Workspace:
         copies = self.work / "copies"
         copies.mkdir(parents=True, exist_ok=True)
