@@ -25,6 +25,7 @@ from assistant.domain.errors import PmassistError
 # grammar), so the template is the text itself, not a name.
 CHAT_TEMPLATES = Path(__file__).parent / "chat_templates"
 BUNDLED_TEMPLATE = "gemma"
+LLAMA_LOG_ERRORS_ONLY = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class LocalModelServer:
         params.n_parallel = 1
         params.cpuparams.n_threads = self.settings.local_threads
         params.cpuparams_batch.n_threads = self.settings.local_threads
+        params.verbosity = LLAMA_LOG_ERRORS_ONLY  # its per-request timings would fill the terminal
         params.hostnames = ["127.0.0.1"]  # never reachable from another machine
         params.port = self.settings.local_port
         params.timeout_read = int(self.settings.request_timeout)
