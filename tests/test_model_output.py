@@ -78,9 +78,7 @@ def test_a_streamed_reply_that_loops_is_stopped_early_and_journalled() -> None:
     model = fake(looping)
     shown: list[str] = []
     with pytest.raises(ModelOutputError) as stopped:
-        for piece in model.stream(QUESTION):
-            if isinstance(piece, str):
-                shown.append(piece)
+        shown.extend(piece for piece in model.stream(QUESTION) if isinstance(piece, str))
     assert stopped.value.reason == "repetition"
     assert failed_because(stopped.value) == "it started repeating itself"
     # Stopped as soon as the loop was plain, long before the reply's end.
@@ -123,7 +121,7 @@ def test_the_journal_counts_calls_schema_validity_and_fallbacks() -> None:
     assert figures["sentences_written"] == 4 and figures["sentences_kept"] == 0.75
     assert figures["fallbacks_answer"] == 1
     assert figures["output_tokens_per_call"] > 0
-    assert list(model.journal.recent_fallbacks)[0].reason == "it was cut off at its length limit"
+    assert model.journal.recent_fallbacks[0].reason == "it was cut off at its length limit"
 
 
 def test_a_reply_failing_its_format_every_time_is_named_so() -> None:
