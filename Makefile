@@ -23,7 +23,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-dev demo test eval lint fix bench cassettes clean
+.PHONY: install install-dev install-local demo demo-local test eval lint fix bench cassettes clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pmassist needs Python >= 3.11")'
@@ -43,8 +43,13 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.torch
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-local: pyproject.toml $(VENV)/.torch
+	$(BIN)/pip install --quiet -e ".[local]"
+	touch $@ $(VENV)/.installed
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-local: $(VENV)/.installed-local
 
 demo: install
 	$(BIN)/pmassist ingest $(SAMPLE_RECORD) --project $(SAMPLE_PROJECT)
@@ -55,6 +60,15 @@ demo: install
 	$(BIN)/pmassist risks suggest --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK) --format html --out $(SAMPLE_PROJECT)-$(SAMPLE_WEEK).html
 	$(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
+
+# The same through a real language model on this machine: llama.cpp with the small bundled
+# model (or PMASSIST_LOCAL_MODEL), no key, no network. A reply that fails its checks is shown as
+# such, with the offline writer's in its place. Replies are kept short so it runs in minutes.
+LOCAL_DEMO := PMASSIST_LLM=local PMASSIST_ANSWER_TOKENS=$${PMASSIST_ANSWER_TOKENS:-300} PMASSIST_DRAFT_TOKENS=$${PMASSIST_DRAFT_TOKENS:-600} PMASSIST_REQUEST_TIMEOUT=$${PMASSIST_REQUEST_TIMEOUT:-300}
+demo-local: install-local
+	$(BIN)/pmassist ingest $(SAMPLE_RECORD) --project $(SAMPLE_PROJECT)
+	$(LOCAL_DEMO) $(BIN)/pmassist ask "Why did the load test slip?" --project $(SAMPLE_PROJECT)
+	$(LOCAL_DEMO) $(BIN)/pmassist report --project $(SAMPLE_PROJECT) --week $(SAMPLE_WEEK)
 
 # The test suite, then the eval suite on the offline writer over every fixture project (exit 1
 # when a metric misses evals/thresholds.yaml). The model path of the evals runs inside pytest,

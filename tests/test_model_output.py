@@ -7,7 +7,7 @@ import json
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from assistant.llm import LanguageModel, ModelOutputError, StructuredOutputError, ask_structured
@@ -80,10 +80,27 @@ def test_a_streamed_reply_that_loops_is_stopped_early_and_journalled() -> None:
     with pytest.raises(ModelOutputError) as stopped:
         shown.extend(piece for piece in model.stream(QUESTION) if isinstance(piece, str))
     assert stopped.value.reason == "repetition"
-    assert failed_because(stopped.value) == "it started repeating itself"
+    assert failed_because(stopped.value) == "it started repeating itself or its instructions"
     # Stopped as soon as the loop was plain, long before the reply's end.
     assert len("".join(shown)) < len(looping) / 3
     assert model.journal.calls == 1 and model.journal.outcomes == {"repeats itself": 1}
+
+
+def test_a_reply_reciting_its_instructions_is_stopped() -> None:
+    instructions = (
+        "You are pmassist, the assistant of an IT project manager. You answer questions about "
+        "the project using only the numbered sources in the user's message. End every sentence "
+        "that states a fact with the ids of the sources that state it."
+    )
+    recital = "Sure.\n" + instructions.replace("project manager. ", "project\nmanager. ")
+    assert repeats_itself(recital, instructions=instructions)
+    # Quoting a few words of them is not reciting.
+    assert not repeats_itself("I answer from the numbered sources [S1].", instructions=instructions)
+    model = fake(recital + " More text follows here." * 5)
+    messages = [SystemMessage(content=instructions), *QUESTION]
+    with pytest.raises(ModelOutputError) as stopped:
+        list(model.stream(messages))
+    assert stopped.value.reason == "repetition"
 
 
 # Budgets from the model's context --------------------------------------------------------------

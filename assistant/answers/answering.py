@@ -188,7 +188,9 @@ class QuestionAnswerer:
         extracts, labelled as such, never nothing; the reason is kept with the answer."""
         if self.model is not None:
             self.model.journal.fell_back("answer", reason)
-        text, sentences = self.extractive.write(chosen, weak=coverage == "weak")
+        text, sentences = self.extractive.write(
+            chosen, weak=coverage == "weak", instead_of_model=True
+        )
         label = f"The model's answer failed its checks ({reason.rstrip('.')}); extracts shown."
         yield AnswerDelta(f"\n\n{label}\n\n{text}")
         return answer.model_copy(

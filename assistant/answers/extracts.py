@@ -36,6 +36,8 @@ WEAK_LABEL = (
     "The project record may not answer this directly. The closest passages "
     "(no language model is configured):"
 )
+# In place of a model's reply that failed its checks (the label before them says why).
+NO_MODEL = " (no language model is configured)"
 # Retrieval returns up to two chunks of each of the best documents; reading past the best eight
 # chunks costs embedding time and finds more noise than answers (measured on the fixtures).
 SOURCES_READ = 8
@@ -196,9 +198,10 @@ class ExtractiveWriter:
         return chosen
 
     def write(
-        self, chosen: list[ScoredPassage], *, weak: bool = False
+        self, chosen: list[ScoredPassage], *, weak: bool = False, instead_of_model: bool = False
     ) -> tuple[str, list[AnswerSentence]]:
-        lines = [WEAK_LABEL if weak else EXTRACTS_LABEL]
+        label = WEAK_LABEL if weak else EXTRACTS_LABEL
+        lines = [label.replace(NO_MODEL, "") if instead_of_model else label]
         answer = []
         for extract in chosen:
             # A quote keeps the record's words, but a "[S1]" typed into the record is not a

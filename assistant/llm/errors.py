@@ -47,7 +47,7 @@ FAILED_OUTPUT = {
     "length": "it was cut off at its length limit",
     "content_filter": "the endpoint filtered it",
     "refusal": "the model refused",
-    "repetition": "it started repeating itself",
+    "repetition": "it started repeating itself or its instructions",
     "context": "its prompt did not fit the model's context window",
 }
 

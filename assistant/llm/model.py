@@ -111,19 +111,22 @@ class LanguageModel:
         """Text pieces as they arrive, then one ModelReply with the whole text and usage."""
         gathered: AIMessageChunk | None = None
         started = time.perf_counter()
+        instructions = _instructions(messages)
         with self._journalled(messages, started):
             with self._translated_errors():
                 for count, chunk in enumerate(self.chat_model.stream(list(messages)), 1):
                     gathered = chunk if gathered is None else gathered + chunk
                     if isinstance(chunk.content, str) and chunk.content:
                         yield chunk.content
-                    if count % REPETITION_CHECK_EVERY == 0 and repeats_itself(_text(gathered)):
+                    if count % REPETITION_CHECK_EVERY == 0 and repeats_itself(
+                        _text(gathered), instructions=instructions
+                    ):
                         # Leaving the loop closes the stream, and the server stops generating.
                         break
             text = _text(gathered)
             finish = (gathered.response_metadata.get("finish_reason") if gathered else None) or None
             reply = ModelReply(text, finish, self._usage(messages, gathered, text))
-            self._check_reply(reply, gathered)
+            self._check_reply(reply, gathered, instructions=instructions)
             self.journal.call(time.perf_counter() - started, *_counts(reply), "ok")
         yield reply
 
@@ -143,7 +146,8 @@ class LanguageModel:
                 self._usage(messages, message, text),
                 message,
             )
-            self._check_reply(reply, message, structured="response_format" in kwargs)
+            structured = "response_format" in kwargs
+            self._check_reply(reply, message, structured, _instructions(messages))
             self.journal.call(time.perf_counter() - started, *_counts(reply), "ok")
         return reply
 
@@ -169,12 +173,16 @@ class LanguageModel:
         return TokenUsage(prompt, self.counter.count(text), counted_locally=True)
 
     def _check_reply(
-        self, reply: ModelReply, message: AIMessage | None, structured: bool = False
+        self,
+        reply: ModelReply,
+        message: AIMessage | None,
+        structured: bool = False,
+        instructions: str = "",
     ) -> None:
-        if repeats_itself(reply.text, structured):
+        if repeats_itself(reply.text, structured, instructions):
             raise ModelOutputError(
                 "repetition",
-                f"The model's reply started repeating itself and was stopped "
+                f"The model's reply started repeating itself or its instructions and was stopped "
                 f"({reply.usage.output_tokens} tokens); nothing was saved.",
             )
         refusal = message.additional_kwargs.get("refusal") if message is not None else None
@@ -249,6 +257,10 @@ class LanguageModel:
             raise ModelRequestError(
                 f"{where} refused the request (HTTP {error.status_code}): {_api_message(error)}"
             ) from error
+
+
+def _instructions(messages: Sequence[BaseMessage]) -> str:
+    return "\n".join(str(m.content) for m in messages if m.type == "system")
 
 
 def _counts(reply: ModelReply) -> tuple[int, int]:

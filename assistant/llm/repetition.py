@@ -1,9 +1,9 @@
-"""Degeneration: a reply that has started repeating itself.
+"""Degeneration: a reply that has started repeating itself, or its instructions.
 
 Small models, and larger ones at low temperature, can fall into a loop ("the the the …", one
-sentence over and over, one JSON item copied until the length limit). Such a reply is never
-usable, and every further token is time the PM waits for: the stream is stopped as soon as the
-loop is plain.
+sentence over and over, one JSON item copied until the length limit), or recite the prompt's
+instructions back. Such a reply is never usable, and every further token is time the PM waits
+for: the stream is stopped as soon as it is plain.
 """
 
 from __future__ import annotations
@@ -19,10 +19,21 @@ LONG_SENTENCE = 40  # characters; short ones ("Owner: Dana Fox.") may fairly rec
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def repeats_itself(text: str, structured: bool = False) -> bool:
-    """True when the reply ends in a loop, or (prose only) says one long sentence three times;
-    a JSON reply may fairly give several items the same field value."""
-    return _ends_in_loop(text[-TAIL:]) or (not structured and _same_sentence_again(text))
+ECHO_SPAN = 100  # characters of the instructions, word for word, that no answer needs
+
+
+def repeats_itself(text: str, structured: bool = False, instructions: str = "") -> bool:
+    """True when the reply ends in a loop, or (prose only) says one long sentence three times
+    or ends reciting its instructions; a JSON reply may fairly give several items the same
+    field value."""
+    if _ends_in_loop(text[-TAIL:]):
+        return True
+    return not structured and (_same_sentence_again(text) or _recites(text, instructions))
+
+
+def _recites(text: str, instructions: str) -> bool:
+    tail = " ".join(text[-3 * ECHO_SPAN :].split())[-ECHO_SPAN:]
+    return len(tail) == ECHO_SPAN and tail in " ".join(instructions.split())
 
 
 def _ends_in_loop(tail: str) -> bool:
