@@ -166,6 +166,9 @@ def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLM
     assert answer.sentences and all(s.citations for s in answer.sentences)
     assert any(w.startswith(label) for w in answer.warnings)
     assert saved_answers(assistant) == before + 1
+    journal = assistant.wiring.language_model.journal  # type: ignore[union-attr]
+    assert journal.outcomes == {"cut off": 1} and journal.fallbacks == {"answer": 1}
+    assert journal.output_tokens > 0  # what it wrote before the limit is counted
 
 
 @pytest.mark.vcr

@@ -330,3 +330,6 @@ def test_model_that_never_returns_a_valid_summary_leaves_the_facts_summary(harbo
     assert report.needs_checking == []
     assert saved_drafts(assistant) == before + 1
     assert model.journal.fallbacks["report summary"] == 1
+    # Shown where the PM reads the summary, not only among the warnings.
+    summary = render_markdown(report).split("## Executive summary\n\n", 1)[1]
+    assert summary.startswith(f"*{report.warnings[0]}*")

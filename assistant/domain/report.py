@@ -132,6 +132,11 @@ class StatusReport(RecordModel):
         default_factory=list,
         description="Writer sentences that failed the grounding checks: shown, never as fact.",
     )
+    summary_note: str | None = Field(
+        default=None,
+        description="Why the summary shown is not the model's when a model was asked: shown "
+        "above it.",
+    )
     sources: list[Evidence] = Field(default_factory=list)
     writer: str = Field(description="'offline' or the model, e.g. 'openai:gpt-4o-mini'.")
     prompt: PromptRef | None = None

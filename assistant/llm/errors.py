@@ -20,8 +20,9 @@ class ModelRequestError(ModelError):
 class ModelOutputError(ModelError):
     """The reply is unusable: cut off at the length limit, filtered, or refused."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, output_tokens: int = 0) -> None:
         super().__init__(message)
+        self.output_tokens = output_tokens  # what the model wrote before it was stopped
         self.reason = reason  # "length", "content_filter", "refusal", "repetition", "context"
 
 

@@ -40,6 +40,10 @@ CONTEXT_EXCEEDED = re.compile(
     r"context window",
     re.IGNORECASE,
 )
+RAISE_LIMIT = (
+    "Ask a narrower question or raise PMASSIST_ANSWER_TOKENS (answers) or PMASSIST_DRAFT_TOKENS "
+    "(report summaries, risk proposals)."
+)
 REPETITION_CHECK_EVERY = 8  # stream chunks (about a token each)
 # A failed call's outcome in the journal, by the error's reason.
 OUTCOMES = {
@@ -160,7 +164,8 @@ class LanguageModel:
             reason = getattr(error, "reason", None) or type(error).__name__
             prompt = sum(self.counter.count(str(m.content)) for m in messages)
             outcome = OUTCOMES.get(reason, reason)
-            self.journal.call(time.perf_counter() - started, prompt, 0, outcome)
+            written = getattr(error, "output_tokens", 0)
+            self.journal.call(time.perf_counter() - started, prompt, written, outcome)
             raise
 
     def _usage(
@@ -184,6 +189,7 @@ class LanguageModel:
                 "repetition",
                 f"The model's reply started repeating itself or its instructions and was stopped "
                 f"({reply.usage.output_tokens} tokens); nothing was saved.",
+                reply.usage.output_tokens,
             )
         refusal = message.additional_kwargs.get("refusal") if message is not None else None
         if refusal:
@@ -192,8 +198,8 @@ class LanguageModel:
             raise ModelOutputError(
                 "length",
                 f"The model's reply was cut off at its length limit "
-                f"({reply.usage.output_tokens} tokens); nothing was saved. Ask a narrower "
-                "question or raise PMASSIST_ANSWER_TOKENS.",
+                f"({reply.usage.output_tokens} tokens); nothing was saved. {RAISE_LIMIT}",
+                reply.usage.output_tokens,
             )
         if reply.finish_reason == "content_filter":
             raise ModelOutputError(
@@ -212,10 +218,12 @@ class LanguageModel:
         except PmassistError:
             raise
         except openai.LengthFinishReasonError as error:
+            usage = error.completion.usage
             raise ModelOutputError(
                 "length",
-                "The model's reply was cut off at its length limit; nothing was saved. Raise "
-                "PMASSIST_ANSWER_TOKENS or ask a narrower question.",
+                f"The model's reply was cut off at its length limit; nothing was saved. "
+                f"{RAISE_LIMIT}",
+                usage.completion_tokens if usage else 0,
             ) from error
         except openai.ContentFilterFinishReasonError as error:
             raise ModelOutputError(

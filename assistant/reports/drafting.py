@@ -132,7 +132,8 @@ class ReportDrafter:
         except (ModelOutputError, StructuredOutputError) as error:
             self._summary_from_facts(report, failed_because(error))
             return
-        self.model.journal.sentences(len(summary.accepted), len(summary.needs_checking))
+        flagged = len(summary.needs_checking) + summary.said_nothing
+        self.model.journal.sentences(len(summary.accepted), flagged)
         report.writer = self.model.name
         report.prompt = summary.prompt
         report.input_tokens = summary.input_tokens
@@ -160,11 +161,11 @@ class ReportDrafter:
         assert self.model is not None
         self.model.journal.fell_back("report summary", reason)
         report.writer = f"offline ({self.model.name}'s summary failed its checks)"
-        report.warnings.insert(
-            0,
+        report.summary_note = (
             f"The model's summary failed its checks ({reason}); the summary composed from the "
-            "facts is shown.",
+            "facts is shown."
         )
+        report.warnings.insert(0, report.summary_note)
 
     def _check(self, report: StatusReport, book: SourceBook) -> None:
         """Flag any line whose citations do not resolve or do not hold what it names."""

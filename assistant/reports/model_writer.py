@@ -49,6 +49,7 @@ class ModelSummary:
     prompt_tokens: int
     dropped_sources: list[str] = field(default_factory=list)
     removed_links: list[str] = field(default_factory=list)  # addresses no cited source has
+    said_nothing: int = 0  # sentences with no words ("..."), left out
 
 
 def facts_text(
@@ -115,6 +116,7 @@ def write_summary(
     accepted: list[ReportLine] = []
     needs_checking: list[ReportLine] = []
     removed_links: list[str] = []
+    said_nothing = 0
     for sentence in reply.value.summary:
         citations = list(dict.fromkeys(sentence.citations))
         cited = [sources_by_id[c] for c in citations if c in sources_by_id]
@@ -123,6 +125,7 @@ def write_summary(
         text = without_citation_marks(cleaned.text)
         if not re.search(r"[^\W\d_]{2}", text):
             # "...", a bare mark: a small model copying the reply format's example says nothing.
+            said_nothing += 1
             continue
         problems = grounding_problems(text, citations, sources_by_id, known_people, year)
         problems += judgement_problems(text, [s.text for s in cited], colour)
@@ -141,4 +144,5 @@ def write_summary(
         prompt_tokens=pack.prompt_tokens,
         dropped_sources=[item.citation for item in pack.dropped],
         removed_links=removed_links,
+        said_nothing=said_nothing,
     )

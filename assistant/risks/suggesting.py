@@ -96,7 +96,7 @@ class RiskSuggester:
             new_ids=lambda count: self.register.next_ids(record.project, count),
             project=record.project,
             seen_on=period.end,
-            actor=f"pmassist ({writer})",
+            actor=f"pmassist ({run.writer})",
             now=now,
         )
         run.outcomes = plan.outcomes

@@ -172,7 +172,9 @@ class DraftService:
             for raw in summary.splitlines()
             if raw.strip()
         ]
-        edited = report.model_copy(update={"executive_summary": lines, "needs_checking": []})
+        edited = report.model_copy(
+            update={"executive_summary": lines, "needs_checking": [], "summary_note": None}
+        )
         return self._save_edit(draft, edited, actor, reason)
 
     # Erasure --------------------------------------------------------------------------------

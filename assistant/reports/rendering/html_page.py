@@ -37,6 +37,7 @@ def render_html(report: StatusReport, checks: DraftChecks | None = None) -> str:
         _html_list(report.status_reasons),
         _status_view(report),
         "<h2>Executive summary</h2>",
+        f"<p class='flag'>{escape(report.summary_note)}</p>" if report.summary_note else "",
         _html_list(report.executive_summary),
     ]
     if report.needs_checking:

@@ -27,6 +27,7 @@ def render_markdown(report: StatusReport, checks: DraftChecks | None = None) -> 
         "",
         "## Executive summary",
         "",
+        *([f"*{_escaped(report.summary_note)}*", ""] if report.summary_note else []),
         *(f"- {_md(line)}" for line in report.executive_summary),
     ]
     if report.needs_checking:
