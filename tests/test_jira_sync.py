@@ -1,0 +1,167 @@
+"""Jira Cloud sync against a Jira-shaped server started here on 127.0.0.1 (Jira Cloud cannot
+run here): paging with nextPageToken, 429 with Retry-After, 5xx, a page token the server no
+longer accepts, credentials refused, and the incremental JQL. What is fetched loads as a saved
+search, with the same ticket ids as exports."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.domain.record import Ticket
+from ingest.loaders.base import LoaderOptions
+from ingest.sources.jira_cloud import JiraCloudClient, JiraSyncError, incremental_jql
+from ingest.sources.retries import SyncError
+from tests.conftest import load_path
+
+EMAIL, TOKEN = "dana.fox@example.com", "api-token-1"
+
+
+def issue(number: int) -> dict[str, Any]:
+    return {
+        "key": f"HER-{number}",
+        "fields": {
+            "summary": f"Ticket number {number}",
+            "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+            "issuetype": {"name": "Task"},
+            "priority": {"name": "High"},
+            "created": "2026-11-02T09:00:00.000+0000",
+            "updated": f"2026-11-{1 + number % 28:02d}T10:00:00.000+0000",
+        },
+        "changelog": {"histories": []},
+    }
+
+
+class JiraShaped:
+    """A Jira Cloud search endpoint: pages of 100, scripted failures, every request kept."""
+
+    def __init__(self, issues: int) -> None:
+        self.issues = [issue(n) for n in range(1, issues + 1)]
+        self.requests: list[dict[str, Any]] = []
+        self.failures: list[tuple[int, dict[str, str], str]] = []  # served first, in order
+        self.expire_token: str | None = None
+        self.auth = ""
+
+    def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        self.requests.append(body)
+        if self.failures:
+            return self.failures.pop(0)
+        token = body.get("nextPageToken")
+        if token is not None and token == self.expire_token:
+            self.expire_token = None
+            message = {"errorMessages": ["The provided next page token is invalid or expired."]}
+            return 400, {}, json.dumps(message)
+        start = int(token.removeprefix("page-")) if token else 0
+        size = int(body["maxResults"])
+        page = self.issues[start : start + size]
+        result: dict[str, Any] = {"issues": page, "names": {"customfield_10020": "Sprint"}}
+        if start + size < len(self.issues):
+            result["nextPageToken"] = f"page-{start + size}"
+        else:
+            result["isLast"] = True
+        return 200, {}, json.dumps(result)
+
+
+@pytest.fixture
+def jira() -> Iterator[tuple[JiraShaped, str]]:
+    state = JiraShaped(300)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            state.auth = self.headers.get("Authorization", "")
+            length = int(self.headers.get("Content-Length", "0"))
+            body = json.loads(self.rfile.read(length))
+            assert self.path == "/rest/api/3/search/jql"
+            status, headers, text = state.reply(body)
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def client(site: str, waits: list[float]) -> JiraCloudClient:
+    return JiraCloudClient(site, EMAIL, TOKEN, sleep=waits.append)
+
+
+def test_a_first_sync_reads_every_page(jira: tuple[JiraShaped, str], tmp_path: Path) -> None:
+    state, site = jira
+    found = client(site, []).search("project = HER ORDER BY created DESC")
+
+    assert len(found.issues) == 300 and found.pages == 3
+    assert [r.get("nextPageToken") for r in state.requests] == [None, "page-100", "page-200"]
+    first = state.requests[0]
+    # The user's order is replaced: oldest change first, so a cut-short sync resumes.
+    assert first["jql"] == "project = HER ORDER BY updated ASC"
+    assert first["expand"] == "changelog,names" and "summary" in first["fields"]
+    assert state.auth == "Basic " + base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode()
+    # What was fetched is a saved search: the Jira JSON loader reads it, ids as for exports.
+    saved = tmp_path / "jira-her.json"
+    saved.write_text(json.dumps(found.as_search_result()), encoding="utf-8")
+    loaded = load_path(saved, LoaderOptions(project="harbor"))
+    keys = {
+        d.document.record.key for d in loaded.documents if isinstance(d.document.record, Ticket)
+    }
+    assert len(keys) == 300 and "HER-1" in keys
+    assert {d.document.id for d in loaded.documents} >= {"ticket:HER-1", "ticket:HER-300"}
+
+
+def test_rate_limits_and_server_errors_are_waited_out(jira: tuple[JiraShaped, str]) -> None:
+    state, site = jira
+    state.failures = [(429, {"Retry-After": "7"}, "{}"), (503, {}, "{}"), (502, {}, "{}")]
+    waits: list[float] = []
+    found = client(site, waits).search("project = HER")
+    assert len(found.issues) == 300
+    assert waits == [7.0, 2.0, 4.0] and found.retries == 3
+
+
+def test_a_refused_page_token_restarts_the_run_without_duplicates(
+    jira: tuple[JiraShaped, str],
+) -> None:
+    state, site = jira
+    state.expire_token = "page-200"
+    found = client(site, []).search("project = HER")
+    assert found.restarts == 1
+    assert len(found.issues) == 300  # issues fetched twice are kept once
+    tokens = [r.get("nextPageToken") for r in state.requests]
+    assert tokens == [None, "page-100", "page-200", None, "page-100", "page-200"]
+
+
+def test_failures_that_do_not_pass_say_what_to_do(jira: tuple[JiraShaped, str]) -> None:
+    state, site = jira
+    state.failures = [(401, {}, "{}")]
+    with pytest.raises(JiraSyncError, match="PMASSIST_JIRA_API_TOKEN"):
+        client(site, []).search("project = HER")
+    state.failures = [(500, {}, "{}")] * 5
+    with pytest.raises(SyncError, match="HTTP 500 on all 5 attempts; nothing was stored"):
+        client(site, []).search("project = HER")
+    state.failures = [(400, {}, json.dumps({"errorMessages": ["Field 'sprnt' does not exist."]}))]
+    with pytest.raises(JiraSyncError, match="Field 'sprnt' does not exist"):
+        client(site, []).search("project = HER AND sprnt = 4")
+
+
+def test_an_incremental_sync_asks_for_what_changed_since_the_last_one() -> None:
+    since = dt.datetime(2026, 11, 20, 9, 30)
+    assert incremental_jql("project = HER order by rank", since) == (
+        '(project = HER) AND updated >= "2026-11-20 09:25" ORDER BY updated ASC'
+    )
