@@ -8,9 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from ingest.loaders.base import LoaderOptions
 from ingest.sources.jira_cloud import JiraCloudClient, JiraSyncError, incremental_jql
 from ingest.sources.retries import SyncError
 from tests.conftest import load_path
+from tests.local_http import Request, local_server
 
 EMAIL, TOKEN = "dana.fox@example.com", "api-token-1"
 
@@ -74,30 +73,13 @@ class JiraShaped:
 def jira() -> Iterator[tuple[JiraShaped, str]]:
     state = JiraShaped(300)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            state.auth = self.headers.get("Authorization", "")
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length))
-            assert self.path == "/rest/api/3/search/jql"
-            status, headers, text = state.reply(body)
-            self.send_response(status)
-            for name, value in {"Content-Type": "application/json", **headers}.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(text.encode())
+    def answer(request: Request, address: str) -> tuple[int, dict[str, str], str]:
+        assert request.method == "POST" and request.path == "/rest/api/3/search/jql"
+        state.auth = request.headers.get("Authorization", "")
+        return state.reply(json.loads(request.body))
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_server(answer) as address:
+        yield state, address
 
 
 def client(site: str, waits: list[float]) -> JiraCloudClient:
