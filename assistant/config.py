@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     jira_browse_url: str | None = Field(
         default=None, description="Base URL of the Jira site, used to link tickets (…/browse/KEY)."
     )
+    # Live sources (`pmassist source add`, `pmassist sync`): credentials only from here, never
+    # stored in the database.
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    github_token: SecretStr | None = None
+    github_api: str = Field(
+        default="https://api.github.com", description="GitHub Enterprise: https://host/api/v3"
+    )
 
     # OpenAI or any OpenAI-compatible endpoint
     openai_api_key: SecretStr | None = Field(

@@ -8,17 +8,22 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant import cli
+from assistant.config import Settings
 from assistant.domain.record import Ticket
+from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.service import Assistant
 from ingest.loaders.base import LoaderOptions
 from ingest.sources.jira_cloud import JiraCloudClient, JiraSyncError, incremental_jql
 from ingest.sources.retries import SyncError
-from tests.conftest import load_path
+from tests.conftest import invoke_cli, load_path
 from tests.local_http import Request, local_server
 
 EMAIL, TOKEN = "dana.fox@example.com", "api-token-1"
@@ -48,6 +53,7 @@ class JiraShaped:
         self.failures: list[tuple[int, dict[str, str], str]] = []  # served first, in order
         self.expire_token: str | None = None
         self.auth = ""
+        self.changed: list[int] = []  # indexes an incremental search finds
 
     def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         self.requests.append(body)
@@ -60,9 +66,12 @@ class JiraShaped:
             return 400, {}, json.dumps(message)
         start = int(token.removeprefix("page-")) if token else 0
         size = int(body["maxResults"])
-        page = self.issues[start : start + size]
+        found = self.issues
+        if "updated >=" in body["jql"]:
+            found = [self.issues[index] for index in self.changed]
+        page = found[start : start + size]
         result: dict[str, Any] = {"issues": page, "names": {"customfield_10020": "Sprint"}}
-        if start + size < len(self.issues):
+        if start + size < len(found):
             result["nextPageToken"] = f"page-{start + size}"
         else:
             result["isLast"] = True
@@ -147,3 +156,65 @@ def test_an_incremental_sync_asks_for_what_changed_since_the_last_one() -> None:
     assert incremental_jql("project = HER order by rank", since) == (
         '(project = HER) AND updated >= "2026-11-20 09:25" ORDER BY updated ASC'
     )
+
+
+# `pmassist sync` through the service ----------------------------------------------------------
+
+
+def test_sync_stores_every_ticket_then_only_what_changed(
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    state, site = jira
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
+    )
+    pm = Assistant(settings, embedder=embedder, language_model=None)
+    pm.sources.add("jira", "heron", site=site, jql="project = HER")
+
+    [first] = pm.sources.sync()
+
+    assert (first.fetched, first.added, first.updated, first.pages) == (300, 300, 0, 3)
+    synced = pm.sources.sources("heron")[0].last_synced_at
+    assert synced is not None
+    assert len(pm.records.documents("heron")) == 300
+
+    state.issues[41]["fields"]["summary"] = "Ticket number 42, now waiting on the vendor"
+    state.changed = [41]
+    [second] = pm.sources.sync()
+
+    assert 'updated >= "' in state.requests[-1]["jql"]
+    assert (second.fetched, second.added, second.updated, second.unchanged) == (1, 0, 1, 299)
+    assert len(pm.records.documents("heron")) == 300
+
+    # A sync that fails stores nothing and does not move the last sync time.
+    before = pm.sources.snapshot_path(pm.sources.sources("heron")[0]).read_bytes()
+    state.failures = [(503, {}, "{}")] * 5
+    with pytest.raises(SyncError):
+        pm.sources.sync("heron")
+    after = pm.sources.sources("heron")[0]
+    assert after.last_synced_at is not None and after.last_synced_at >= synced
+    assert pm.sources.snapshot_path(after).read_bytes() == before
+
+
+def test_sources_from_the_command_line(
+    jira: tuple[JiraShaped, str], cli_home: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, site = jira
+    code, output = invoke_cli("source", "add", "jira", "-p", "heron", "--site", site, "--jql", "")
+    assert code == 2 and "needs --site https://… and --jql" in output
+    code, output = invoke_cli(
+        "source", "add", "jira", "-p", "heron", "--site", site, "--jql", "project = HER"
+    )
+    assert code == 0 and "Added jira to heron" in output
+    code, output = invoke_cli("sync")
+    assert code == 2 and "PMASSIST_JIRA_EMAIL and PMASSIST_JIRA_API_TOKEN" in output
+    monkeypatch.setenv("PMASSIST_JIRA_EMAIL", EMAIL)
+    monkeypatch.setenv("PMASSIST_JIRA_API_TOKEN", TOKEN)
+    cli._state.clear()
+    code, output = invoke_cli("sync", "--project", "heron")
+    assert code == 0, output
+    assert re.search(r"jira\s*│\s*300\s*│\s*300\s*│\s*0\s*│\s*0\s*│\s*3\s*│\s*0", output), output
+    code, output = invoke_cli("source", "list")
+    assert "Jira " + site in output and "never" not in output
+    code, output = invoke_cli("source", "remove", "jira", "-p", "heron")
+    assert code == 0 and invoke_cli("source", "list")[1].count("heron") == 0

@@ -8,6 +8,7 @@ risks      risks suggest | review | list | show | accept | reject | edit | expor
 evals      eval, eval capture
 server     serve, token create | list | revoke
 llm        llm serve (a local model)
+sources    source add jira | add github | list | remove, sync
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.cli.evals import eval_app
 from assistant.cli.local_model import llm_app
 from assistant.cli.risks import risks_app
 from assistant.cli.server import serve, token_app
+from assistant.cli.sources import source_app, sync
 
 app.add_typer(risks_app, name="risks")
 app.add_typer(token_app, name="token")
@@ -27,6 +29,8 @@ app.command()(serve)
 app.add_typer(drafts_app, name="drafts")
 app.add_typer(eval_app, name="eval")
 app.add_typer(llm_app, name="llm")
+app.add_typer(source_app, name="source")
+app.command()(sync)
 
 # `_state` is re-exported: tests reset the service between invocations.
 __all__ = ["_state", "app"]

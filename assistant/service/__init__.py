@@ -9,6 +9,7 @@ these; nothing here knows which of them is calling.
     drafts     checks, versions, audit; approve, reject, edit
     access     tokens, sessions, and the project scope of every request
     evals      the labelled fixtures through the use cases, gated by the thresholds
+    sources    trackers a project syncs from (Jira Cloud, GitHub), and the sync
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from assistant.service.questions import QuestionService
 from assistant.service.records import RecordService
 from assistant.service.reports import ReportService
 from assistant.service.risks import RiskService
+from assistant.service.sources import SourceService
 from assistant.service.uploads import UploadService
 from assistant.service.wiring import Configured, Wiring
 
@@ -53,6 +55,7 @@ class Assistant:
         self.drafts = DraftService(self.wiring)
         self.access = AccessService(self.wiring)
         self.evals = EvalService(self.wiring)
+        self.sources = SourceService(self.wiring, self.records)
 
     @property
     def settings(self) -> Settings:

@@ -24,6 +24,7 @@ from assistant.store.drafts import DraftStore
 from assistant.store.erasures import PendingErasures
 from assistant.store.locks import ProjectLocks
 from assistant.store.risks import RiskRegister
+from assistant.store.sources import SourceStore
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
 
@@ -84,6 +85,10 @@ class Wiring:
     @cached_property
     def risk_register(self) -> RiskRegister:
         return RiskRegister(self.documents.engine)
+
+    @cached_property
+    def sources(self) -> SourceStore:
+        return SourceStore(self.documents.engine)
 
     @cached_property
     def access(self) -> AccessStore:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     inspect,
@@ -274,6 +275,19 @@ web_sessions = Table(
 )
 
 
+tracker_sources = Table(
+    "tracker_sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(10), nullable=False),  # jira | github
+    Column("source_json", Text, nullable=False),  # the TrackerSource, credentials never
+    Column("last_synced_at", DateTime, nullable=True),
+    UniqueConstraint("project", "name"),
+)
+
+
 # Migration 0001 creates tables from the definitions above as they stand today, so a later
 # migration that adds a column must tolerate finding it already there (a fresh database).
 def _create_project_record_tables(connection: Connection) -> None:
@@ -391,6 +405,10 @@ def _add_access(connection: Connection) -> None:
     metadata.create_all(connection, tables=[api_tokens, web_sessions])
 
 
+def _add_tracker_sources(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[tracker_sources])
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
@@ -401,6 +419,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_draft_review", _add_draft_review),
     ("0007_access", _add_access),
     ("0008_draft_redaction", _allow_redaction),
+    ("0009_tracker_sources", _add_tracker_sources),
 ]
 
 
