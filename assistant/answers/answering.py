@@ -51,7 +51,7 @@ from assistant.llm import (
     TokenUsage,
     ask_structured,
 )
-from assistant.llm.context import given_addresses, pack_evidence
+from assistant.llm.context import given_addresses, pack_evidence, prompt_tokens
 from assistant.llm.errors import failed_because
 from assistant.prompts import load_prompt
 from assistant.retrieval import Retriever
@@ -218,7 +218,7 @@ class QuestionAnswerer:
         prompt = load_prompt("answer_question")
         values = {"project": project, "today": dt.date.today().isoformat(), "question": question}
         empty = prompt.render(sources="", **values)
-        overhead = sum(self.counter.count(str(message.content)) for message in empty)
+        overhead = prompt_tokens(empty, self.counter)
         budget = self.model.prompt_budget(self.settings.context_tokens, self.settings.answer_tokens)
         pack = pack_evidence(answer.sources, budget, self.counter, overhead)
         if not pack.included:

@@ -8,8 +8,10 @@ not fit, whole chunks are dropped, lowest-ranked first; a chunk is never cut.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from langchain_core.messages import BaseMessage
 
 from assistant.domain.evidence import Evidence
 from assistant.text.citations import escape_citation_marks
@@ -83,3 +85,8 @@ def given_addresses(evidence: list[Evidence]) -> set[str]:
     """The web addresses in sources as a model is given them (lines that give orders withheld):
     the only ones a link in its reply may point at."""
     return addresses_in(defuse(item.text) for item in evidence)
+
+
+def prompt_tokens(messages: Sequence[BaseMessage], counter: TokenCounter) -> int:
+    """The tokens of a rendered prompt's messages, as the budgets count them."""
+    return sum(counter.count(str(message.content)) for message in messages)

@@ -22,6 +22,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
 from assistant.config import Settings
 from assistant.domain.errors import PmassistError
+from assistant.llm.context import prompt_tokens
 from assistant.llm.errors import (
     ModelError,
     ModelOutputError,
@@ -162,7 +163,7 @@ class LanguageModel:
             yield
         except ModelError as error:
             reason = getattr(error, "reason", None) or type(error).__name__
-            prompt = sum(self.counter.count(str(m.content)) for m in messages)
+            prompt = prompt_tokens(messages, self.counter)
             outcome = OUTCOMES.get(reason, reason)
             written = getattr(error, "output_tokens", 0)
             self.journal.call(time.perf_counter() - started, prompt, written, outcome)
@@ -174,7 +175,7 @@ class LanguageModel:
         reported = message.usage_metadata if message is not None else None
         if reported:
             return TokenUsage(reported["input_tokens"], reported["output_tokens"])
-        prompt = sum(self.counter.count(str(m.content)) for m in messages)
+        prompt = prompt_tokens(messages, self.counter)
         return TokenUsage(prompt, self.counter.count(text), counted_locally=True)
 
     def _check_reply(

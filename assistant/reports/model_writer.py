@@ -19,7 +19,7 @@ from assistant.domain.evidence import Evidence, PromptRef
 from assistant.domain.report import OverallStatus, ReportLine, status_label
 from assistant.grounding import grounding_problems, judgement_problems
 from assistant.llm import LanguageModel
-from assistant.llm.context import WITHHELD, given_addresses, pack_evidence
+from assistant.llm.context import WITHHELD, given_addresses, pack_evidence, prompt_tokens
 from assistant.llm.structured import ask_structured
 from assistant.prompts import load_prompt
 from assistant.text.citations import without_citation_marks
@@ -106,7 +106,7 @@ def write_summary(
         "facts": facts_text(facts, counter, budget_tokens // 2),
     }
     skeleton = prompt.render(**values, sources="")
-    fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
+    fixed_tokens = prompt_tokens(skeleton, counter) + 16
     pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
     messages = prompt.render(**values, sources=pack.sources or "(none)")
     reply = ask_structured(

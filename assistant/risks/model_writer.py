@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from assistant.domain.evidence import Evidence, PromptRef
 from assistant.domain.risk import CATEGORIES, RESPONSES, ProposalDraft
 from assistant.llm import LanguageModel
-from assistant.llm.context import WITHHELD, given_addresses, pack_evidence
+from assistant.llm.context import WITHHELD, given_addresses, pack_evidence, prompt_tokens
 from assistant.llm.structured import ask_structured
 from assistant.prompts import load_prompt
 from assistant.risks.signals import RiskSignal
@@ -119,7 +119,7 @@ def propose_with_model(
         "signals": signals_text(signals, citations),
     }
     skeleton = prompt.render(**values, sources="")
-    fixed_tokens = sum(counter.count(str(message.content)) for message in skeleton) + 16
+    fixed_tokens = prompt_tokens(skeleton, counter) + 16
     pack = pack_evidence(evidence, budget_tokens, counter, fixed_tokens)
     # A signal lists only the sources that made it into the prompt; one left with none is not
     # shown at all (the caller warns), so the model is never asked to cite what it cannot see.
