@@ -4,15 +4,19 @@ prompts that must fit a small context, and the journal of calls and fallbacks.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from assistant.config import Settings
+from assistant.domain.errors import PmassistError
 from assistant.llm import LanguageModel, ModelOutputError, StructuredOutputError, ask_structured
 from assistant.llm.errors import failed_because
 from assistant.llm.journal import ModelJournal
+from assistant.llm.local_server import model_file
 from assistant.llm.repetition import repeats_itself
 from assistant.tokens import TokenCounter
 
@@ -152,3 +156,25 @@ def test_a_reply_failing_its_format_every_time_is_named_so() -> None:
 def test_an_empty_journal_has_no_shares_to_divide() -> None:
     figures = ModelJournal().figures()
     assert figures["model_calls"] == 0 and figures["schema_valid"] == 0.0
+
+
+# The local server's chat template -----------------------------------------------------------
+
+
+def test_a_chat_template_is_a_shipped_name_or_a_file(tmp_path: Path) -> None:
+    model_path = tmp_path / "model.gguf"
+    model_path.write_bytes(b"GGUF")
+    template = tmp_path / "mine.jinja"
+    template.write_text("{{ messages[0]['content'] }}", encoding="utf-8")
+
+    def chosen(choice: str) -> str | None:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, local_model=model_path, local_chat_template=choice
+        )
+        return model_file(settings)[1]
+
+    # Jinja text, never a bare name: llama.cpp would read the name as the whole prompt.
+    assert "<start_of_turn>" in (chosen("gemma") or "")
+    assert chosen(str(template)) == "{{ messages[0]['content'] }}"
+    with pytest.raises(PmassistError, match=r"PMASSIST_LOCAL_CHAT_TEMPLATE is 'chatml'.*gemma"):
+        chosen("chatml")

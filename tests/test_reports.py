@@ -333,3 +333,17 @@ def test_model_that_never_returns_a_valid_summary_leaves_the_facts_summary(harbo
     # Shown where the PM reads the summary, not only among the warnings.
     summary = render_markdown(report).split("## Executive summary\n\n", 1)[1]
     assert summary.startswith(f"*{report.warnings[0]}*")
+
+
+def test_a_summary_sentence_with_no_words_is_not_kept(harbor: Any) -> None:
+    """A small model copying the reply format's example ("...") says nothing: not a grounded
+    sentence, whatever it cites."""
+    model = FakeReportModel(summary_reply(("...", ["S1"]), ("[S2]", ["S2"])))
+    _, report = with_model(harbor, model).reports.draft("harbor", week_period("2026-W46"))
+    assert report.summary_note == (
+        "The model's summary failed its checks (no sentence of it passed the grounding checks); "
+        "the summary composed from the facts is shown."
+    )
+    assert all(line.text not in ("...", "") for line in report.executive_summary)
+    assert report.needs_checking == []
+    assert model.journal.sentences_flagged == 2 and model.journal.sentences_kept == 0
