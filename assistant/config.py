@@ -85,6 +85,50 @@ class Settings(BaseSettings):
     github_api: str = Field(
         default="https://api.github.com", description="GitHub Enterprise: https://host/api/v3"
     )
+    github_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret of the GitHub webhook that calls /api/hooks/github."
+    )
+    jira_webhook_secret: SecretStr | None = Field(
+        default=None, description="Shared secret of the Jira webhook that calls /api/hooks/jira."
+    )
+    reconcile_every_hours: float = Field(
+        default=24,
+        ge=0,
+        description="How often a sync also lists every key the Jira query finds, to remove "
+        "deleted or moved issues; 0: on every sync.",
+    )
+
+    # Schedules in `pmassist serve`
+    sync_every_minutes: float = Field(
+        default=15, ge=0, description="Sync every configured source this often; 0: never."
+    )
+    weekly_draft: str | None = Field(
+        default=None,
+        description="When to draft the week and suggest risks, cron-like: 'MIN HOUR * * DAY', "
+        "e.g. '0 7 * * MON'. Unset: never.",
+    )
+    schedule_timezone: str = Field(
+        default="UTC", description="Time zone of PMASSIST_WEEKLY_DRAFT, e.g. Europe/Berlin."
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address of the web pages, for the links in notifications.",
+    )
+
+    # Notifications when a draft is ready or a scheduled run failed
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade with STARTTLS (port 587).")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str | None = Field(default=None, description="Sender of notification e-mail.")
+    mail_to: str | None = Field(default=None, description="Recipients, comma-separated.")
+    slack_webhook_url: SecretStr | None = Field(
+        default=None, description="A Slack incoming webhook for notifications."
+    )
+    teams_webhook_url: SecretStr | None = Field(
+        default=None, description="A Microsoft Teams incoming webhook (Workflows) URL."
+    )
 
     # OpenAI or any OpenAI-compatible endpoint
     openai_api_key: SecretStr | None = Field(
