@@ -17,7 +17,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
-from assistant.store.db import copy_sqlite
+from assistant.store.maintenance import copy_sqlite
 from ingest.loaders import load_file
 from ingest.loaders.base import LoaderOptions, LoadResult, SourceFile
 

@@ -17,6 +17,7 @@ import pytest
 
 from assistant import cli
 from assistant.config import Settings
+from assistant.domain.errors import InvalidInputError
 from assistant.domain.record import Ticket
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
@@ -196,6 +197,56 @@ def test_sync_stores_every_ticket_then_only_what_changed(
     assert pm.sources.snapshot_path(after).read_bytes() == before
 
 
+def test_deleted_or_moved_issues_leave_the_record_on_reconciliation(
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    state, site = jira
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
+    )
+    pm = Assistant(settings, embedder=embedder, language_model=None)
+    pm.sources.add("jira", "heron", site=site, jql="project = HER")
+    pm.sources.sync()
+    deleted = state.issues.pop(4)  # HER-5 deleted, or moved to another project
+    assert deleted["key"] == "HER-5"
+
+    # Within PMASSIST_RECONCILE_EVERY_HOURS an incremental sync cannot see a deletion.
+    [quick] = pm.sources.sync()
+    assert quick.removed == 0 and not any(r["fields"] == ["id"] for r in state.requests)
+    assert len(pm.records.documents("heron")) == 300
+
+    [reconciled] = pm.sources.sync(reconcile=True)
+
+    listing = state.requests[-1]
+    assert listing["fields"] == ["id"] and listing["maxResults"] == 5000
+    assert listing["jql"] == "project = HER ORDER BY key ASC"
+    assert (reconciled.removed, reconciled.updated, reconciled.added) == (1, 0, 0)
+    ids = {document.id for document in pm.records.documents("heron")}
+    assert len(ids) == 299 and "ticket:HER-5" not in ids and "ticket:HER-6" in ids
+    snapshot = json.loads(pm.sources.snapshot_path(pm.sources.sources()[0]).read_text())
+    assert "HER-5" not in {issue["key"] for issue in snapshot["issues"]}
+    assert pm.sources.sources()[0].last_reconciled_at is not None
+
+
+def test_a_broken_snapshot_is_named_and_nothing_changes(
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    _, site = jira
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
+    )
+    pm = Assistant(settings, embedder=embedder, language_model=None)
+    pm.sources.add("jira", "heron", site=site, jql="project = HER")
+    pm.sources.sync()
+    snapshot = pm.sources.snapshot_path(pm.sources.sources()[0])
+    snapshot.write_text('{"issues": [', encoding="utf-8")
+
+    with pytest.raises(InvalidInputError, match=r"heron/jira\.json is not valid JSON"):
+        pm.sources.sync()
+    assert snapshot.read_text(encoding="utf-8") == '{"issues": ['
+    assert len(pm.records.documents("heron")) == 300
+
+
 def test_sources_from_the_command_line(
     jira: tuple[JiraShaped, str], cli_home: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -213,7 +264,8 @@ def test_sources_from_the_command_line(
     cli._state.clear()
     code, output = invoke_cli("sync", "--project", "heron")
     assert code == 0, output
-    assert re.search(r"jira\s*│\s*300\s*│\s*300\s*│\s*0\s*│\s*0\s*│\s*3\s*│\s*0", output), output
+    row = r"jira\s*│\s*300\s*│\s*300\s*│\s*0\s*│\s*0\s*│\s*0\s*│\s*3\s*│\s*0"
+    assert re.search(row, output), output
     code, output = invoke_cli("source", "list")
     assert "Jira " + site in output and "never" not in output
     code, output = invoke_cli("source", "remove", "jira", "-p", "heron")

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.domain.errors import AccessDeniedError, ApprovalRefused, NotFoundError, PmassistError
+from assistant.domain.errors import (
+    AccessDeniedError,
+    ApprovalRefused,
+    JobBusyError,
+    NotFoundError,
+    PmassistError,
+)
 
 # The service's names for inputs that the API's requests spell otherwise.
 REQUEST_FIELDS = {"start": "from", "end": "to", "query": "q"}
@@ -16,7 +22,7 @@ def error_status(error: PmassistError) -> int:
         return 404
     if isinstance(error, AccessDeniedError):
         return 403
-    if isinstance(error, ApprovalRefused):
+    if isinstance(error, ApprovalRefused | JobBusyError):
         return 409
     return 400
 

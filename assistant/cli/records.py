@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
@@ -33,6 +21,7 @@ from assistant.cli.common import (
     console,
     errors,
 )
+from assistant.cli.progress import ingest_progress
 from assistant.domain.ingest import IngestSummary, SkippedFile
 from assistant.domain.record import Kind
 from assistant.domain.search import RetrievalFilter
@@ -56,7 +45,7 @@ def ingest(
 
     Files in the folders that pmassist does not read (images, scripts, …) are listed as skipped;
     `pmassist --verbose ingest …` lists every one of them."""
-    with _ingest_progress() as progress:
+    with ingest_progress() as progress:
         summary = _call(
             lambda: _service().records.ingest(
                 paths, project, kind=kind, prune=prune, progress=progress
@@ -280,48 +269,6 @@ def check(
     if drift:
         errors.print("Out of step: run `pmassist check --repair`.")
         raise typer.Exit(1)
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.0f} chunks/s" if speed else "", style="dim")
-
-
-class _RichIngestProgress:
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.files = progress.add_task("Reading files", total=None)
-        self.chunks = progress.add_task("Embedding chunks", total=None, visible=False)
-
-    def files_found(self, count: int) -> None:
-        self.progress.update(self.files, total=count)
-
-    def file_read(self, display: str) -> None:
-        self.progress.update(self.files, advance=1, description=f"Reading {display[-40:]}")
-
-    def embedding_planned(self, chunks: int) -> None:
-        self.progress.update(self.files, description="Read files")
-        self.progress.update(self.chunks, total=chunks, visible=chunks > 0)
-
-    def chunks_embedded(self, count: int) -> None:
-        self.progress.update(self.chunks, advance=count)
-
-
-@contextmanager
-def _ingest_progress() -> Iterator[_RichIngestProgress]:
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    with progress:
-        yield _RichIngestProgress(progress)
 
 
 def _print_ingest_summary(summary: IngestSummary, *, every_skip: bool = False) -> None:

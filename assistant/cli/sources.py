@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from assistant.cli.common import _call, _service, console
+from assistant.cli.progress import sync_progress
 
 source_app = typer.Typer(
     name="source", help="Trackers a project syncs from (Jira Cloud, GitHub).", no_args_is_help=True
@@ -63,11 +64,23 @@ def remove_source(name: Annotated[str, typer.Argument()], project: Project) -> N
 
 def sync(
     project: Annotated[str | None, typer.Option("--project", "-p")] = None,
+    reconcile: Annotated[
+        bool,
+        typer.Option(
+            help="Also list every key now to remove deleted or moved issues (otherwise "
+            "every PMASSIST_RECONCILE_EVERY_HOURS)."
+        ),
+    ] = False,
 ) -> None:
     """Fetch what changed in every source (or one project's) and ingest it."""
-    outcomes = _call(lambda: _service().sources.sync(project))
-    table = Table("Source", "Fetched", "Added", "Updated", "Unchanged", "Pages", "Retries")
+    with sync_progress() as progress:
+        outcomes = _call(
+            lambda: _service().sources.sync(project, reconcile=reconcile, progress=progress)
+        )
+    table = Table(
+        "Source", "Fetched", "Added", "Updated", "Unchanged", "Removed", "Pages", "Retries"
+    )
     for o in outcomes:
-        counts = (o.fetched, o.added, o.updated, o.unchanged, o.pages, o.retries)
+        counts = (o.fetched, o.added, o.updated, o.unchanged, o.removed, o.pages, o.retries)
         table.add_row(o.source, *(str(n) for n in counts))
     console.print(table)

@@ -22,6 +22,10 @@ class InvalidInputError(PmassistError):
     """A request was given something it cannot use (a bad path, name, date or option)."""
 
 
+class JobBusyError(PmassistError):
+    """A scheduled job of the project is running; one job per project runs at a time."""
+
+
 class NotFoundError(PmassistError):
     """The project, document, draft or risk asked for does not exist (or is not the caller's)."""
 

@@ -41,9 +41,9 @@ class TicketFact(Sourced):
 
     @property
     def blocked_text(self) -> str:
-        """'blocked since 2026-11-04 (11 days)', or that the export does not say since when."""
+        """'blocked since 2026-11-04 (11 days)', or that the tracker does not say since when."""
         if self.blocked_since is None:
-            return "blocked (the export does not say since when)"
+            return "blocked (the tracker does not say since when)"
         days = self.blocked_days or 0
         return f"blocked since {self.blocked_since} ({days} day{'s' if days != 1 else ''})"
 

@@ -166,6 +166,23 @@ class TicketComment(RecordModel):
     body: str
 
 
+# Statuses that mean work cannot go on; a flagged ticket (Jira's "Impediment") is blocked too.
+BLOCKED_STATUSES = {"blocked", "impediment"}
+
+
+def blocked_state(status: str | None, flagged: bool) -> bool:
+    return flagged or (status or "").strip().lower() in BLOCKED_STATUSES
+
+
+class StatusChange(RecordModel):
+    """One change of a ticket's status or flag, from the tracker's history (Jira's changelog)."""
+
+    at: dt.datetime
+    field: Literal["status", "flagged"]
+    before: str | None = None
+    after: str | None = None
+
+
 class Ticket(RecordModel):
     record_type: Literal["ticket"] = "ticket"
     key: str
@@ -194,6 +211,57 @@ class Ticket(RecordModel):
     comments: list[TicketComment] = Field(default_factory=list)
     status_category_changed: dt.datetime | None = None
     url: str | None = None
+    history: list[StatusChange] | None = Field(
+        default=None,
+        description="Status and flag changes, oldest first, when the tracker gives them (a "
+        "synced Jira issue's changelog); None when it does not (exports).",
+    )
+    history_complete: bool = Field(
+        default=True, description="False when the tracker cut the history short (oldest lost)."
+    )
+
+    def state_on(self, day: dt.date) -> tuple[str | None, bool]:
+        """Status and flag at the end of `day`: today's, with later changes undone."""
+        status, flagged = self.status, self.flagged
+        for change in reversed(self.history or []):
+            if change.at.date() <= day:
+                break
+            if change.field == "status":
+                status = change.before
+            else:
+                flagged = bool(change.before)
+        return status, flagged
+
+    def blocked_since(self, day: dt.date) -> dt.datetime | None:
+        """When the blocked spell that holds at the end of `day` began, from the history.
+
+        None when the ticket was not blocked then, or when the history does not say (no
+        history, or one cut short before the spell began)."""
+        if self.history is None:
+            return None
+        status, flagged = self.state_on(day)
+        if not blocked_state(status, flagged):
+            return None
+        for change in reversed([c for c in self.history if c.at.date() <= day]):
+            if change.field == "status":
+                status = change.before
+            else:
+                flagged = bool(change.before)
+            if not blocked_state(status, flagged):
+                return change.at
+        # Blocked through the whole history: since it was created, if the history is whole.
+        return self.created if self.history_complete else None
+
+    def status_since(self) -> dt.datetime | None:
+        """Since when the ticket has its current status: exact from the history, otherwise
+        the status category's last change (which misses moves inside one category)."""
+        if self.history is not None:
+            moves = [c.at for c in self.history if c.field == "status"]
+            if moves:
+                return moves[-1]
+            if self.history_complete:
+                return self.created
+        return self.status_category_changed
 
 
 class Decision(RecordModel):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
+
+from assistant.domain.ingest import IngestProgress, SilentProgress
 
 SourceKind = Literal["jira", "github"]
 
@@ -18,6 +20,7 @@ class TrackerSource(BaseModel):
     jql: str | None = None
     repository: str | None = Field(default=None, description="GitHub: owner/name")
     last_synced_at: dt.datetime | None = None
+    last_reconciled_at: dt.datetime | None = None
 
     def describe(self) -> str:
         if self.kind == "jira":
@@ -31,5 +34,21 @@ class SyncOutcome(BaseModel):
     added: int
     updated: int
     unchanged: int
+    removed: int = Field(default=0, description="Deleted or moved out of the query's reach.")
     pages: int
     retries: int
+
+
+class SyncProgress(IngestProgress, Protocol):
+    """What a sync reports as it goes: the fetch page by page, then the ingest's progress."""
+
+    def fetching(self, source: str) -> None: ...
+    def page_fetched(self, items: int) -> None: ...
+
+
+class SilentSyncProgress(SilentProgress):
+    def fetching(self, source: str) -> None:
+        pass
+
+    def page_fetched(self, items: int) -> None:
+        pass

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from assistant.domain.facts import DeliveryKpis, TicketFact, WeekFlow
 from assistant.domain.period import ReportPeriod, period_between
-from assistant.domain.record import Document, StatusCategory, Ticket
+from assistant.domain.record import Document, StatusCategory, Ticket, blocked_state
 from assistant.facts.record import RecordSnapshot
 
 SEVERITY_LEVEL = re.compile(r"(?:sev(?:erity)?|s|p)\s*-?\s*([1-5])\b", re.IGNORECASE)
@@ -66,7 +66,7 @@ def delivered(ticket: Ticket) -> bool:
 
 
 def is_blocked(ticket: Ticket) -> bool:
-    return ticket.flagged or (ticket.status or "").strip().lower() in {"blocked", "impediment"}
+    return blocked_state(ticket.status, ticket.flagged)
 
 
 def existed_by(ticket: Ticket, day: dt.date) -> bool:
@@ -100,14 +100,23 @@ class TicketFacts:
             if ticket.due and ticket.due < end and not done_by(ticket, end)
             else None
         )
+        status = ticket.status
         blocked_since = None
-        blocked = is_blocked(ticket) and not done_by(ticket, end)
-        if blocked and ticket.status_category_changed is not None:
-            blocked_since = ticket.status_category_changed.date()
-            if blocked_since > end:
-                blocked, blocked_since = False, None
-        # Without a status-change date (GitHub issues) the export does not say since when: the
-        # ticket is blocked as of the snapshot, with no day count rather than a wrong one.
+        if ticket.history is not None:
+            # A synced ticket's changelog says what its status was at the end of the period
+            # and exactly since when it has been blocked.
+            status, flagged = ticket.state_on(end)
+            blocked = blocked_state(status, flagged) and not done_by(ticket, end)
+            since = ticket.blocked_since(end) if blocked else None
+            blocked_since = since.date() if since else None
+        else:
+            blocked = is_blocked(ticket) and not done_by(ticket, end)
+            if blocked and ticket.status_category_changed is not None:
+                blocked_since = ticket.status_category_changed.date()
+                if blocked_since > end:
+                    blocked, blocked_since = False, None
+        # Without a history or a status-change date (GitHub issues) the record does not say
+        # since when: blocked as of the snapshot, with no day count rather than a wrong one.
         waiting = WAITING.search(
             " ".join([ticket.summary, ticket.description, *(c.body for c in ticket.comments)])
         )
@@ -115,7 +124,7 @@ class TicketFacts:
             key=ticket.key,
             summary=ticket.summary,
             type=ticket.type,
-            status=ticket.status,
+            status=status,
             priority=ticket.priority,
             severity=ticket.severity,
             severity_level=severity_level(ticket),

@@ -10,6 +10,7 @@ these; nothing here knows which of them is calling.
     access     tokens, sessions, and the project scope of every request
     evals      the labelled fixtures through the use cases, gated by the thresholds
     sources    trackers a project syncs from (Jira Cloud, GitHub), and the sync
+    schedule   what `serve` runs by itself (sync, weekly draft), its history, run now
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from assistant.service.questions import QuestionService
 from assistant.service.records import RecordService
 from assistant.service.reports import ReportService
 from assistant.service.risks import RiskService
+from assistant.service.schedule import ScheduleService
 from assistant.service.sources import SourceService
 from assistant.service.uploads import UploadService
 from assistant.service.wiring import Configured, Wiring
@@ -56,6 +58,7 @@ class Assistant:
         self.access = AccessService(self.wiring)
         self.evals = EvalService(self.wiring)
         self.sources = SourceService(self.wiring, self.records)
+        self.schedule = ScheduleService(self.wiring, self.sources, self.reports, self.risks)
 
     @property
     def settings(self) -> Settings:

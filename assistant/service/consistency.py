@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from assistant.domain.ingest import ConsistencyReport
 from assistant.service.wiring import Wiring
-from assistant.store.db import purge_freed_pages
+from assistant.store.maintenance import purge_freed_pages
 from ingest.pipeline import LazyProjectIndex, repair_vector_writes
 
 log = logging.getLogger("pmassist")

@@ -18,7 +18,7 @@ from assistant.review.approval import ensure_open, override_needed, status_decis
 from assistant.review.checks import check_report
 from assistant.review.erasure import report_quotes, report_without
 from assistant.service.wiring import Wiring
-from assistant.store.db import purge_freed_pages
+from assistant.store.maintenance import purge_freed_pages
 from assistant.text.citations import cited_ids, without_citation_marks
 
 # The parts of a status report an edit keeps as they were (the statements are editable).

@@ -32,7 +32,7 @@ from assistant.service.records import RecordService
 from assistant.service.reports import ReportService
 from assistant.service.risks import RiskService
 from assistant.service.wiring import Wiring
-from assistant.store.db import copy_sqlite
+from assistant.store.maintenance import copy_sqlite
 from evals import suites
 from evals.capture import capture_case
 from evals.dataset import ReportCase

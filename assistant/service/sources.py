@@ -9,13 +9,22 @@ short is simply fetched again next time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.domain.clock import utc_now
 from assistant.domain.errors import InvalidInputError
-from assistant.domain.sources import SourceKind, SyncOutcome, TrackerSource
+from assistant.domain.sources import (
+    SilentSyncProgress,
+    SourceKind,
+    SyncOutcome,
+    SyncProgress,
+    TrackerSource,
+)
 from assistant.service.records import RecordService
 from assistant.service.wiring import Wiring, validate_project_name
 from ingest.sources.github_issues import GitHubIssuesClient
@@ -59,17 +68,30 @@ class SourceService:
         """Stop syncing; what it brought in stays in the record until its snapshot is erased."""
         self.wiring.sources.remove(project, name)
 
-    def sync(self, project: str | None = None) -> list[SyncOutcome]:
-        return [self._sync(source) for source in self.sources(project)]
+    def sync(
+        self,
+        project: str | None = None,
+        *,
+        reconcile: bool = False,
+        progress: SyncProgress | None = None,
+    ) -> list[SyncOutcome]:
+        """`reconcile`: also list every key now, whenever the last listing was, to remove
+        deleted or moved issues (otherwise every PMASSIST_RECONCILE_EVERY_HOURS)."""
+        progress = progress or SilentSyncProgress()
+        return [self._sync(source, reconcile, progress) for source in self.sources(project)]
 
-    def _sync(self, source: TrackerSource) -> SyncOutcome:
+    def _sync(self, source: TrackerSource, reconcile: bool, progress: SyncProgress) -> SyncOutcome:
         started = utc_now()
-        fetched, pages, retries = self._fetch(source)
+        progress.fetching(source.name)
+        fetched = self._fetch(
+            source, reconcile or self._reconciliation_due(source, started), progress.page_fetched
+        )
         snapshot = self.snapshot_path(source)
         previous = snapshot.read_bytes() if snapshot.exists() else None
-        _write_atomically(snapshot, _merged(source.kind, previous, fetched))
+        _write_atomically(snapshot, _merged(source.kind, previous, fetched, snapshot))
         try:
-            summary = self.records.ingest([snapshot], source.project)
+            # The snapshot holds everything this source has: what left it leaves the record.
+            summary = self.records.ingest([snapshot], source.project, prune=True, progress=progress)
         except BaseException:
             # Nothing moves: the snapshot as it was, the last sync time unchanged.
             if previous is None:
@@ -77,21 +99,31 @@ class SourceService:
             else:
                 _write_atomically(snapshot, previous)
             raise
-        self.wiring.sources.mark_synced(source.project, source.name, started)
+        self.wiring.sources.mark_synced(
+            source.project, source.name, started, reconciled=fetched.every_key is not None
+        )
         return SyncOutcome(
             source=source.name,
-            fetched=len(fetched),
+            fetched=len(fetched.items),
             added=len(summary.added),
             updated=len(summary.updated),
             unchanged=summary.unchanged,
-            pages=pages,
-            retries=retries,
+            removed=len(summary.removed),
+            pages=fetched.pages,
+            retries=fetched.retries,
         )
+
+    def _reconciliation_due(self, source: TrackerSource, now: dt.datetime) -> bool:
+        last = source.last_reconciled_at
+        every = dt.timedelta(hours=self.wiring.settings.reconcile_every_hours)
+        return last is None or now - last >= every
 
     def snapshot_path(self, source: TrackerSource) -> Path:
         return self.wiring.settings.home / "sources" / source.project / f"{source.name}.json"
 
-    def _fetch(self, source: TrackerSource) -> tuple[list[dict[str, Any]], int, int]:
+    def _fetch(
+        self, source: TrackerSource, reconcile: bool, page_fetched: Callable[[int], None]
+    ) -> _Fetched:
         settings = self.wiring.settings
         since = source.last_synced_at
         if source.kind == "jira":
@@ -103,30 +135,65 @@ class SourceService:
             assert source.site is not None
             assert source.jql is not None
             jira = JiraCloudClient(
-                source.site, settings.jira_email, settings.jira_api_token.get_secret_value()
+                source.site,
+                settings.jira_email,
+                settings.jira_api_token.get_secret_value(),
+                on_page=page_fetched,
             )
             try:
                 found = jira.search(source.jql, since)
+                fetched = _Fetched(list(found.issues.values()), found.pages, found.retries)
+                if since is None:  # everything the query finds: nothing else is left
+                    fetched.every_key = set(found.issues)
+                elif reconcile:
+                    keys, listing = jira.keys(source.jql)
+                    fetched.every_key = keys
+                    fetched.pages += listing.pages
+                    fetched.retries += listing.retries
             finally:
                 jira.close()
-            return list(found.issues.values()), found.pages, found.retries
+            return fetched
         assert source.repository
         token = settings.github_token.get_secret_value() if settings.github_token else None
-        github = GitHubIssuesClient(source.repository, token, api=settings.github_api)
+        github = GitHubIssuesClient(
+            source.repository, token, api=settings.github_api, on_page=page_fetched
+        )
         try:
             issues = github.fetch(since)
         finally:
             github.close()
-        return issues.as_issue_list(), issues.pages, issues.retries
+        # GitHub lists no deleted issues: a first, full fetch is the only complete list.
+        items = issues.as_issue_list()
+        every = {str(item["number"]) for item in items} if since is None else None
+        return _Fetched(items, issues.pages, issues.retries, every)
 
 
-def _merged(kind: SourceKind, previous: bytes | None, fetched: list[dict[str, Any]]) -> bytes:
-    """The snapshot with the fetched items in place of their earlier copies."""
+@dataclass
+class _Fetched:
+    """What one sync fetched; `every_key` when it also knows every key the source has now."""
+
+    items: list[dict[str, Any]]
+    pages: int
+    retries: int
+    every_key: set[str] | None = None
+
+
+def _merged(kind: SourceKind, previous: bytes | None, fetched: _Fetched, path: Path) -> bytes:
+    """The snapshot with the fetched items in place of their earlier copies, less the items
+    the source no longer has (when the fetch knows every key it has)."""
     key = "key" if kind == "jira" else "number"
-    earlier: Any = json.loads(previous) if previous else None
+    try:
+        earlier: Any = json.loads(previous) if previous else None
+    except ValueError as error:
+        raise InvalidInputError(
+            f"The sync snapshot {path} is not valid JSON ({error}). Delete it to fetch "
+            "everything again; the record keeps what it has until then."
+        ) from None
     items = (earlier or {}).get("issues", []) if kind == "jira" else (earlier or [])
-    by_key = {item[key]: item for item in items}
-    by_key.update({item[key]: item for item in fetched})
+    by_key = {str(item[key]): item for item in items}
+    by_key.update({str(item[key]): item for item in fetched.items})
+    if fetched.every_key is not None:
+        by_key = {k: item for k, item in by_key.items() if k in fetched.every_key}
     merged: Any = list(by_key.values())
     if kind == "jira":
         merged = {"issues": merged, "names": (earlier or {}).get("names", {})}

@@ -24,6 +24,7 @@ from assistant.store.drafts import DraftStore
 from assistant.store.erasures import PendingErasures
 from assistant.store.locks import ProjectLocks
 from assistant.store.risks import RiskRegister
+from assistant.store.runs import RunStore
 from assistant.store.sources import SourceStore
 from assistant.store.vectors import VectorStore
 from assistant.tokens import TokenCounter
@@ -89,6 +90,10 @@ class Wiring:
     @cached_property
     def sources(self) -> SourceStore:
         return SourceStore(self.documents.engine)
+
+    @cached_property
+    def runs(self) -> RunStore:
+        return RunStore(self.documents.engine)
 
     @cached_property
     def access(self) -> AccessStore:

@@ -6,8 +6,6 @@ Schema changes are applied by numbered migrations, each recorded once in `schema
 from __future__ import annotations
 
 import json
-import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,11 +29,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
 from assistant.domain.clock import utc_now
-
-log = logging.getLogger("pmassist")
 
 metadata = MetaData()
 
@@ -284,7 +279,24 @@ tracker_sources = Table(
     Column("kind", String(10), nullable=False),  # jira | github
     Column("source_json", Text, nullable=False),  # the TrackerSource, credentials never
     Column("last_synced_at", DateTime, nullable=True),
+    # The last time a sync listed every key the source finds, to remove deleted issues.
+    Column("last_reconciled_at", DateTime, nullable=True),
     UniqueConstraint("project", "name"),
+)
+
+
+scheduled_runs = Table(
+    "scheduled_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project", String(100), nullable=False),
+    Column("job", String(20), nullable=False),  # sync | weekly_draft
+    Column("trigger", String(20), nullable=False),  # schedule | run now | webhook
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("outcome", String(20), nullable=False),  # running | succeeded | failed | interrupted
+    Column("run_json", Text, nullable=False),  # the ScheduledRun, with its deliveries
+    Index("ix_scheduled_runs_project_job", "project", "job", "started_at"),
 )
 
 
@@ -409,6 +421,14 @@ def _add_tracker_sources(connection: Connection) -> None:
     metadata.create_all(connection, tables=[tracker_sources])
 
 
+def _add_source_reconciliation(connection: Connection) -> None:
+    _add_column_if_missing(connection, "tracker_sources", "last_reconciled_at DATETIME")
+
+
+def _add_scheduled_runs(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[scheduled_runs])
+
+
 # Append only. A later change to a table above must come with its own migration here.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_project_record", _create_project_record_tables),
@@ -420,6 +440,8 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0007_access", _add_access),
     ("0008_draft_redaction", _allow_redaction),
     ("0009_tracker_sources", _add_tracker_sources),
+    ("0010_source_reconciliation", _add_source_reconciliation),
+    ("0011_scheduled_runs", _add_scheduled_runs),
 ]
 
 
@@ -444,19 +466,6 @@ def open_engine(url: str) -> Engine:
     return engine
 
 
-def copy_sqlite(url: str, target: Path) -> str:
-    """A consistent copy of a SQLite database (the backup API, so WAL content is included);
-    returns the copy's URL. The evals give each risk case a register of its own this way."""
-    if not url.startswith("sqlite:///"):
-        raise ValueError(f"only SQLite databases can be copied, not {url.split(':')[0]}")
-    with (
-        sqlite3.connect(url.removeprefix("sqlite:///")) as source,
-        sqlite3.connect(target) as copy,
-    ):
-        source.backup(copy)
-    return f"sqlite:///{target.as_posix()}"
-
-
 def migrate(engine: Engine) -> list[str]:
     """Apply the migrations not yet applied; returns their names."""
     applied_now: list[str] = []
@@ -470,23 +479,6 @@ def migrate(engine: Engine) -> list[str]:
             connection.execute(schema_migrations.insert().values(name=name, applied_at=utc_now()))
             applied_now.append(name)
     return applied_now
-
-
-def purge_freed_pages(engine: Engine) -> bool:
-    """After an erasure, leave no copy of deleted rows in the database's files: SQLite is
-    rewritten without free pages and its write-ahead log emptied. Returns False when another
-    process kept it busy (the caller tries again later). PostgreSQL reuses the space of deleted
-    rows itself; `VACUUM FULL` there is the database administrator's call."""
-    if engine.dialect.name != "sqlite":
-        return True
-    try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM")
-            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
-    except OperationalError as error:
-        log.warning("Could not purge the database's free pages yet: %s", error)
-        return False
-    return not busy
 
 
 def names_document(document_id: str) -> str:

@@ -25,7 +25,9 @@ class SourceStore:
                         project=source.project,
                         name=source.name,
                         kind=source.kind,
-                        source_json=source.model_dump_json(exclude={"last_synced_at"}),
+                        source_json=source.model_dump_json(
+                            exclude={"last_synced_at", "last_reconciled_at"}
+                        ),
                         last_synced_at=None,
                     )
                 )
@@ -37,14 +39,20 @@ class SourceStore:
         return source
 
     def sources(self, project: str | None = None) -> list[TrackerSource]:
-        query = select(tracker_sources.c.source_json, tracker_sources.c.last_synced_at)
+        query = select(
+            tracker_sources.c.source_json,
+            tracker_sources.c.last_synced_at,
+            tracker_sources.c.last_reconciled_at,
+        )
         if project is not None:
             query = query.where(tracker_sources.c.project == project)
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(tracker_sources.c.id)).all()
         return [
-            TrackerSource.model_validate_json(body).model_copy(update={"last_synced_at": synced})
-            for body, synced in rows
+            TrackerSource.model_validate_json(body).model_copy(
+                update={"last_synced_at": synced, "last_reconciled_at": reconciled}
+            )
+            for body, synced, reconciled in rows
         ]
 
     def remove(self, project: str, name: str) -> None:
@@ -57,10 +65,15 @@ class SourceStore:
         if not gone:
             raise NotFoundError(f"Project {project} has no source named {name!r}.")
 
-    def mark_synced(self, project: str, name: str, when: dt.datetime) -> None:
+    def mark_synced(
+        self, project: str, name: str, when: dt.datetime, *, reconciled: bool = False
+    ) -> None:
+        values = {"last_synced_at": when}
+        if reconciled:
+            values["last_reconciled_at"] = when
         with self.engine.begin() as connection:
             connection.execute(
                 update(tracker_sources)
                 .where(tracker_sources.c.project == project, tracker_sources.c.name == name)
-                .values(last_synced_at=when)
+                .values(**values)
             )

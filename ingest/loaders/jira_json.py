@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from assistant.domain.ingest import LoadFailure
-from assistant.domain.record import Kind, Ticket, TicketComment, TicketLink
+from assistant.domain.record import Kind, StatusChange, Ticket, TicketComment, TicketLink
 from assistant.text.dates import parse_tracker_datetime
 from ingest.loaders.base import LoaderOptions, LoadError, LoadResult, RowError, SourceFile
 from ingest.loaders.files import Loader, RecordFile
@@ -114,7 +114,41 @@ def _ticket(
         status_category_changed=when("statuscategorychangedate"),
         url=_browse_url(issue, key, options),
     )
+    history = _history(issue.get("changelog"), f"{where}.changelog")
+    if history is not None:
+        ticket.history, ticket.history_complete = history
     return ticket, warning
+
+
+def _history(changelog: Any, where: str) -> tuple[list[StatusChange], bool] | None:
+    """Status and flag changes from `expand=changelog`, oldest first, and whether Jira sent
+    the whole history (it sends at most a page of it with a search)."""
+    if not isinstance(changelog, dict) or not isinstance(changelog.get("histories"), list):
+        return None
+    changes: list[StatusChange] = []
+    histories = changelog["histories"]
+    for index, entry in enumerate(histories):
+        if not isinstance(entry, dict):
+            continue
+        try:
+            at = parse_tracker_datetime(str(entry.get("created")))
+        except ValueError as error:
+            raise RowError(str(error), field=f"{where}.histories[{index}].created") from None
+        for item in entry.get("items") or []:
+            name = str(item.get("field") or "").lower() if isinstance(item, dict) else ""
+            if name in ("status", "flagged"):
+                changes.append(
+                    StatusChange(
+                        at=at,
+                        field="status" if name == "status" else "flagged",
+                        before=item.get("fromString") or None,
+                        after=item.get("toString") or None,
+                    )
+                )
+    changes.sort(key=lambda change: change.at)
+    total = changelog.get("total")
+    complete = not isinstance(total, int) or total <= len(histories)
+    return changes, complete
 
 
 def _name(value: Any) -> str | None:

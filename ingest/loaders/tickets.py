@@ -159,8 +159,8 @@ def _ticket_lines(ticket: Ticket) -> list[SourceLine]:
             ticket.type or "Ticket",
             f"Status: {ticket.status or ticket.status_category.value}"
             + (
-                f" since {day(ticket.status_category_changed)}"
-                if day(ticket.status_category_changed) and ticket.status_category.value != "done"
+                f" since {day(ticket.status_since())}"
+                if day(ticket.status_since()) and ticket.status_category.value != "done"
                 else ""
             ),
             ticket.priority and f"Priority: {ticket.priority}",

@@ -49,6 +49,7 @@ class GitHubIssuesClient:
         api: str = API,
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        on_page: Callable[[int], None] | None = None,
     ) -> None:
         if repository.count("/") != 1:
             raise SyncError(f"A GitHub repository is owner/name, not {repository!r}.")
@@ -61,6 +62,8 @@ class GitHubIssuesClient:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(base_url=api.rstrip("/"), timeout=timeout, headers=headers)
         self._sleep = sleep
+        # Told how many items each page brought, for a progress bar.
+        self._on_page = on_page or (lambda items: None)
 
     def close(self) -> None:
         self._http.close()
@@ -93,7 +96,9 @@ class GitHubIssuesClient:
             )
             self._check(reply)
             found.pages += 1
-            for item in reply.json():
+            items = reply.json()
+            self._on_page(len(items))
+            for item in items:
                 if "pull_request" in item:
                     found.pull_requests_skipped += 1
                     continue

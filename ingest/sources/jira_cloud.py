@@ -27,6 +27,7 @@ from ingest.sources.retries import SyncError, send_with_retries
 
 SEARCH_PATH = "/rest/api/3/search/jql"
 PAGE_SIZE = 100
+KEYS_PAGE_SIZE = 5000  # Jira's most per page when only ids are asked for
 # The fields the ticket loader reads; asking for them by name keeps pages small.
 FIELDS = [
     "summary",
@@ -82,6 +83,7 @@ class JiraCloudClient:
         *,
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        on_page: Callable[[int], None] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.site = site.rstrip("/")
@@ -93,40 +95,73 @@ class JiraCloudClient:
             transport=transport,
         )
         self._sleep = sleep
+        # Told how many items each page brought, for a progress bar.
+        self._on_page = on_page or (lambda items: None)
 
     def close(self) -> None:
         self._http.close()
 
     def search(self, jql: str, since: dt.datetime | None = None) -> JiraSearch:
         """Every issue the JQL finds (updated since `since`, less the overlap, when given)."""
-        query = incremental_jql(jql, since)
         found = JiraSearch()
+
+        def keep(page: dict[str, Any]) -> None:
+            found.names.update({str(k): str(v) for k, v in (page.get("names") or {}).items()})
+            for issue in page.get("issues") or []:
+                found.issues[str(issue.get("key"))] = issue
+
+        body = {
+            "jql": incremental_jql(jql, since),
+            "fields": FIELDS,
+            "expand": "changelog,names",
+            "maxResults": PAGE_SIZE,
+        }
+        # Issues are kept by key, so pages read again after a restart add no duplicates.
+        self._read_pages(body, found, keep, forget=lambda: None)
+        return found
+
+    def keys(self, jql: str) -> tuple[set[str], JiraSearch]:
+        """Every key the JQL finds now, however old: what is missing from it was deleted or
+        moved out of the query's reach. Asking for ids only lets Jira send 5,000 a page."""
+        found = JiraSearch()
+        keys: set[str] = set()
+
+        def keep(page: dict[str, Any]) -> None:
+            keys.update(str(issue.get("key")) for issue in page.get("issues") or [])
+
+        query = ORDER_BY.sub("", jql.strip()) + " ORDER BY key ASC"
+        body = {"jql": query, "fields": ["id"], "maxResults": KEYS_PAGE_SIZE}
+        self._read_pages(body, found, keep, forget=keys.clear)
+        return keys, found
+
+    def _read_pages(
+        self,
+        body: dict[str, Any],
+        found: JiraSearch,
+        keep: Callable[[dict[str, Any]], None],
+        forget: Callable[[], None],
+    ) -> None:
+        """Every page in turn; a page token the server refuses starts the run again once."""
         token: str | None = None
         while True:
-            body: dict[str, Any] = {
-                "jql": query,
-                "fields": FIELDS,
-                "expand": "changelog,names",
-                "maxResults": PAGE_SIZE,
-            }
-            if token:
-                body["nextPageToken"] = token
-            page = self._post(body, found, paging=token is not None)
-            if page is None:  # the token was refused: start again from the first page
+            page = self._post(
+                {**body, "nextPageToken": token} if token else body, found, paging=token is not None
+            )
+            if page is None:
                 found.restarts += 1
                 if found.restarts > 1:
                     raise JiraSyncError(
                         f"{self.site} refused its own page token twice; nothing was stored."
                     )
+                forget()
                 token = None
                 continue
             found.pages += 1
-            found.names.update({str(k): str(v) for k, v in (page.get("names") or {}).items()})
-            for issue in page.get("issues") or []:
-                found.issues[str(issue.get("key"))] = issue
+            keep(page)
+            self._on_page(len(page.get("issues") or []))
             token = page.get("nextPageToken")
             if not token or page.get("isLast"):
-                return found
+                return
 
     def _post(self, body: dict[str, Any], found: JiraSearch, paging: bool) -> Any:
         def count_retry() -> None:

@@ -101,7 +101,7 @@ def propose(signal: RiskSignal) -> ProposalDraft:
     if not days and any(t.blocked and t.blocked_days is None for t in tickets):
         # A snapshot export (GitHub) says the work is blocked now, not since when.
         likelihood = 3
-        reason = "rule: 3, blocked now (the export does not say since when)"
+        reason = "rule: 3, blocked now (the tracker does not say since when)"
     critical = any(priority_rank(t.priority) == 0 for t in tickets)
     return draft(
         signal,

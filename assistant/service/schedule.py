@@ -1,0 +1,293 @@
+"""`pmassist serve`'s own routine: every source synced every PMASSIST_SYNC_EVERY_MINUTES, and at
+PMASSIST_WEEKLY_DRAFT the week drafted and risks suggested for every project, the PM told where
+to review them. Each run is kept in the run history; "run now" starts one by hand.
+
+One job per project runs at a time (a second is refused, or left for the next tick). The clock
+is injected, so a test moves time instead of waiting for it. A weekly time missed while the
+server was down is caught up when it starts again within MISFIRE_GRACE, not days later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from assistant.domain.clock import utc_now
+from assistant.domain.errors import InvalidInputError, JobBusyError, PmassistError
+from assistant.domain.notice import Notice
+from assistant.domain.period import PeriodChoice
+from assistant.domain.schedule import JOBS, Job, PlannedJob, ScheduledRun, Trigger, WeeklyTime
+from assistant.notify import Notifier
+from assistant.service.reports import ReportService
+from assistant.service.risks import RiskService
+from assistant.service.sources import SourceService
+from assistant.service.wiring import Wiring
+
+log = logging.getLogger("pmassist")
+
+MISFIRE_GRACE = dt.timedelta(hours=6)
+POLL_SECONDS = 30.0
+NOTICE_LINES = 4
+
+
+class ScheduleService:
+    def __init__(
+        self,
+        wiring: Wiring,
+        sources: SourceService,
+        reports: ReportService,
+        risks: RiskService,
+        *,
+        clock: Callable[[], dt.datetime] = utc_now,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.wiring = wiring
+        self.sources = sources
+        self.reports = reports
+        self.risks = risks
+        self.clock = clock
+        self._notifier = notifier
+        self._guard = threading.Lock()
+        self._busy: set[str] = set()
+        self._stop = threading.Event()
+        self._loop: threading.Thread | None = None
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            self._notifier = Notifier(self.wiring.settings)
+        return self._notifier
+
+    def weekly_time(self) -> WeeklyTime | None:
+        settings = self.wiring.settings
+        if not settings.weekly_draft:
+            return None
+        return WeeklyTime.parse(settings.weekly_draft, settings.schedule_timezone)
+
+    # What is planned, what is due ---------------------------------------------------------
+
+    def projects(self, job: Job) -> list[str]:
+        """Sync: projects with a source. Weekly draft: projects with a record."""
+        if job == "sync":
+            return sorted({source.project for source in self.sources.sources()})
+        return self.wiring.documents.project_names()
+
+    def plan(self, project: str | None = None) -> list[PlannedJob]:
+        now = self.clock()
+        planned = []
+        for job in JOBS:
+            for name in self.projects(job):
+                if project is None or name == project:
+                    planned.append(
+                        PlannedJob(
+                            project=name,
+                            job=job,
+                            next_at=self._next_at(name, job, now),
+                            busy=name in self._busy,
+                        )
+                    )
+        return planned
+
+    def _next_at(self, project: str, job: Job, now: dt.datetime) -> dt.datetime | None:
+        if job == "sync":
+            every = self.wiring.settings.sync_every_minutes
+            if not every:
+                return None
+            last = self.wiring.runs.last(project, "sync")
+            return max(now, last.started_at + dt.timedelta(minutes=every)) if last else now
+        weekly = self.weekly_time()
+        if weekly is None:
+            return None
+        if self._weekly_due(project, weekly, now):
+            return now
+        following = weekly.next_after(now.replace(tzinfo=dt.UTC))
+        return following.replace(tzinfo=None) if following else None
+
+    def _weekly_due(self, project: str, weekly: WeeklyTime, now: dt.datetime) -> bool:
+        slot = weekly.last_before(now.replace(tzinfo=dt.UTC))
+        if slot is None:
+            return False
+        slot = slot.replace(tzinfo=None)
+        if now - slot > MISFIRE_GRACE:
+            return False
+        last = self.wiring.runs.last(project, "weekly_draft")
+        return last is None or last.started_at < slot
+
+    def due(self) -> list[tuple[str, Job]]:
+        now = self.clock()
+        return [
+            (planned.project, planned.job)
+            for planned in self.plan()
+            if planned.next_at is not None and planned.next_at <= now and not planned.busy
+        ]
+
+    # Running ------------------------------------------------------------------------------
+
+    def tick(self) -> list[ScheduledRun]:
+        """Run every job that is due now, one after the other; a busy project waits."""
+        done = []
+        for project, job in self.due():
+            try:
+                done.append(self.run(project, job, "schedule"))
+            except JobBusyError:
+                continue
+        return done
+
+    def run(self, project: str, job: Job, trigger: Trigger) -> ScheduledRun:
+        """Run one job now in this thread and keep it in the history; never raises for the
+        job's own failure (the run says it failed, and the PM is told)."""
+        with self._claim(project, job):
+            return self._run(project, job, trigger)
+
+    def run_now(self, project: str, job: Job, trigger: Trigger = "run now") -> None:
+        """Start a job in the background ("run now", a webhook); refused while one runs."""
+        if job not in JOBS:
+            raise InvalidInputError(f"Unknown job {job!r}: sync or weekly_draft.", field="job")
+        if project not in self.projects(job):
+            what = "no source to sync" if job == "sync" else "no record to draft from"
+            raise InvalidInputError(f"Project {project} has {what}.", field="project")
+        self._acquire(project, job)  # refused here, in the caller's thread, when busy
+
+        def work() -> None:
+            try:
+                self._run(project, job, trigger)
+            finally:
+                self._release(project)
+
+        threading.Thread(target=work, name=f"pmassist {job} {project}", daemon=True).start()
+
+    @contextmanager
+    def _claim(self, project: str, job: Job) -> Iterator[None]:
+        self._acquire(project, job)
+        try:
+            yield
+        finally:
+            self._release(project)
+
+    def _acquire(self, project: str, job: Job) -> None:
+        with self._guard:
+            if project in self._busy:
+                raise JobBusyError(
+                    f"A scheduled run for {project} is going on; {job.replace('_', ' ')} can "
+                    "start when it has finished."
+                )
+            self._busy.add(project)
+
+    def _release(self, project: str) -> None:
+        with self._guard:
+            self._busy.discard(project)
+
+    def _run(self, project: str, job: Job, trigger: Trigger) -> ScheduledRun:
+        previous = self.wiring.runs.last(project, job)
+        run = self.wiring.runs.start(
+            ScheduledRun(project=project, job=job, trigger=trigger, started_at=self.clock())
+        )
+        try:
+            run = self._sync(run) if job == "sync" else self._weekly_draft(run)
+            run.outcome = "succeeded"
+        except Exception as error:  # a run's failure is recorded and told, never raised
+            log.warning("The %s run for %s failed: %s", job, project, error)
+            run.outcome = "failed"
+            run.detail = _failure(error)
+            # A sync that keeps failing (the tracker is down) is told once, not every tick.
+            if job == "weekly_draft" or previous is None or previous.outcome != "failed":
+                run.deliveries = self.notifier.send(self._failure_notice(run))
+        run.finished_at = self.clock()
+        self.wiring.runs.finish(run)
+        return run
+
+    def _sync(self, run: ScheduledRun) -> ScheduledRun:
+        outcomes = self.sources.sync(run.project)
+        run.detail = "; ".join(
+            f"{o.source}: {o.fetched} fetched, {o.added} added, {o.updated} updated, "
+            f"{o.removed} removed"
+            for o in outcomes
+        )
+        return run
+
+    def _weekly_draft(self, run: ScheduledRun) -> ScheduledRun:
+        project = run.project
+        notes = []
+        if project in self.projects("sync"):
+            try:
+                self.sources.sync(project)
+            except Exception as error:  # the draft is still worth having from what is stored
+                notes.append(
+                    f"The sync before the draft failed, so it uses the last sync: {_failure(error)}"
+                )
+        draft_id, report = self.reports.draft(project, PeriodChoice())
+        risk_draft, suggestion = self.risks.suggest(project, report.period)
+        proposed = sum(1 for o in suggestion.outcomes if o.action in ("proposed", "reproposed"))
+        run.draft_id = draft_id
+        run.detail = " ".join(
+            [
+                f"Report draft {draft_id} ({report.period.label}, "
+                f"{report.overall_status.upper()}); {proposed} risk proposals to review "
+                f"(draft {risk_draft}).",
+                *notes,
+            ]
+        )
+        base = self.wiring.settings.public_url.rstrip("/")
+        notice = Notice(
+            project=project,
+            kind="draft_ready",
+            title=f"Weekly status draft ready: {project}, {report.period.label}",
+            link=f"{base}/drafts/{draft_id}",
+            status=report.overall_status,
+            lines=[
+                *(line.text for line in report.executive_summary[:NOTICE_LINES]),
+                f"{proposed} risk proposals to review: {base}/p/{project}/risks",
+                *notes,
+            ],
+        )
+        run.deliveries = self.notifier.send(notice)
+        return run
+
+    def _failure_notice(self, run: ScheduledRun) -> Notice:
+        base = self.wiring.settings.public_url.rstrip("/")
+        what = "Sync" if run.job == "sync" else "Weekly draft"
+        return Notice(
+            project=run.project,
+            kind="run_failed",
+            title=f"{what} failed: {run.project}",
+            link=f"{base}/p/{run.project}/runs",
+            error=run.detail,
+        )
+
+    def history(self, project: str | None = None) -> list[ScheduledRun]:
+        return self.wiring.runs.history(project)
+
+    # The loop `pmassist serve` runs --------------------------------------------------------
+
+    def start(self, poll_seconds: float = POLL_SECONDS) -> None:
+        """Tick in a background thread until `stop`; runs a stopped server left unfinished are
+        marked interrupted first."""
+        if self._loop is not None:
+            return
+        self.weekly_time()  # a malformed PMASSIST_WEEKLY_DRAFT stops the start, with its reason
+        self.wiring.runs.interrupt_unfinished(self.clock())
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except Exception:  # the loop outlives a bad tick; the next one tries again
+                    log.exception("A scheduled tick failed")
+                self._stop.wait(poll_seconds)
+
+        self._loop = threading.Thread(target=loop, name="pmassist schedule", daemon=True)
+        self._loop.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._loop is not None:
+            self._loop.join(timeout=30)
+            self._loop = None
+
+
+def _failure(error: Exception) -> str:
+    return error.message if isinstance(error, PmassistError) else f"{type(error).__name__}: {error}"
