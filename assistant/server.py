@@ -9,6 +9,8 @@ JSON `{"detail": …, "field": …}` with a status that says what kind they are.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from assistant.domain.errors import PmassistError
 from assistant.http.gate import RequestGate, RequestTooLarge
 from assistant.http.rate_limit import RateLimiter
 from assistant.service import Assistant
+from assistant.service.schedule import POLL_SECONDS
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,13 +45,32 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
-def create_app(assistant: Assistant, *, local_mode: bool, hosts: tuple[str, ...] = ()) -> FastAPI:
+def create_app(
+    assistant: Assistant,
+    *,
+    local_mode: bool,
+    hosts: tuple[str, ...] = (),
+    schedules: bool = False,
+    poll_seconds: float = POLL_SECONDS,
+) -> FastAPI:
     """`local_mode`: no tokens exist and the server listens on loopback only; every caller is
     the local user. Otherwise every route needs a token or a logged-in session. `hosts`: host
-    names the server answers to besides the loopback names and PMASSIST_ALLOWED_HOSTS."""
+    names the server answers to besides the loopback names and PMASSIST_ALLOWED_HOSTS.
+    `schedules`: run the syncs and the weekly draft while the server runs (`pmassist serve`)."""
     # The stores and the vector index are opened now, once, not by the first burst of requests.
     assistant.open()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if schedules:
+            assistant.schedule.start(poll_seconds)
+        try:
+            yield
+        finally:
+            assistant.schedule.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="pmassist",
         version="0.1.0",
         description="Cited answers, weekly status drafts and risk suggestions from the project "

@@ -3,8 +3,16 @@ calling the service. `ROUTERS` is what the server mounts."""
 
 from __future__ import annotations
 
-from assistant.api import drafts, evals, openai_compat, records, risks
+from assistant.api import drafts, evals, hooks, openai_compat, records, risks, runs
 
-ROUTERS = (records.router, drafts.router, risks.router, evals.router, openai_compat.router)
+ROUTERS = (
+    records.router,
+    drafts.router,
+    risks.router,
+    runs.router,
+    hooks.router,
+    evals.router,
+    openai_compat.router,
+)
 
 __all__ = ["ROUTERS"]

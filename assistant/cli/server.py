@@ -10,6 +10,7 @@ from rich.table import Table
 
 from assistant.cli.common import _call, _fail, _service, console, errors
 from assistant.domain.access import ROLES
+from assistant.service import Assistant
 
 token_app = typer.Typer(
     name="token", help="API tokens: create, list, revoke.", no_args_is_help=True
@@ -98,8 +99,22 @@ def serve(
         )
     hosts = () if wildcard else (host,)
     console.print(f"pmassist on http://{host}:{port}/ (API: /api/docs, /openapi.json, /v1)")
-    app = create_app(service, local_mode=local_mode, hosts=hosts)
+    _call(service.schedule.weekly_time)  # a malformed PMASSIST_WEEKLY_DRAFT is named now
+    console.print(_schedule_line(service), markup=False)
+    app = create_app(service, local_mode=local_mode, hosts=hosts, schedules=True)
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _schedule_line(service: Assistant) -> str:
+    settings = service.settings
+    every = settings.sync_every_minutes
+    sync = f"sources synced every {every:g} min" if every else "sources not synced by schedule"
+    weekly = (
+        f"weekly draft at '{settings.weekly_draft}' ({settings.schedule_timezone})"
+        if settings.weekly_draft
+        else "no weekly draft scheduled (PMASSIST_WEEKLY_DRAFT)"
+    )
+    return f"Schedule: {sync}; {weekly}. Runs: /p/<project>/runs"
 
 
 def _is_loopback(host: str) -> bool:

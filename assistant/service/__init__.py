@@ -11,6 +11,7 @@ these; nothing here knows which of them is calling.
     evals      the labelled fixtures through the use cases, gated by the thresholds
     sources    trackers a project syncs from (Jira Cloud, GitHub), and the sync
     schedule   what `serve` runs by itself (sync, weekly draft), its history, run now
+    hooks      GitHub and Jira webhooks that start a sync (signature, secret, redeliveries)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assistant.llm.local_server import LocalModel, LocalModelServer
 from assistant.service.access import AccessService
 from assistant.service.drafts import DraftService
 from assistant.service.evals import EvalService
+from assistant.service.hooks import PushHooks
 from assistant.service.questions import QuestionService
 from assistant.service.records import RecordService
 from assistant.service.reports import ReportService
@@ -59,6 +61,7 @@ class Assistant:
         self.evals = EvalService(self.wiring)
         self.sources = SourceService(self.wiring, self.records)
         self.schedule = ScheduleService(self.wiring, self.sources, self.reports, self.risks)
+        self.hooks = PushHooks(self.wiring, self.sources, self.schedule)
 
     @property
     def settings(self) -> Settings:

@@ -52,6 +52,7 @@ class ScheduleService:
         self._notifier = notifier
         self._guard = threading.Lock()
         self._busy: set[str] = set()
+        self._pending: set[str] = set()  # syncs asked for (a webhook) while the project was busy
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
 
@@ -117,12 +118,16 @@ class ScheduleService:
         return last is None or last.started_at < slot
 
     def due(self) -> list[tuple[str, Job]]:
+        """Syncs asked for while their project was busy first, then what the clock says."""
         now = self.clock()
-        return [
+        with self._guard:
+            asked: list[tuple[str, Job]] = [(p, "sync") for p in sorted(self._pending - self._busy)]
+        timed = [
             (planned.project, planned.job)
             for planned in self.plan()
             if planned.next_at is not None and planned.next_at <= now and not planned.busy
         ]
+        return list(dict.fromkeys([*asked, *timed]))
 
     # Running ------------------------------------------------------------------------------
 
@@ -135,6 +140,14 @@ class ScheduleService:
             except JobBusyError:
                 continue
         return done
+
+    def request_sync(self, project: str, trigger: Trigger) -> None:
+        """Sync now in the background, or as soon as the project's current run has finished."""
+        try:
+            self.run_now(project, "sync", trigger)
+        except JobBusyError:
+            with self._guard:
+                self._pending.add(project)
 
     def run(self, project: str, job: Job, trigger: Trigger) -> ScheduledRun:
         """Run one job now in this thread and keep it in the history; never raises for the
@@ -175,6 +188,8 @@ class ScheduleService:
                     "start when it has finished."
                 )
             self._busy.add(project)
+            if job == "sync":
+                self._pending.discard(project)
 
     def _release(self, project: str) -> None:
         with self._guard:

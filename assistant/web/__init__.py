@@ -4,8 +4,8 @@ escapes what it shows (Jinja2 autoescaping), and the only script is our own."""
 
 from __future__ import annotations
 
-from assistant.web import drafts, login, records, risks
+from assistant.web import drafts, login, records, risks, runs
 
-ROUTERS = (login.router, records.router, drafts.router, risks.router)
+ROUTERS = (login.router, records.router, drafts.router, risks.router, runs.router)
 
 __all__ = ["ROUTERS"]
