@@ -152,7 +152,7 @@ class GitHubProjectClient:
 
     @property
     def project(self) -> str:
-        """How messages name the project: as the board's address does."""
+        """How messages name the project (owner and number, as `gh project` takes them)."""
         return f"project {self.number} of {self.owner}"
 
     def close(self) -> None:
