@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import graphql
 import pytest
 
 from assistant.domain.record import StatusCategory, Ticket
@@ -454,7 +455,6 @@ type ProjectV2ItemFieldValueConnection { nodes: [ProjectV2ItemFieldValue] }
 
 
 def test_the_query_is_valid_against_githubs_types() -> None:
-    graphql = pytest.importorskip("graphql")
     schema = graphql.build_schema(SCHEMA_EXCERPT)
     errors = graphql.validate(schema, graphql.parse(QUERY))
     assert errors == []

@@ -13,12 +13,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from assistant import cli
 from assistant.domain.record import Ticket
+from assistant.embeddings import LocalMiniLMEmbedder
 from ingest.loaders.base import LoaderOptions
 from ingest.sources.github_issues import GitHubIssuesClient
 from ingest.sources.retries import SyncError
-from tests.conftest import load_path
+from tests.conftest import invoke_cli, load_path
 from tests.local_http import Request, local_server
+from tests.test_github_project_sync import ProjectShaped
 
 
 def item(number: int) -> dict[str, Any]:
@@ -119,3 +122,52 @@ def test_a_secondary_rate_limit_is_waited_out_and_a_used_up_one_named(
     state.failures = [(404, {})]
     with pytest.raises(SyncError, match="PMASSIST_GITHUB_TOKEN"):
         client(api, []).fetch()
+
+
+# A Projects board through `pmassist source add github-project` and `pmassist sync` -----------
+
+
+def test_a_board_syncs_whole_and_items_taken_off_it_leave_the_record(
+    tmp_path: Path, embedder: LocalMiniLMEmbedder, cli_home: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = ProjectShaped(30)  # #14 a pull request, #15 a draft issue, #16 archived
+    with local_server(board.answer) as api:
+        monkeypatch.setenv("PMASSIST_GITHUB_TOKEN", "ghp-token")
+        monkeypatch.setenv("PMASSIST_GITHUB_API", api)
+        code, output = invoke_cli(
+            "source",
+            "add",
+            "github-project",
+            "-p",
+            "heron",
+            "--owner",
+            "heron-org",
+            "--number",
+            "0",
+        )
+        assert code == 2 and "needs --owner" in output
+        code, output = invoke_cli(
+            "source",
+            "add",
+            "github-project",
+            "-p",
+            "heron",
+            "--owner",
+            "@heron-org",
+            "--number",
+            "3",
+        )
+        assert code == 0 and "GitHub project 3 of heron-org" in output
+        code, output = invoke_cli("sync")
+        assert code == 0, output
+        pm = cli._state["assistant"]
+        first = {d.id for d in pm.records.documents("heron")}
+        assert len(first) == 29 and "ticket:heron#12" in first and "ticket:heron#16" not in first
+
+        board.nodes = [n for n in board.nodes if n["id"] != "PVTI_heron12"]  # taken off the board
+        board.nodes[0]["content"]["title"] = "Issue 1, now waiting on the vendor"
+        [second] = pm.sources.sync("heron")
+
+    assert (second.fetched, second.updated, second.removed, second.added) == (28, 1, 1, 0)
+    ids = {d.id for d in pm.records.documents("heron")}
+    assert ids == first - {"ticket:heron#12"}

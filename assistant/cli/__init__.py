@@ -8,7 +8,7 @@ risks      risks suggest | review | list | show | accept | reject | edit | expor
 evals      eval, eval capture
 server     serve, token create | list | revoke
 llm        llm serve (a local model)
-sources    source add jira | add github | list | remove, sync
+sources    source add jira | add github | add github-project | list | remove, sync
 """
 
 from __future__ import annotations

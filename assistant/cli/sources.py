@@ -43,6 +43,22 @@ def add_github(
     console.print(f"Added {source.name} to {project}: {source.describe()}", markup=False)
 
 
+@add_app.command("github-project")
+def add_github_project(
+    project: Project,
+    owner: Annotated[str, typer.Option(help="The user or organization that owns the board.")],
+    number: Annotated[int, typer.Option(help="The board's number (…/projects/7).")],
+    name: Name = None,
+) -> None:
+    """Sync a GitHub Projects board: status, iteration and fields (PMASSIST_GITHUB_TOKEN)."""
+    source = _call(
+        lambda: _service().sources.add(
+            "github-project", project, name=name, owner=owner, number=number
+        )
+    )
+    console.print(f"Added {source.name} to {project}: {source.describe()}", markup=False)
+
+
 @source_app.command("list")
 def list_sources(
     project: Annotated[str | None, typer.Option("--project", "-p")] = None,

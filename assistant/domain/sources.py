@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from assistant.domain.ingest import IngestProgress, SilentProgress
 
-SourceKind = Literal["jira", "github"]
+SourceKind = Literal["jira", "github", "github-project"]
 
 
 class TrackerSource(BaseModel):
@@ -19,12 +19,16 @@ class TrackerSource(BaseModel):
     site: str | None = Field(default=None, description="Jira: https://x.atlassian.net")
     jql: str | None = None
     repository: str | None = Field(default=None, description="GitHub: owner/name")
+    owner: str | None = Field(default=None, description="GitHub project: user or organization")
+    number: int | None = Field(default=None, description="GitHub project: its number")
     last_synced_at: dt.datetime | None = None
     last_reconciled_at: dt.datetime | None = None
 
     def describe(self) -> str:
         if self.kind == "jira":
             return f"Jira {self.site} · {self.jql}"
+        if self.kind == "github-project":
+            return f"GitHub project {self.number} of {self.owner}"
         return f"GitHub {self.repository}"
 
 

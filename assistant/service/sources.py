@@ -10,11 +10,7 @@ short is simply fetched again next time.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from assistant.domain.clock import utc_now
 from assistant.domain.errors import InvalidInputError
@@ -25,10 +21,9 @@ from assistant.domain.sources import (
     SyncProgress,
     TrackerSource,
 )
+from assistant.service.fetching import fetch, merged
 from assistant.service.records import RecordService
 from assistant.service.wiring import Wiring, validate_project_name
-from ingest.sources.github_issues import GitHubIssuesClient
-from ingest.sources.jira_cloud import JiraCloudClient
 
 
 class SourceService:
@@ -45,12 +40,19 @@ class SourceService:
         site: str | None = None,
         jql: str | None = None,
         repository: str | None = None,
+        owner: str | None = None,
+        number: int | None = None,
     ) -> TrackerSource:
         validate_project_name(project)
         if kind == "jira" and not (site and site.startswith(("https://", "http://")) and jql):
             raise InvalidInputError("A Jira source needs --site https://… and --jql.")
         if kind == "github" and (not repository or repository.count("/") != 1):
             raise InvalidInputError("A GitHub source needs --repo owner/name.")
+        if kind == "github-project" and not (owner and "/" not in owner and number and number > 0):
+            raise InvalidInputError(
+                "A GitHub project source needs --owner (the user or organization) and --number "
+                "(the number in the project's address, …/projects/7)."
+            )
         source = TrackerSource(
             project=project,
             name=name or kind,
@@ -58,6 +60,8 @@ class SourceService:
             site=site.rstrip("/") if site else None,
             jql=jql,
             repository=repository,
+            owner=owner.lstrip("@") if owner else None,
+            number=number,
         )
         return self.wiring.sources.add(source)
 
@@ -83,12 +87,15 @@ class SourceService:
     def _sync(self, source: TrackerSource, reconcile: bool, progress: SyncProgress) -> SyncOutcome:
         started = utc_now()
         progress.fetching(source.name)
-        fetched = self._fetch(
-            source, reconcile or self._reconciliation_due(source, started), progress.page_fetched
+        fetched = fetch(
+            source,
+            self.wiring.settings,
+            reconcile or self._reconciliation_due(source, started),
+            progress.page_fetched,
         )
         snapshot = self.snapshot_path(source)
         previous = snapshot.read_bytes() if snapshot.exists() else None
-        _write_atomically(snapshot, _merged(source.kind, previous, fetched, snapshot))
+        _write_atomically(snapshot, merged(source.kind, previous, fetched, snapshot))
         try:
             # The snapshot holds everything this source has: what left it leaves the record.
             summary = self.records.ingest([snapshot], source.project, prune=True, progress=progress)
@@ -120,84 +127,6 @@ class SourceService:
 
     def snapshot_path(self, source: TrackerSource) -> Path:
         return self.wiring.settings.home / "sources" / source.project / f"{source.name}.json"
-
-    def _fetch(
-        self, source: TrackerSource, reconcile: bool, page_fetched: Callable[[int], None]
-    ) -> _Fetched:
-        settings = self.wiring.settings
-        since = source.last_synced_at
-        if source.kind == "jira":
-            if not settings.jira_email or settings.jira_api_token is None:
-                raise InvalidInputError(
-                    "Syncing Jira needs PMASSIST_JIRA_EMAIL and PMASSIST_JIRA_API_TOKEN (an API "
-                    "token of an account that may browse the project)."
-                )
-            assert source.site is not None
-            assert source.jql is not None
-            jira = JiraCloudClient(
-                source.site,
-                settings.jira_email,
-                settings.jira_api_token.get_secret_value(),
-                on_page=page_fetched,
-            )
-            try:
-                found = jira.search(source.jql, since)
-                fetched = _Fetched(list(found.issues.values()), found.pages, found.retries)
-                if since is None:  # everything the query finds: nothing else is left
-                    fetched.every_key = set(found.issues)
-                elif reconcile:
-                    keys, listing = jira.keys(source.jql)
-                    fetched.every_key = keys
-                    fetched.pages += listing.pages
-                    fetched.retries += listing.retries
-            finally:
-                jira.close()
-            return fetched
-        assert source.repository
-        token = settings.github_token.get_secret_value() if settings.github_token else None
-        github = GitHubIssuesClient(
-            source.repository, token, api=settings.github_api, on_page=page_fetched
-        )
-        try:
-            issues = github.fetch(since)
-        finally:
-            github.close()
-        # GitHub lists no deleted issues: a first, full fetch is the only complete list.
-        items = issues.as_issue_list()
-        every = {str(item["number"]) for item in items} if since is None else None
-        return _Fetched(items, issues.pages, issues.retries, every)
-
-
-@dataclass
-class _Fetched:
-    """What one sync fetched; `every_key` when it also knows every key the source has now."""
-
-    items: list[dict[str, Any]]
-    pages: int
-    retries: int
-    every_key: set[str] | None = None
-
-
-def _merged(kind: SourceKind, previous: bytes | None, fetched: _Fetched, path: Path) -> bytes:
-    """The snapshot with the fetched items in place of their earlier copies, less the items
-    the source no longer has (when the fetch knows every key it has)."""
-    key = "key" if kind == "jira" else "number"
-    try:
-        earlier: Any = json.loads(previous) if previous else None
-    except ValueError as error:
-        raise InvalidInputError(
-            f"The sync snapshot {path} is not valid JSON ({error}). Delete it to fetch "
-            "everything again; the record keeps what it has until then."
-        ) from None
-    items = (earlier or {}).get("issues", []) if kind == "jira" else (earlier or [])
-    by_key = {str(item[key]): item for item in items}
-    by_key.update({str(item[key]): item for item in fetched.items})
-    if fetched.every_key is not None:
-        by_key = {k: item for k, item in by_key.items() if k in fetched.every_key}
-    merged: Any = list(by_key.values())
-    if kind == "jira":
-        merged = {"issues": merged, "names": (earlier or {}).get("names", {})}
-    return json.dumps(merged, ensure_ascii=False).encode("utf-8")
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -276,7 +276,7 @@ tracker_sources = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project", String(100), nullable=False),
     Column("name", String(100), nullable=False),
-    Column("kind", String(10), nullable=False),  # jira | github
+    Column("kind", String(20), nullable=False),  # jira | github | github-project
     Column("source_json", Text, nullable=False),  # the TrackerSource, credentials never
     Column("last_synced_at", DateTime, nullable=True),
     # The last time a sync listed every key the source finds, to remove deleted issues.
@@ -425,6 +425,12 @@ def _add_source_reconciliation(connection: Connection) -> None:
     _add_column_if_missing(connection, "tracker_sources", "last_reconciled_at DATETIME")
 
 
+def _widen_source_kind(connection: Connection) -> None:
+    # SQLite does not enforce a VARCHAR's length; other databases need the wider column.
+    if connection.dialect.name != "sqlite":
+        connection.execute(text("ALTER TABLE tracker_sources ALTER COLUMN kind TYPE VARCHAR(20)"))
+
+
 def _add_scheduled_runs(connection: Connection) -> None:
     metadata.create_all(connection, tables=[scheduled_runs])
 
@@ -442,6 +448,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0009_tracker_sources", _add_tracker_sources),
     ("0010_source_reconciliation", _add_source_reconciliation),
     ("0011_scheduled_runs", _add_scheduled_runs),
+    ("0012_github_project_sources", _widen_source_kind),
 ]
 
 

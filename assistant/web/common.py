@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from assistant.domain.access import Principal
 from assistant.domain.errors import AccessDeniedError, NotFoundError, PmassistError
-from assistant.http.caller import page_principal
+from assistant.http.caller import page_principal, require_form_csrf
 from assistant.service import Assistant
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -53,6 +53,16 @@ def who(request: Request) -> Principal:
         if error.status_code == 401:
             raise LoginNeeded from None
         raise
+
+
+def project_changer(request: Request, project: str, csrf: str) -> tuple[Principal, Assistant]:
+    """Who posts a form that changes the project: logged in, the page's CSRF token, and the
+    right to change that project."""
+    principal = who(request)
+    require_form_csrf(request, csrf)
+    assistant = assistant_of(request)
+    assistant.access.project(principal, project, change=True)
+    return principal, assistant
 
 
 def page(request: Request, template: str, principal: Principal | None, **values: Any) -> Response:

@@ -14,7 +14,16 @@ from assistant.domain.period import PeriodChoice
 from assistant.http.caller import DraftId, require_form_csrf
 from assistant.service import Assistant
 from assistant.service.reports import ShownSection
-from assistant.web.common import assistant_of, back, default_week, guard, page, page_message, who
+from assistant.web.common import (
+    assistant_of,
+    back,
+    default_week,
+    guard,
+    page,
+    page_message,
+    project_changer,
+    who,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,10 +53,7 @@ def draft_report(
     week: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    principal = who(request)
-    require_form_csrf(request, csrf)
-    assistant = assistant_of(request)
-    assistant.access.project(principal, project, change=True)
+    _, assistant = project_changer(request, project, csrf)
     try:
         draft_id, _ = assistant.reports.draft(project, PeriodChoice(week=week.strip() or None))
     except PmassistError as error:

@@ -8,13 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from assistant.domain.access import Principal
 from assistant.domain.errors import PmassistError
 from assistant.domain.period import PeriodChoice
 from assistant.domain.risk import RESPONSES
-from assistant.http.caller import require_form_csrf
-from assistant.service import Assistant
-from assistant.web.common import assistant_of, back, default_week, guard, page, page_message, who
+from assistant.web.common import (
+    assistant_of,
+    back,
+    default_week,
+    guard,
+    page,
+    page_message,
+    project_changer,
+    who,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,14 +46,6 @@ def risks_page(request: Request, project: str) -> Response:
     )
 
 
-def _changer(request: Request, project: str, csrf: str) -> tuple[Principal, Assistant]:
-    principal = who(request)
-    require_form_csrf(request, csrf)
-    assistant = assistant_of(request)
-    assistant.access.project(principal, project, change=True)
-    return principal, assistant
-
-
 @router.post("/p/{project}/risks/suggest")
 @guard
 def suggest(
@@ -56,7 +54,7 @@ def suggest(
     week: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    _, assistant = _changer(request, project, csrf)
+    _, assistant = project_changer(request, project, csrf)
     try:
         _, run = assistant.risks.suggest(project, PeriodChoice(week=week.strip() or None))
     except PmassistError as error:
@@ -74,7 +72,7 @@ def suggest(
 def accept_risk(
     request: Request, project: str, risk_id: str, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    principal, assistant = _changer(request, project, csrf)
+    principal, assistant = project_changer(request, project, csrf)
     try:
         assistant.risks.accept(project, risk_id, principal.name)
     except PmassistError as error:
@@ -91,7 +89,7 @@ def reject_risk(
     reason: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    principal, assistant = _changer(request, project, csrf)
+    principal, assistant = project_changer(request, project, csrf)
     try:
         assistant.risks.reject(project, risk_id, principal.name, reason)
     except PmassistError as error:
@@ -114,7 +112,7 @@ def edit_risk(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """The form sends every field; the service keeps only those that changed."""
-    principal, assistant = _changer(request, project, csrf)
+    principal, assistant = project_changer(request, project, csrf)
     fields: dict[str, object] = {
         "title": title,
         "likelihood": likelihood,

@@ -10,8 +10,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from assistant.domain.errors import InvalidInputError, PmassistError
 from assistant.domain.schedule import JOBS
-from assistant.http.caller import require_form_csrf
-from assistant.web.common import assistant_of, back, guard, page, page_message, who
+from assistant.web.common import (
+    assistant_of,
+    back,
+    guard,
+    page,
+    page_message,
+    project_changer,
+    who,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,10 +55,7 @@ def run_now(
     job: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    principal = who(request)
-    require_form_csrf(request, csrf)
-    assistant = assistant_of(request)
-    assistant.access.project(principal, project, change=True)
+    _, assistant = project_changer(request, project, csrf)
     try:
         if job not in JOBS:
             raise InvalidInputError(f"Unknown job {job!r}.", field="job")
