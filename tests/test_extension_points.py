@@ -1,6 +1,7 @@
 """Each extension point is one new module plus one registry line: a throwaway loader, report
-section, risk signal family, output format and eval suite are registered here (the registry
-line, by monkeypatch) and each is then used end to end, as docs/architecture.md says.
+section, risk signal family, output format, eval suite and notification channel are registered
+here (the registry line, by monkeypatch) and each is then used end to end, as
+docs/architecture.md says.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from assistant import cli
+from assistant import cli, notify
 from assistant.domain.drafts import DraftChecks
+from assistant.domain.notice import Notice, NoticeNotDeliveredError
 from assistant.domain.period import week_period
 from assistant.domain.record import Kind, StatusCategory, Ticket
 from assistant.domain.report import SectionLine, StatusReport
@@ -255,3 +257,45 @@ def test_a_new_eval_suite_is_one_module_and_one_registry_line(
     assert [s.suite for s in run.result.suites] == ["coverage"]
     assert run.result.suites[0].metrics["answered_share"] == 1.0
     assert run.result.passed, run.result.failures
+
+
+# A notification channel -------------------------------------------------------------------------
+
+
+PAGED: list[Notice] = []
+
+
+class PagerChannel:
+    """A throwaway channel: keeps what it is sent, and fails the first time."""
+
+    label = "Pager"
+
+    def __init__(self, settings: Any, *, http: Any = None, tls_context: Any = None) -> None:
+        pass
+
+    @staticmethod
+    def configured(settings: Any) -> bool:
+        return True
+
+    def send(self, notice: Notice) -> None:
+        PAGED.append(notice)
+        if len(PAGED) == 1:
+            raise NoticeNotDeliveredError("the pager gateway is busy")
+
+
+def test_a_new_notification_channel_is_one_module_and_one_registry_line(
+    sample: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(notify.CHANNELS, "pager", PagerChannel)
+    monkeypatch.setattr(notify, "BACKOFF_SECONDS", (0.0, 0.0))
+
+    run = sample.schedule.run("harbor", "weekly_draft", "run now")
+
+    assert run.outcome == "succeeded", run.detail
+    assert [(d.channel, d.delivered, d.attempts) for d in run.deliveries] == [("pager", True, 2)]
+    notice = PAGED[-1]
+    assert (
+        notice.kind == "draft_ready"
+        and notice.link == f"http://127.0.0.1:8000/drafts/{run.draft_id}"
+    )
+    assert sample.schedule.history("harbor")[0].deliveries == run.deliveries
