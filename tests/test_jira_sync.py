@@ -178,6 +178,9 @@ def test_sync_stores_every_ticket_then_only_what_changed(
     synced = pm.sources.sources("heron")[0].last_synced_at
     assert synced is not None
     assert len(pm.records.documents("heron")) == 300
+    # The field names Jira sent are kept, so custom fields are found by name on every load.
+    snapshot = json.loads(pm.sources.snapshot_path(pm.sources.sources()[0]).read_text())
+    assert snapshot["names"] == {"customfield_10020": "Sprint"}
 
     state.issues[41]["fields"]["summary"] = "Ticket number 42, now waiting on the vendor"
     state.changed = [41]

@@ -27,10 +27,14 @@ UTC = dt.UTC
 
 
 class Clock:
+    """Time set by the test, moving on a millisecond each time it is read, as time does while
+    the scheduler plans (a job due "now" must not be put off by that)."""
+
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
 
     def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(milliseconds=1)
         return self.now
 
 

@@ -1,7 +1,8 @@
-"""The schedule inside `pmassist serve`: a real server process drafts the week when asked to run
-now and sends the e-mail (to an SMTP server started here) and the Slack and Teams messages (to a
-receiver on 127.0.0.1); the schedule page shows the run; GitHub and Jira webhooks start a sync
-when their secret holds, and a redelivered GitHub event is acted on once."""
+"""The schedule inside `pmassist serve`: a real server process drafts the week at its scheduled
+time and sends the e-mail (to an SMTP server started here) and the Slack and Teams messages (to
+a receiver on 127.0.0.1); the schedule page shows the run; "run now" starts a job; GitHub and
+Jira webhooks start a sync when their secret holds, and a redelivered GitHub event is acted on
+once."""
 
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def test_serve_drafts_the_week_and_tells_the_pm_by_mail_slack_and_teams(
         "PMASSIST_HOME": str(offline.settings.home),
         "PMASSIST_DATABASE_URL": copy_database(offline, tmp_path / "served.db"),
         "PMASSIST_LLM": "none",
-        "PMASSIST_WEEKLY_DRAFT": "0 7 * * MON",
+        # Every minute, so the first tick of the schedule finds the week due at once.
+        "PMASSIST_WEEKLY_DRAFT": "* * * * *",
         "PMASSIST_SCHEDULE_TIMEZONE": "Europe/Berlin",
         "PMASSIST_SYNC_EVERY_MINUTES": "0",
         "PMASSIST_PUBLIC_URL": "https://pmassist.example.org",
@@ -102,32 +104,33 @@ def test_serve_drafts_the_week_and_tells_the_pm_by_mail_slack_and_teams(
             wait_for(listening, "the server to listen", 60)
             planned = client.get("/api/projects/harbor/runs").json()["planned"]
             assert [p["job"] for p in planned] == ["weekly_draft"]  # no source: no sync job
-
-            started = client.post("/api/projects/harbor/runs", json={"job": "weekly_draft"})
-            assert started.status_code == 202, started.text
+            no_source = client.post("/api/projects/harbor/runs", json={"job": "sync"})
+            assert no_source.status_code == 400
+            assert "harbor has no source to sync" in no_source.json()["detail"]
 
             def finished() -> dict[str, Any] | None:
                 history = client.get("/api/projects/harbor/runs").json()["history"]
-                return history[0] if history and history[0]["outcome"] != "running" else None
+                done = [r for r in history if r["outcome"] != "running"]
+                return done[-1] if done else None
 
-            run = wait_for(finished, "the weekly draft")
+            run = wait_for(finished, "the scheduled weekly draft")
             page = client.get("/p/harbor/runs").text
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
 
-    assert "Schedule: sources not synced by schedule; weekly draft at '0 7 * * MON'" in output
-    assert (run["trigger"], run["outcome"]) == ("run now", "succeeded"), run
+    assert "Schedule: sources not synced by schedule; weekly draft at '* * * * *'" in output
+    assert (run["trigger"], run["outcome"]) == ("schedule", "succeeded"), run
     link = f"https://pmassist.example.org/drafts/{run['draft_id']}"
     assert {(d["channel"], d["delivered"]) for d in run["deliveries"]} == {
         ("email", True),
         ("slack", True),
         ("teams", True),
     }
-    [(recipients, mail)] = box.messages
+    recipients, mail = box.messages[0]
     assert recipients == ["dana.fox@example.com"] and link in mail
     assert "Subject: Weekly status draft ready: harbor, " in mail
-    by_path = {path.split("/")[1]: body for path, body in posted}
+    by_path = {path.split("/")[1]: body for path, body in posted[:2]}
     assert link in json.dumps(by_path["slack"]) and link in json.dumps(by_path["teams"])
     assert "succeeded" in page and f'href="/drafts/{run["draft_id"]}"' in page
 
@@ -168,7 +171,10 @@ def test_webhooks_start_a_sync_when_their_secret_holds(
     body = json.dumps({"action": "edited", "repository": {"full_name": "Acme/Harbor"}}).encode()
     headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "72d3162e-1"}
 
-    with live_server(pm) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with (
+        live_server(pm, local_mode=True) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
         wrong = client.post(
             "/api/hooks/github",
             content=body,
@@ -197,6 +203,20 @@ def test_webhooks_start_a_sync_when_their_secret_holds(
         # GitHub redelivers the same event: acknowledged, not synced again.
         again = client.post("/api/hooks/github", content=body, headers=good)
         assert again.status_code == 202 and again.json() == {"syncing": []}
+
+        # "Run now" from the API: refused while the project is busy, started otherwise.
+        with pm.schedule._claim("harbor", "sync"):
+            busy = client.post("/api/projects/harbor/runs", json={"job": "sync"})
+            assert busy.status_code == 409 and "is going on" in busy.json()["detail"]
+        started = client.post("/api/projects/harbor/runs", json={"job": "sync"})
+        assert started.status_code == 202, started.text
+
+        def by_hand() -> bool:
+            history = pm.schedule.history("harbor")
+            return len(history) == 2 and history[0].outcome != "running"
+
+        wait_for(by_hand, "the sync run by hand", 60)
+        assert pm.schedule.history("harbor")[0].trigger == "run now"
 
         jira = json.dumps(
             {"issue": {"self": "https://harbor-example.atlassian.net/rest/api/3/issue/1"}}

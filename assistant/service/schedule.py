@@ -76,8 +76,8 @@ class ScheduleService:
             return sorted({source.project for source in self.sources.sources()})
         return self.wiring.documents.project_names()
 
-    def plan(self, project: str | None = None) -> list[PlannedJob]:
-        now = self.clock()
+    def plan(self, project: str | None = None, now: dt.datetime | None = None) -> list[PlannedJob]:
+        now = now or self.clock()
         planned = []
         for job in JOBS:
             for name in self.projects(job):
@@ -124,7 +124,7 @@ class ScheduleService:
             asked: list[tuple[str, Job]] = [(p, "sync") for p in sorted(self._pending - self._busy)]
         timed = [
             (planned.project, planned.job)
-            for planned in self.plan()
+            for planned in self.plan(now=now)  # one "now", or a job due now is due a moment later
             if planned.next_at is not None and planned.next_at <= now and not planned.busy
         ]
         return list(dict.fromkeys([*asked, *timed]))
