@@ -55,6 +55,7 @@ class JiraShaped:
         self.expire_token: str | None = None
         self.auth = ""
         self.changed: list[int] = []  # indexes an incremental search finds
+        self.ids_only = False  # answer every search with issue ids alone
 
     def reply(self, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         self.requests.append(body)
@@ -70,6 +71,15 @@ class JiraShaped:
         found = self.issues
         if "updated >=" in body["jql"]:
             found = [self.issues[index] for index in self.changed]
+        if listed := re.search(r"key in \(([^)]*)\)", body["jql"]):
+            wanted = set(re.findall(r'"([^"]+)"', listed.group(1)))
+            found = [issue for issue in self.issues if issue["key"] in wanted]
+        if body["fields"] == ["id"] or self.ids_only:  # as documented: only what was asked for
+            found = [{"id": str(1000 + int(i["key"].split("-")[1]))} for i in found]
+        elif body["fields"] == ["key"]:
+            found = [
+                {"id": str(1000 + int(i["key"].split("-")[1])), "key": i["key"]} for i in found
+            ]
         page = found[start : start + size]
         result: dict[str, Any] = {"issues": page, "names": {"customfield_10020": "Sprint"}}
         if start + size < len(found):
@@ -152,10 +162,18 @@ def test_failures_that_do_not_pass_say_what_to_do(jira: tuple[JiraShaped, str]) 
         client(site, []).search("project = HER AND sprnt = 4")
 
 
+def test_a_key_listing_without_keys_removes_nothing(jira: tuple[JiraShaped, str]) -> None:
+    state, site = jira
+    state.ids_only = True
+    with pytest.raises(JiraSyncError, match="listed an issue without its key; nothing was removed"):
+        client(site, []).keys("project = HER")
+
+
 def test_an_incremental_sync_asks_for_what_changed_since_the_last_one() -> None:
-    since = dt.datetime(2026, 11, 20, 9, 30)
-    assert incremental_jql("project = HER order by rank", since) == (
-        '(project = HER) AND updated >= "2026-11-20 09:25" ORDER BY updated ASC'
+    since, now = dt.datetime(2026, 11, 20, 9, 30), dt.datetime(2026, 11, 20, 10, 0)
+    # Relative minutes: Jira would read an absolute date in the account's own time zone.
+    assert incremental_jql("project = HER order by rank", since, now) == (
+        '(project = HER) AND updated >= "-35m" ORDER BY updated ASC'
     )
 
 
@@ -218,17 +236,29 @@ def test_deleted_or_moved_issues_leave_the_record_on_reconciliation(
     assert quick.removed == 0 and not any(r["fields"] == ["id"] for r in state.requests)
     assert len(pm.records.documents("heron")) == 300
 
+    # HER-301 entered the query without being updated (its sprint started): no search by
+    # `updated` finds it, the listing does.
+    state.issues.append(issue(301))
     [reconciled] = pm.sources.sync(reconcile=True)
 
-    listing = state.requests[-1]
-    assert listing["fields"] == ["id"] and listing["maxResults"] == 5000
+    listing, fetched = state.requests[-2:]
+    assert listing["fields"] == ["key"] and listing["maxResults"] == 5000
     assert listing["jql"] == "project = HER ORDER BY key ASC"
-    assert (reconciled.removed, reconciled.updated, reconciled.added) == (1, 0, 0)
+    assert fetched["jql"] == 'key in ("HER-301") ORDER BY updated ASC'
+    assert (reconciled.removed, reconciled.updated, reconciled.added) == (1, 0, 1)
     ids = {document.id for document in pm.records.documents("heron")}
-    assert len(ids) == 299 and "ticket:HER-5" not in ids and "ticket:HER-6" in ids
+    assert len(ids) == 300 and "ticket:HER-5" not in ids and "ticket:HER-301" in ids
     snapshot = json.loads(pm.sources.snapshot_path(pm.sources.sources()[0]).read_text())
     assert "HER-5" not in {issue["key"] for issue in snapshot["issues"]}
     assert pm.sources.sources()[0].last_reconciled_at is not None
+
+    # A query that suddenly finds nothing (a lost permission) removes nothing.
+    kept = state.issues
+    state.issues = []
+    [empty] = pm.sources.sync(reconcile=True)
+    assert empty.removed == 0 and "now finds no issue; nothing was removed" in empty.warnings[0]
+    assert len(pm.records.documents("heron")) == 300
+    state.issues = kept
 
 
 def test_a_broken_snapshot_is_named_and_nothing_changes(

@@ -83,8 +83,9 @@ def sync(
     reconcile: Annotated[
         bool,
         typer.Option(
-            help="Also list every key now to remove deleted or moved issues (otherwise "
-            "every PMASSIST_RECONCILE_EVERY_HOURS)."
+            help="Jira: also list every key now, to remove deleted or moved issues and fetch "
+            "ones that entered the query unchanged (otherwise every "
+            "PMASSIST_RECONCILE_EVERY_HOURS)."
         ),
     ] = False,
 ) -> None:
@@ -100,3 +101,6 @@ def sync(
         counts = (o.fetched, o.added, o.updated, o.unchanged, o.removed, o.pages, o.retries)
         table.add_row(o.source, *(str(n) for n in counts))
     console.print(table)
+    for outcome in outcomes:
+        for warning in outcome.warnings:
+            console.print(f"{outcome.source}: {warning}", markup=False)

@@ -41,6 +41,7 @@ class SyncOutcome(BaseModel):
     removed: int = Field(default=0, description="Deleted or moved out of the query's reach.")
     pages: int
     retries: int
+    warnings: list[str] = Field(default_factory=list)
 
 
 class SyncProgress(IngestProgress, Protocol):

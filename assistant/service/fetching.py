@@ -33,20 +33,31 @@ class Fetched:
     retries: int
     every_key: set[str] | None = None
     names: dict[str, str] = field(default_factory=dict)  # Jira: custom field id -> name
+    warnings: list[str] = field(default_factory=list)
 
 
 def fetch(
-    source: TrackerSource, settings: Settings, reconcile: bool, page_fetched: PageFetched
+    source: TrackerSource,
+    settings: Settings,
+    reconcile: bool,
+    page_fetched: PageFetched,
+    known: set[str],
 ) -> Fetched:
+    """`known`: the keys the snapshot holds already."""
     if source.kind == "jira":
-        return _jira(source, settings, reconcile, page_fetched)
+        return _jira(source, settings, reconcile, page_fetched, known)
     if source.kind == "github":
+        # GitHub lists no deleted issues; its sync removes nothing after the first, full fetch.
         return _github_issues(source, settings, page_fetched)
     return _github_project(source, settings, page_fetched)
 
 
 def _jira(
-    source: TrackerSource, settings: Settings, reconcile: bool, page_fetched: PageFetched
+    source: TrackerSource,
+    settings: Settings,
+    reconcile: bool,
+    page_fetched: PageFetched,
+    known: set[str],
 ) -> Fetched:
     if not settings.jira_email or settings.jira_api_token is None:
         raise InvalidInputError(
@@ -64,17 +75,27 @@ def _jira(
     )
     try:
         found = jira.search(source.jql, since)
-        fetched = Fetched(list(found.issues.values()), found.pages, found.retries)
-        fetched.names = found.names
-        if since is None:  # everything the query finds: nothing else is left
-            fetched.every_key = set(found.issues)
-        elif reconcile:
-            keys, listing = jira.keys(source.jql)
-            fetched.every_key = keys
-            fetched.pages += listing.pages
-            fetched.retries += listing.retries
+        every: set[str] | None = set(found.issues) if since is None else None
+        warnings = []
+        if since is not None and reconcile:
+            every, listing = jira.keys(source.jql)
+            found.pages += listing.pages
+            found.retries += listing.retries
+            if not every and known:
+                # A query that suddenly finds nothing is more often a lost permission or a
+                # renamed project than an empty tracker: keep the record as it is.
+                warnings.append(
+                    f"The query {source.jql!r} now finds no issue; nothing was removed. Check "
+                    "it and the account's permissions."
+                )
+                every = None
+            else:
+                # Issues that entered the query without being updated (a sprint started).
+                jira.issues(every - known - set(found.issues), found)
     finally:
         jira.close()
+    fetched = Fetched(list(found.issues.values()), found.pages, found.retries, every)
+    fetched.names, fetched.warnings = found.names, warnings
     return fetched
 
 
@@ -142,9 +163,8 @@ SNAPSHOTS: dict[SourceKind, SnapshotShape] = {
 }
 
 
-def merged(kind: SourceKind, previous: bytes | None, fetched: Fetched, path: Path) -> bytes:
-    """The snapshot with the fetched items in place of their earlier copies, less the items
-    the source no longer has (when the fetch knows every key it has)."""
+def saved_items(kind: SourceKind, previous: bytes | None, path: Path) -> tuple[Any, dict[str, Any]]:
+    """The snapshot as parsed, and its items by key."""
     shape = SNAPSHOTS[kind]
     try:
         earlier: Any = json.loads(previous) if previous else None
@@ -153,8 +173,16 @@ def merged(kind: SourceKind, previous: bytes | None, fetched: Fetched, path: Pat
             f"The sync snapshot {path} is not valid JSON ({error}). Delete it to fetch "
             "everything again; the record keeps what it has until then."
         ) from None
-    by_key = {str(item[shape.key]): item for item in (shape.items(earlier) if earlier else [])}
-    by_key.update({str(item[shape.key]): item for item in fetched.items})
+    return earlier, {
+        str(item[shape.key]): item for item in (shape.items(earlier) if earlier else [])
+    }
+
+
+def merged(kind: SourceKind, earlier: Any, by_key: dict[str, Any], fetched: Fetched) -> bytes:
+    """The snapshot with the fetched items in place of their earlier copies, less the items
+    the source no longer has (when the fetch knows every key it has)."""
+    shape = SNAPSHOTS[kind]
+    by_key = {**by_key, **{str(item[shape.key]): item for item in fetched.items}}
     if fetched.every_key is not None:
         by_key = {k: item for k, item in by_key.items() if k in fetched.every_key}
     names = {**(earlier.get("names", {}) if isinstance(earlier, dict) else {}), **fetched.names}

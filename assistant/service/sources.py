@@ -21,7 +21,7 @@ from assistant.domain.sources import (
     SyncProgress,
     TrackerSource,
 )
-from assistant.service.fetching import fetch, merged
+from assistant.service.fetching import fetch, merged, saved_items
 from assistant.service.records import RecordService
 from assistant.service.wiring import Wiring, validate_project_name
 
@@ -85,30 +85,38 @@ class SourceService:
         return [self._sync(source, reconcile, progress) for source in self.sources(project)]
 
     def _sync(self, source: TrackerSource, reconcile: bool, progress: SyncProgress) -> SyncOutcome:
-        started = utc_now()
-        progress.fetching(source.name)
-        fetched = fetch(
-            source,
-            self.wiring.settings,
-            reconcile or self._reconciliation_due(source, started),
-            progress.page_fetched,
-        )
-        snapshot = self.snapshot_path(source)
-        previous = snapshot.read_bytes() if snapshot.exists() else None
-        _write_atomically(snapshot, merged(source.kind, previous, fetched, snapshot))
-        try:
-            # The snapshot holds everything this source has: what left it leaves the record.
-            summary = self.records.ingest([snapshot], source.project, prune=True, progress=progress)
-        except BaseException:
-            # Nothing moves: the snapshot as it was, the last sync time unchanged.
-            if previous is None:
-                snapshot.unlink(missing_ok=True)
-            else:
-                _write_atomically(snapshot, previous)
-            raise
-        self.wiring.sources.mark_synced(
-            source.project, source.name, started, reconciled=fetched.every_key is not None
-        )
+        # One sync of a project at a time, across processes (`pmassist sync` beside `serve`):
+        # two would each merge into the snapshot they read, and one would lose the other's.
+        with self.wiring.sync_locks.hold(source.project, f"sync of {source.name}"):
+            source = self._as_stored(source)  # another process may have synced meanwhile
+            started = utc_now()
+            snapshot = self.snapshot_path(source)
+            previous = snapshot.read_bytes() if snapshot.exists() else None
+            earlier, saved = saved_items(source.kind, previous, snapshot)
+            progress.fetching(source.name)
+            fetched = fetch(
+                source,
+                self.wiring.settings,
+                reconcile or self._reconciliation_due(source, started),
+                progress.page_fetched,
+                set(saved),
+            )
+            _write_atomically(snapshot, merged(source.kind, earlier, saved, fetched))
+            try:
+                # The snapshot holds everything this source has: what left it leaves the record.
+                summary = self.records.ingest(
+                    [snapshot], source.project, prune=True, progress=progress
+                )
+            except BaseException:
+                # Nothing moves: the snapshot as it was, the last sync time unchanged.
+                if previous is None:
+                    snapshot.unlink(missing_ok=True)
+                else:
+                    _write_atomically(snapshot, previous)
+                raise
+            self.wiring.sources.mark_synced(
+                source.project, source.name, started, reconciled=fetched.every_key is not None
+            )
         return SyncOutcome(
             source=source.name,
             fetched=len(fetched.items),
@@ -118,7 +126,12 @@ class SourceService:
             removed=len(summary.removed),
             pages=fetched.pages,
             retries=fetched.retries,
+            warnings=fetched.warnings,
         )
+
+    def _as_stored(self, source: TrackerSource) -> TrackerSource:
+        stored = self.wiring.sources.sources(source.project)
+        return next((s for s in stored if s.name == source.name), source)
 
     def _reconciliation_due(self, source: TrackerSource, now: dt.datetime) -> bool:
         last = source.last_reconciled_at

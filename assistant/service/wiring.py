@@ -104,6 +104,11 @@ class Wiring:
         return ProjectLocks(self.settings.locks_path, self.settings.lock_wait_seconds)
 
     @cached_property
+    def sync_locks(self) -> ProjectLocks:
+        """One sync per project at a time; held around the ingest, which takes `locks`."""
+        return ProjectLocks(self.settings.locks_path / "sync", self.settings.lock_wait_seconds)
+
+    @cached_property
     def pending_erasures(self) -> PendingErasures:
         return PendingErasures(self.settings.locks_path)
 

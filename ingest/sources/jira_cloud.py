@@ -6,8 +6,9 @@ the status history is exact rather than guessed from an export. The result has t
 saved search (`{"issues": [...], "names": {...}}`), which the Jira JSON loader reads: synced and
 exported tickets get the same document ids (`ticket:KEY`).
 
-Incremental: `updated >= last sync - overlap ORDER BY updated ASC`. The overlap covers clocks
-that differ and issues saved while the last sync ran; an issue fetched twice is kept once.
+Incremental: `updated >= "-Nm" ORDER BY updated ASC`, N the minutes since the last sync plus an
+overlap. The overlap covers clocks that differ and issues saved while the last sync ran; an
+issue fetched twice is kept once.
 429 (with Retry-After) and 5xx are retried with backoff; a page token the server no longer
 accepts restarts the run from the first page.
 """
@@ -15,6 +16,7 @@ accepts restarts the run from the first page.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from collections.abc import Callable
@@ -23,11 +25,12 @@ from typing import Any
 
 import httpx
 
+from assistant.domain.clock import utc_now
 from ingest.sources.retries import SyncError, send_with_retries
 
 SEARCH_PATH = "/rest/api/3/search/jql"
 PAGE_SIZE = 100
-KEYS_PAGE_SIZE = 5000  # Jira's most per page when only ids are asked for
+KEYS_PAGE_SIZE = 5000  # Jira's most per page when only keys are asked for
 # The fields the ticket loader reads; asking for them by name keeps pages small.
 FIELDS = [
     "summary",
@@ -122,17 +125,36 @@ class JiraCloudClient:
 
     def keys(self, jql: str) -> tuple[set[str], JiraSearch]:
         """Every key the JQL finds now, however old: what is missing from it was deleted or
-        moved out of the query's reach. Asking for ids only lets Jira send 5,000 a page."""
+        moved out of the query's reach. Asking for keys only lets Jira send 5,000 a page."""
         found = JiraSearch()
         keys: set[str] = set()
 
         def keep(page: dict[str, Any]) -> None:
-            keys.update(str(issue.get("key")) for issue in page.get("issues") or [])
+            for issue in page.get("issues") or []:
+                key = issue.get("key") if isinstance(issue, dict) else None
+                if not key:
+                    # Removing what a listing without keys "misses" would empty the record.
+                    raise JiraSyncError(
+                        f"{self.site} listed an issue without its key; nothing was removed."
+                    )
+                keys.add(str(key))
 
         query = ORDER_BY.sub("", jql.strip()) + " ORDER BY key ASC"
-        body = {"jql": query, "fields": ["id"], "maxResults": KEYS_PAGE_SIZE}
+        body = {"jql": query, "fields": ["key"], "maxResults": KEYS_PAGE_SIZE}
         self._read_pages(body, found, keep, forget=keys.clear)
         return keys, found
+
+    def issues(self, keys: set[str], found: JiraSearch) -> None:
+        """Fetch these issues in full into `found`: ones a listing shows that an incremental
+        search missed (they entered the query without being updated, e.g. a sprint started)."""
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), PAGE_SIZE):
+            batch = ", ".join(f'"{key}"' for key in ordered[start : start + PAGE_SIZE])
+            more = self.search(f"key in ({batch})")
+            found.issues.update(more.issues)
+            found.names.update(more.names)
+            found.pages += more.pages
+            found.retries += more.retries
 
     def _read_pages(
         self,
@@ -185,13 +207,17 @@ class JiraCloudClient:
         return reply.json()
 
 
-def incremental_jql(jql: str, since: dt.datetime | None) -> str:
+def incremental_jql(jql: str, since: dt.datetime | None, now: dt.datetime | None = None) -> str:
     """The JQL, limited to issues updated since the last sync (less the overlap), oldest
-    first: a sync cut short resumes where it stopped."""
+    first: a sync cut short resumes where it stopped.
+
+    The bound is relative ("-95m"): Jira reads an absolute date in the API user's own time
+    zone, which would shift the window by hours for anyone not on UTC."""
     base = ORDER_BY.sub("", jql.strip())
     if since is not None:
-        start = since - OVERLAP
-        base = f'({base}) AND updated >= "{start:%Y-%m-%d %H:%M}"'
+        elapsed = (now or utc_now()) - (since - OVERLAP)
+        minutes = max(1, math.ceil(elapsed.total_seconds() / 60))
+        base = f'({base}) AND updated >= "-{minutes}m"'
     return f"{base} ORDER BY updated ASC"
 
 
