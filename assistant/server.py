@@ -22,6 +22,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from assistant import api, web
 from assistant.api.errors import error_body, error_status
 from assistant.domain.errors import PmassistError
+from assistant.http.access_log import hide_secrets_in_access_log
 from assistant.http.gate import RequestGate, RequestTooLarge
 from assistant.http.rate_limit import RateLimiter
 from assistant.service import Assistant
@@ -62,6 +63,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        hide_secrets_in_access_log()
         if schedules:
             assistant.schedule.start(poll_seconds)
         try:

@@ -107,6 +107,22 @@ def test_a_weekly_time_is_read_in_the_pms_time_zone_across_a_clock_change() -> N
         WeeklyTime.parse("0 7 * * MON", "Mars/Olympus")
 
 
+def test_cron_forms_read_as_cron_reads_them() -> None:
+    assert WeeklyTime.parse("0 7 * * MON-SUN").weekdays == frozenset(range(7))
+    assert WeeklyTime.parse("0 7 * * FRI-SUN").weekdays == {5, 6, 0}
+    assert WeeklyTime.parse("0/30 7 * * *").minutes == {0, 30}
+    with pytest.raises(InvalidInputError, match="the range '22-2' runs backwards"):
+        WeeklyTime.parse("0 22-2 * * *")
+    # "*/2" does not restrict the day: the Mondays among the odd days, not every odd day.
+    odd_mondays = WeeklyTime.parse("0 7 */2 * MON")
+    assert odd_mondays.matches_day(dt.date(2026, 11, 23))  # the 23rd, a Monday
+    assert not odd_mondays.matches_day(dt.date(2026, 11, 25))  # odd, a Wednesday
+    assert not odd_mondays.matches_day(dt.date(2026, 11, 30))  # a Monday, even
+    # Both days restricted: either matches, as in cron.
+    either = WeeklyTime.parse("0 7 1 * MON")
+    assert either.matches_day(dt.date(2026, 12, 1)) and either.matches_day(dt.date(2026, 11, 30))
+
+
 # The weekly draft -----------------------------------------------------------------------------
 
 
@@ -171,6 +187,23 @@ def test_the_week_is_drafted_at_its_time_and_the_pm_is_told(
     assert schedule.history("harbor")[0].id == run.id
     [planned] = [p for p in schedule.plan("harbor") if p.job == "weekly_draft"]
     assert planned.next_at == dt.datetime(2026, 11, 30, 6, 0)
+
+
+def test_the_week_drafted_is_the_one_that_ended_in_the_pms_time_zone(
+    harbor: Any, tmp_path: Path
+) -> None:
+    pm = sample_copy(
+        harbor,
+        tmp_path,
+        weekly_draft="0 7 * * MON",
+        schedule_timezone="Australia/Sydney",
+        sync_every_minutes=0,
+    )
+    # Monday 30 November, 07:00 in Sydney, is still Sunday in UTC.
+    clock = Clock(dt.datetime(2026, 11, 29, 20, 0))
+    [run] = scheduler(pm, clock).tick()
+    report = pm.drafts.report(run.draft_id or 0)
+    assert report is not None and report.period.label == "2026-W48"  # 23–29 November
 
 
 def test_a_weekly_time_missed_long_ago_is_not_run_late(harbor: Any, tmp_path: Path) -> None:

@@ -31,8 +31,10 @@ async def github(
 async def jira(
     request: Request,
     assistant: Service,
+    x_hub_signature: Annotated[str | None, Header()] = None,
     secret: Annotated[str | None, Query(description="PMASSIST_JIRA_WEBHOOK_SECRET")] = None,
 ) -> dict[str, Any]:
-    """A Jira Cloud webhook whose URL ends in ?secret=PMASSIST_JIRA_WEBHOOK_SECRET."""
+    """A Jira Cloud webhook with the secret PMASSIST_JIRA_WEBHOOK_SECRET (signed), or whose
+    URL ends in ?secret=PMASSIST_JIRA_WEBHOOK_SECRET."""
     body = await request.body()
-    return {"syncing": assistant.hooks.jira(body, secret)}
+    return {"syncing": assistant.hooks.jira(body, x_hub_signature, secret)}

@@ -82,8 +82,9 @@ class WeeklyTime:
             days=values[2],
             months=values[3],
             weekdays=frozenset(day % 7 for day in values[4]),  # 7 is Sunday too
-            any_day=parts[2] == "*",
-            any_weekday=parts[4] == "*",
+            # As cron: a day field starting with "*" (also "*/2") does not restrict the day.
+            any_day=parts[2].startswith("*"),
+            any_weekday=parts[4].startswith("*"),
         )
 
     def matches_day(self, day: dt.date) -> bool:
@@ -148,8 +149,17 @@ def _field(text: str, name: str, low: int, high: int, names: dict[str, int]) -> 
         elif "-" in span:
             first_text, _, last_text = span.partition("-")
             first, last = number(first_text), number(last_text)
+            if names is DAY_NAMES and last == 0:
+                last = 7  # MON-SUN: Sunday ends the week
+            if first > last:
+                raise InvalidInputError(
+                    f"PMASSIST_WEEKLY_DRAFT: the range {span!r} runs backwards; write it as "
+                    "two ranges, e.g. 22-23,0-2.",
+                    field="weekly_draft",
+                )
         else:
-            first = last = number(span)
+            first = number(span)
+            last = high if step_text else first  # "0/30": from 0 every 30
         chosen.update(range(first, last + 1, step))
     return frozenset(chosen)
 

@@ -2,8 +2,9 @@
 from that repository or site sync now instead of at the next tick.
 
 GitHub signs each delivery with the webhook's secret (`X-Hub-Signature-256`, an HMAC-SHA256 of
-the body) and may deliver one event more than once (`X-GitHub-Delivery` names it). Jira Cloud
-webhooks carry no signature of their own here: the URL carries a shared secret (`?secret=`).
+the body) and may deliver one event more than once (`X-GitHub-Delivery` names it). A Jira Cloud
+webhook with a secret signs the same way (`X-Hub-Signature`); one without carries the shared
+secret in its URL (`?secret=`), which the server's access log then hides.
 A hook whose secret is not configured does not exist (404), so it cannot be probed.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from assistant.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
+from assistant.domain.sources import TrackerSource
 from assistant.service.schedule import ScheduleService
 from assistant.service.sources import SourceService
 from assistant.service.wiring import Wiring
@@ -42,48 +44,57 @@ class PushHooks:
         secret = self.wiring.settings.github_webhook_secret
         if secret is None:
             raise NotFoundError("No GitHub webhook is configured (PMASSIST_GITHUB_WEBHOOK_SECRET).")
-        expected = (
-            "sha256="
-            + hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-        )
-        if not signature or not hmac.compare_digest(signature.strip(), expected):
+        if not _same(signature, _signature(secret.get_secret_value(), body)):
             raise AccessDeniedError("The X-Hub-Signature-256 does not match this webhook's secret.")
         if delivery and self._seen_before(delivery):
             return []  # GitHub redelivered it: acted on once already
         if event not in GITHUB_EVENTS:
             return []
         payload = _json(body)
-        repository = str((payload.get("repository") or {}).get("full_name") or "").lower()
-        return self._sync(
-            {
-                s.project
-                for s in self.sources.sources()
-                if s.kind == "github" and (s.repository or "").lower() == repository
-            }
-        )
+        repository = payload.get("repository") or {}
+        full_name = str(repository.get("full_name") or "").lower()
+        # A board's events carry its organization; an issue's its repository, whose owner's
+        # boards may hold the issue.
+        owner = str(
+            (payload.get("organization") or {}).get("login")
+            or (repository.get("owner") or {}).get("login")
+            or ""
+        ).lower()
 
-    def jira(self, body: bytes, secret: str | None) -> list[str]:
+        def fed(source: TrackerSource) -> bool:
+            if source.kind == "github":
+                return (source.repository or "").lower() == full_name
+            return (
+                source.kind == "github-project"
+                and bool(owner)
+                and (source.owner or "").lower() == owner
+            )
+
+        return self._sync({s.project for s in self.sources.sources() if fed(s)})
+
+    def jira(self, body: bytes, signature: str | None, secret: str | None) -> list[str]:
+        """A Jira webhook: signed like GitHub's (`X-Hub-Signature`) when it has a secret, or
+        with the secret in its URL (`?secret=`)."""
         configured = self.wiring.settings.jira_webhook_secret
         if configured is None:
             raise NotFoundError("No Jira webhook is configured (PMASSIST_JIRA_WEBHOOK_SECRET).")
-        if not secret or not hmac.compare_digest(secret, configured.get_secret_value()):
+        key = configured.get_secret_value()
+        if not (_same(signature, _signature(key, body)) if signature else _same(secret, key)):
             raise AccessDeniedError(
-                "The webhook's secret does not match PMASSIST_JIRA_WEBHOOK_SECRET."
+                "The webhook's signature or secret does not match PMASSIST_JIRA_WEBHOOK_SECRET."
             )
         payload = _json(body)
-        issue_url = str((payload.get("issue") or {}).get("self") or "")
-        site = _site(issue_url)
+        site = _site(str((payload.get("issue") or {}).get("self") or ""))
+        jira_sources = [s for s in self.sources.sources() if s.kind == "jira"]
+        # An incremental sync cannot see a deletion: this one lists every key too.
+        deleted = payload.get("webhookEvent") == "jira:issue_deleted"
         return self._sync(
-            {
-                s.project
-                for s in self.sources.sources()
-                if s.kind == "jira" and _site(s.site) == site
-            }
+            {s.project for s in jira_sources if _site(s.site) == site}, reconcile=deleted
         )
 
-    def _sync(self, projects: set[str]) -> list[str]:
+    def _sync(self, projects: set[str], *, reconcile: bool = False) -> list[str]:
         for project in sorted(projects):
-            self.schedule.request_sync(project, "webhook")
+            self.schedule.request_sync(project, "webhook", reconcile=reconcile)
         return sorted(projects)
 
     def _seen_before(self, delivery: str) -> bool:
@@ -94,6 +105,15 @@ class PushHooks:
             while len(self._seen) > DELIVERIES_REMEMBERED:
                 self._seen.popitem(last=False)
             return False
+
+
+def _signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _same(sent: str | None, expected: str) -> bool:
+    """Constant-time comparison, as bytes: any character may be sent, or be in the secret."""
+    return sent is not None and hmac.compare_digest(sent.strip().encode(), expected.encode())
 
 
 def _json(body: bytes) -> dict[str, Any]:

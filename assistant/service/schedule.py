@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from assistant.domain.clock import utc_now
 from assistant.domain.errors import InvalidInputError, JobBusyError, PmassistError
@@ -52,7 +53,8 @@ class ScheduleService:
         self._notifier = notifier
         self._guard = threading.Lock()
         self._busy: set[str] = set()
-        self._pending: set[str] = set()  # syncs asked for (a webhook) while the project was busy
+        # Syncs asked for (a webhook) while the project was busy: project -> whether to reconcile.
+        self._pending: dict[str, bool] = {}
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
 
@@ -121,7 +123,9 @@ class ScheduleService:
         """Syncs asked for while their project was busy first, then what the clock says."""
         now = self.clock()
         with self._guard:
-            asked: list[tuple[str, Job]] = [(p, "sync") for p in sorted(self._pending - self._busy)]
+            asked: list[tuple[str, Job]] = [
+                (p, "sync") for p in sorted(self._pending) if p not in self._busy
+            ]
         timed = [
             (planned.project, planned.job)
             for planned in self.plan(now=now)  # one "now", or a job due now is due a moment later
@@ -135,19 +139,25 @@ class ScheduleService:
         """Run every job that is due now, one after the other; a busy project waits."""
         done = []
         for project, job in self.due():
+            with self._guard:
+                asked = project in self._pending and job == "sync"
+                reconcile = self._pending.get(project, False) and asked
             try:
-                done.append(self.run(project, job, "schedule"))
+                with self._claim(project, job):
+                    trigger: Trigger = "webhook" if asked else "schedule"
+                    done.append(self._run(project, job, trigger, reconcile=reconcile))
             except JobBusyError:
                 continue
         return done
 
-    def request_sync(self, project: str, trigger: Trigger) -> None:
-        """Sync now in the background, or as soon as the project's current run has finished."""
+    def request_sync(self, project: str, trigger: Trigger, *, reconcile: bool = False) -> None:
+        """Sync now in the background, or as soon as the project's current run has finished.
+        `reconcile`: list every key too (an issue was deleted)."""
         try:
-            self.run_now(project, "sync", trigger)
+            self.run_now(project, "sync", trigger, reconcile=reconcile)
         except JobBusyError:
             with self._guard:
-                self._pending.add(project)
+                self._pending[project] = self._pending.get(project, False) or reconcile
 
     def run(self, project: str, job: Job, trigger: Trigger) -> ScheduledRun:
         """Run one job now in this thread and keep it in the history; never raises for the
@@ -155,7 +165,9 @@ class ScheduleService:
         with self._claim(project, job):
             return self._run(project, job, trigger)
 
-    def run_now(self, project: str, job: Job, trigger: Trigger = "run now") -> None:
+    def run_now(
+        self, project: str, job: Job, trigger: Trigger = "run now", *, reconcile: bool = False
+    ) -> None:
         """Start a job in the background ("run now", a webhook); refused while one runs."""
         if job not in JOBS:
             raise InvalidInputError(f"Unknown job {job!r}: sync or weekly_draft.", field="job")
@@ -166,7 +178,7 @@ class ScheduleService:
 
         def work() -> None:
             try:
-                self._run(project, job, trigger)
+                self._run(project, job, trigger, reconcile=reconcile)
             finally:
                 self._release(project)
 
@@ -189,19 +201,21 @@ class ScheduleService:
                 )
             self._busy.add(project)
             if job == "sync":
-                self._pending.discard(project)
+                self._pending.pop(project, None)
 
     def _release(self, project: str) -> None:
         with self._guard:
             self._busy.discard(project)
 
-    def _run(self, project: str, job: Job, trigger: Trigger) -> ScheduledRun:
+    def _run(
+        self, project: str, job: Job, trigger: Trigger, *, reconcile: bool = False
+    ) -> ScheduledRun:
         previous = self.wiring.runs.last(project, job)
         run = self.wiring.runs.start(
             ScheduledRun(project=project, job=job, trigger=trigger, started_at=self.clock())
         )
         try:
-            run = self._sync(run) if job == "sync" else self._weekly_draft(run)
+            run = self._sync(run, reconcile) if job == "sync" else self._weekly_draft(run)
             run.outcome = "succeeded"
         except Exception as error:  # a run's failure is recorded and told, never raised
             log.warning("The %s run for %s failed: %s", job, project, error)
@@ -214,8 +228,8 @@ class ScheduleService:
         self.wiring.runs.finish(run)
         return run
 
-    def _sync(self, run: ScheduledRun) -> ScheduledRun:
-        outcomes = self.sources.sync(run.project)
+    def _sync(self, run: ScheduledRun, reconcile: bool) -> ScheduledRun:
+        outcomes = self.sources.sync(run.project, reconcile=reconcile)
         run.detail = "; ".join(
             f"{o.source}: {o.fetched} fetched, {o.added} added, {o.updated} updated, "
             f"{o.removed} removed"
@@ -233,10 +247,10 @@ class ScheduleService:
                 notes.append(
                     f"The sync before the draft failed, so it uses the last sync: {_failure(error)}"
                 )
-        draft_id, report = self.reports.draft(project, PeriodChoice())
+        draft_id, report = self.reports.draft(project, PeriodChoice(week=self._week_just_ended()))
+        run.draft_id = draft_id  # saved: the run links to it even if the risks fail
         risk_draft, suggestion = self.risks.suggest(project, report.period)
         proposed = sum(1 for o in suggestion.outcomes if o.action in ("proposed", "reproposed"))
-        run.draft_id = draft_id
         run.detail = " ".join(
             [
                 f"Report draft {draft_id} ({report.period.label}, "
@@ -260,6 +274,14 @@ class ScheduleService:
         )
         run.deliveries = self.notifier.send(notice)
         return run
+
+    def _week_just_ended(self) -> str:
+        """The ISO week before today in the schedule's time zone: Monday 07:00 in Sydney is
+        still Sunday in UTC, and the week to draft is the one that ended there."""
+        zone = ZoneInfo(self.wiring.settings.schedule_timezone)
+        today = self.clock().replace(tzinfo=dt.UTC).astimezone(zone).date()
+        year, week, _ = (today - dt.timedelta(days=7)).isocalendar()
+        return f"{year}-W{week:02d}"
 
     def _failure_notice(self, run: ScheduledRun) -> Notice:
         base = self.wiring.settings.public_url.rstrip("/")

@@ -46,7 +46,7 @@ LOADERS: tuple[Loader, ...] = (
 log = logging.getLogger("pmassist")
 
 # Bump when a loader changes what it produces, so unchanged files are read again.
-LOADER_VERSION = "7"
+LOADER_VERSION = "8"
 
 
 def supported_extensions() -> frozenset[str]:
