@@ -180,15 +180,21 @@ def test_an_incremental_sync_asks_for_what_changed_since_the_last_one() -> None:
 # `pmassist sync` through the service ----------------------------------------------------------
 
 
-def test_sync_stores_every_ticket_then_only_what_changed(
-    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
-    state, site = jira
+def heron_syncing_from(site: str, tmp_path: Path, embedder: LocalMiniLMEmbedder) -> Assistant:
+    """A fresh data directory whose project heron syncs from the Jira-shaped server."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
     )
     pm = Assistant(settings, embedder=embedder, language_model=None)
     pm.sources.add("jira", "heron", site=site, jql="project = HER")
+    return pm
+
+
+def test_sync_stores_every_ticket_then_only_what_changed(
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    state, site = jira
+    pm = heron_syncing_from(site, tmp_path, embedder)
 
     [first] = pm.sources.sync()
 
@@ -222,11 +228,7 @@ def test_deleted_or_moved_issues_leave_the_record_on_reconciliation(
     jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
     state, site = jira
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
-    )
-    pm = Assistant(settings, embedder=embedder, language_model=None)
-    pm.sources.add("jira", "heron", site=site, jql="project = HER")
+    pm = heron_syncing_from(site, tmp_path, embedder)
     pm.sources.sync()
     deleted = state.issues.pop(4)  # HER-5 deleted, or moved to another project
     assert deleted["key"] == "HER-5"
@@ -265,11 +267,7 @@ def test_a_broken_snapshot_is_named_and_nothing_changes(
     jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
 ) -> None:
     _, site = jira
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
-    )
-    pm = Assistant(settings, embedder=embedder, language_model=None)
-    pm.sources.add("jira", "heron", site=site, jql="project = HER")
+    pm = heron_syncing_from(site, tmp_path, embedder)
     pm.sources.sync()
     snapshot = pm.sources.snapshot_path(pm.sources.sources()[0])
     snapshot.write_text('{"issues": [', encoding="utf-8")
