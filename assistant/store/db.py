@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.domain.clock import utc_now
+from assistant.store.postgres_guards import guard_postgres
 
 metadata = MetaData()
 
@@ -449,6 +450,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0010_source_reconciliation", _add_source_reconciliation),
     ("0011_scheduled_runs", _add_scheduled_runs),
     ("0012_github_project_sources", _widen_source_kind),
+    ("0013_postgres_guards", lambda connection: guard_postgres(connection, _KEPT_BY_REDACTION)),
 ]
 
 
