@@ -6,19 +6,24 @@ decided draft, and the sync and schedule tables."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assistant.config import Settings
+from assistant.domain.errors import InvalidInputError
 from assistant.domain.period import week_period
 from assistant.domain.schedule import ScheduledRun
 from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
-from assistant.store.db import MIGRATIONS
+from assistant.service.database import DatabaseCheckFailed
+from assistant.store.db import _KEPT_BY_REDACTION, MIGRATIONS
+from assistant.store.postgres_guards import guard_postgres
 from tests.conftest import SAMPLE_RECORD
 from tests.postgres import postgres_server
 
@@ -119,3 +124,46 @@ def test_the_server_is_really_postgresql(on_postgres: Assistant, tmp_path: Path)
     with on_postgres.wiring.documents.engine.connect() as connection:
         version = connection.scalar(text("SELECT version()"))
     assert str(version).startswith("PostgreSQL")
+
+
+def test_approvals_racing_on_one_draft_decide_it_once(on_postgres: Assistant) -> None:
+    """Server workers share the database: eight approvals of one draft at the same moment."""
+    draft_id, _ = on_postgres.reports.draft("harbor", W46)
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def approve(person: int) -> None:
+        start.wait()
+        try:
+            on_postgres.drafts.approve(draft_id, f"PM {person}", override_reason="checked")
+            outcomes.append("approved")
+        except InvalidInputError as error:
+            outcomes.append(error.message)
+
+    workers = [threading.Thread(target=approve, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert outcomes.count("approved") == 1, outcomes
+    approvals = [e for e in on_postgres.drafts.audit(draft_id) if e.action == "approved"]
+    assert len(approvals) == 1 and on_postgres.drafts.get(draft_id).status == "approved"
+
+
+def test_db_check_names_a_missing_guard(on_postgres: Assistant, harbor: Any) -> None:
+    report = on_postgres.database.check()
+    assert report["dialect"] == "postgresql" and report["missing"] == []
+    assert "pmassist" in str(report["database"]) and report["guards_missing"] == []
+    sqlite, _ = harbor
+    assert sqlite.database.check()["guards_missing"] == []  # SQLite's triggers, likewise
+    engine = on_postgres.wiring.documents.engine
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER risk_history_append_only ON risk_history"))
+    try:
+        with pytest.raises(DatabaseCheckFailed, match="risk_history_append_only"):
+            on_postgres.database.check()
+    finally:
+        with engine.begin() as connection:
+            guard_postgres(connection, _KEPT_BY_REDACTION)
+    assert on_postgres.database.upgrade()["applied_now"] == []

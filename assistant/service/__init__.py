@@ -12,6 +12,7 @@ these; nothing here knows which of them is calling.
     sources    trackers a project syncs from (Jira Cloud, GitHub), and the sync
     schedule   what `serve` runs by itself (sync, weekly draft), its history, run now
     hooks      GitHub and Jira webhooks that start a sync (signature, secret, redeliveries)
+    database   db upgrade, db check: migrations and the database's guard triggers
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from assistant.embeddings import Embedder
 from assistant.llm import LanguageModel
 from assistant.llm.local_server import LocalModel, LocalModelServer
 from assistant.service.access import AccessService
+from assistant.service.database import DatabaseService
 from assistant.service.drafts import DraftService
 from assistant.service.evals import EvalService
 from assistant.service.hooks import PushHooks
@@ -62,6 +64,7 @@ class Assistant:
         self.sources = SourceService(self.wiring, self.records)
         self.schedule = ScheduleService(self.wiring, self.sources, self.reports, self.risks)
         self.hooks = PushHooks(self.wiring, self.sources, self.schedule)
+        self.database = DatabaseService(self.wiring)
 
     @property
     def settings(self) -> Settings:

@@ -16,7 +16,7 @@ from assistant.domain.ingest import (
     ProjectSummary,
     ReindexSummary,
 )
-from assistant.domain.record import Document, Kind
+from assistant.domain.record import Chunk, Document, Kind
 from assistant.domain.search import SEARCH_MODES, DocumentHit, RetrievalFilter, SearchMode
 from assistant.service.consistency import ConsistencyCheck
 from assistant.service.erasure import erase_document
@@ -189,5 +189,8 @@ class RecordService:
 
     def document_chunks(self, project: str, document_id: str) -> list[str]:
         """The texts of a document's chunks, in order (none when it is not in the record)."""
-        chunks = self.wiring.documents.chunks_of_documents(project, [document_id])
-        return [chunk.text for chunk in chunks]
+        return [chunk.text for chunk in self.document_passages(project, document_id)]
+
+    def document_passages(self, project: str, document_id: str) -> list[Chunk]:
+        """A document's chunks in order, each with its locator."""
+        return self.wiring.documents.chunks_of_documents(project, [document_id])
