@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -48,23 +48,36 @@ Week = Annotated[
 ]
 
 
-def build_mcp_server(assistant: Assistant, principal: Principal) -> MCPServer:
-    """An MCP server whose tools act for `principal` (the local user for `pmassist mcp`)."""
+def build_mcp_server(
+    assistant: Assistant,
+    principal: Principal | None = None,
+    *,
+    caller: Callable[[Any], Principal] | None = None,
+) -> MCPServer:
+    """An MCP server whose tools act for `principal` (the local user for `pmassist mcp`), or,
+    over HTTP, for whoever `caller` finds in each request (its bearer token)."""
     server: MCPServer = MCPServer(name="pmassist", instructions=INSTRUCTIONS)
 
-    def readable(project: str) -> str:
-        return assistant.access.project(principal, project)
+    def who(ctx: Context) -> Principal:
+        if principal is not None:
+            return principal
+        assert caller is not None, "a server without a principal needs a caller"
+        return caller(ctx.request_context.request)
 
-    def changeable(project: str) -> str:
-        return assistant.access.project(principal, project, change=True)
+    def readable(ctx: Context, project: str) -> str:
+        return assistant.access.project(who(ctx), project)
+
+    def changeable(ctx: Context, project: str) -> str:
+        return assistant.access.project(who(ctx), project, change=True)
 
     def search(
+        ctx: Context,
         project: Project,
         query: Annotated[str, Field(description="What to look for, in plain words.")],
         k: Annotated[int, Field(description="How many documents (1-50).")] = 8,
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            hits = assistant.records.search_documents(query, readable(project), k=k)
+            hits = assistant.records.search_documents(query, readable(ctx, project), k=k)
             return {
                 "project": project,
                 "query": query,
@@ -78,6 +91,7 @@ def build_mcp_server(assistant: Assistant, principal: Principal) -> MCPServer:
         return _guarded(run)
 
     def ask(
+        ctx: Context,
         project: Project,
         question: Annotated[str, Field(description="The question, in plain words.")],
         conversation_id: Annotated[
@@ -86,26 +100,29 @@ def build_mcp_server(assistant: Assistant, principal: Principal) -> MCPServer:
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
             answer = assistant.questions.ask(
-                question, readable(project), conversation_id=conversation_id
+                question, readable(ctx, project), conversation_id=conversation_id
             )
             return _answer(answer)
 
         return _guarded(run)
 
     def get_source(
+        ctx: Context,
         project: Project,
         document_id: Annotated[
             str, Field(description="A document id, as a search hit or a citation gives it.")
         ],
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            return _document(assistant, readable(project), document_id)
+            return _document(assistant, readable(ctx, project), document_id)
 
         return _guarded(run)
 
-    def draft_report(project: Project, week: Week = None) -> dict[str, Any]:
+    def draft_report(ctx: Context, project: Project, week: Week = None) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            draft_id, report = assistant.reports.draft(changeable(project), PeriodChoice(week=week))
+            draft_id, report = assistant.reports.draft(
+                changeable(ctx, project), PeriodChoice(week=week)
+            )
             draft = assistant.drafts.get(draft_id)
             cited = {c for line in report.executive_summary for c in line.citations}
             return {
@@ -122,6 +139,7 @@ def build_mcp_server(assistant: Assistant, principal: Principal) -> MCPServer:
         return _guarded(run)
 
     def list_risks(
+        ctx: Context,
         project: Project,
         status: Annotated[
             str | None,
@@ -129,15 +147,15 @@ def build_mcp_server(assistant: Assistant, principal: Principal) -> MCPServer:
         ] = None,
     ) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            entries = assistant.risks.entries(readable(project), [status] if status else None)
+            entries = assistant.risks.entries(readable(ctx, project), [status] if status else None)
             return {"project": project, "risks": [e.model_dump(mode="json") for e in entries]}
 
         return _guarded(run)
 
-    def suggest_risks(project: Project, week: Week = None) -> dict[str, Any]:
+    def suggest_risks(ctx: Context, project: Project, week: Week = None) -> dict[str, Any]:
         def run() -> dict[str, Any]:
             draft_id, suggestions = assistant.risks.suggest(
-                changeable(project), PeriodChoice(week=week)
+                changeable(ctx, project), PeriodChoice(week=week)
             )
             return {
                 "draft_id": draft_id,

@@ -17,14 +17,17 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from mcp.server.transport_security import TransportSecuritySettings
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from assistant import api, web
 from assistant.api.errors import error_body, error_status
-from assistant.domain.errors import PmassistError
+from assistant.domain.access import LOCAL_USER, Principal
+from assistant.domain.errors import AccessDeniedError, PmassistError
 from assistant.http.access_log import hide_secrets_in_access_log
 from assistant.http.gate import RequestGate, RequestTooLarge
 from assistant.http.rate_limit import RateLimiter
+from assistant.mcp_tools import build_mcp_server
 from assistant.service import Assistant
 from assistant.service.schedule import POLL_SECONDS
 
@@ -61,13 +64,26 @@ def create_app(
     # The stores and the vector index are opened now, once, not by the first burst of requests.
     assistant.open()
 
+    # MCP clients over Streamable HTTP at /mcp/: the same tools as `pmassist mcp`, for the
+    # caller the request's token names (the gate has checked it, and the host and origin).
+    mcp_server = build_mcp_server(
+        assistant, caller=lambda request: _mcp_caller(assistant, local_mode, request)
+    )
+    mcp_app = mcp_server.streamable_http_app(
+        streamable_http_path="/",
+        stateless_http=True,
+        json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hide_secrets_in_access_log()
         if schedules:
             assistant.schedule.start(poll_seconds)
         try:
-            yield
+            async with mcp_server.session_manager.run():
+                yield
         finally:
             assistant.schedule.stop()
 
@@ -128,4 +144,19 @@ def create_app(
     for router in web.ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/mcp", mcp_app, name="mcp")
     return app
+
+
+def _mcp_caller(assistant: Assistant, local_mode: bool, request: Request | None) -> Principal:
+    if local_mode:
+        return LOCAL_USER
+    authorization = request.headers.get("authorization", "") if request is not None else ""
+    principal = (
+        assistant.access.principal(authorization[7:].strip())
+        if authorization.lower().startswith("bearer ")
+        else None
+    )
+    if principal is None:  # the gate lets no such request through; this is the second lock
+        raise AccessDeniedError("Send Authorization: Bearer <token> to use pmassist's tools.")
+    return principal

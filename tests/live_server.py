@@ -15,15 +15,18 @@ from tests.conftest import free_port
 
 
 @contextmanager
-def live_server(assistant: Assistant, *, local_mode: bool = False) -> Iterator[str]:
-    """The app served on a free loopback port; yields its base URL."""
+def live_server(
+    assistant: Assistant, *, local_mode: bool = False, lifespan: str = "off"
+) -> Iterator[str]:
+    """The app served on a free loopback port; yields its base URL. `lifespan="on"` runs
+    the app's start-up and shut-down (the MCP session manager, the schedule)."""
     port = free_port()
     config = uvicorn.Config(
         create_app(assistant, local_mode=local_mode),
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        lifespan="off",
+        lifespan=lifespan,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

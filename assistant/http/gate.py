@@ -76,7 +76,7 @@ class RequestGate:
             return
         if not self.local_mode and _needs_caller(path, method):
             problem = self._caller_problem(headers)
-            if problem and path.startswith(("/api/", "/v1/")):
+            if problem and path.startswith(("/api/", "/v1/", "/mcp")):
                 await _refuse(send, 401, problem, {"www-authenticate": "Bearer"})
                 return
             if problem:
@@ -123,7 +123,7 @@ def _needs_caller(path: str, method: str) -> bool:
         return False
     if path.startswith("/api/hooks/"):
         return False  # webhooks prove themselves with their own secret (service/hooks.py)
-    if path.startswith(("/api/", "/v1/")):
+    if path.startswith(("/api/", "/v1/", "/mcp")):
         return True
     return method not in SAFE_METHODS and path != "/login"
 
