@@ -23,6 +23,7 @@ from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.service import Assistant
 from assistant.service.database import DatabaseCheckFailed
 from assistant.store.db import _KEPT_BY_REDACTION, MIGRATIONS
+from assistant.store.locks import ProjectBusyError
 from assistant.store.postgres_guards import guard_postgres
 from tests.conftest import SAMPLE_RECORD
 from tests.postgres import postgres_server
@@ -167,3 +168,31 @@ def test_db_check_names_a_missing_guard(on_postgres: Assistant, harbor: Any) -> 
         with engine.begin() as connection:
             guard_postgres(connection, _KEPT_BY_REDACTION)
     assert on_postgres.database.upgrade()["applied_now"] == []
+
+
+def test_servers_on_two_machines_take_turns_on_a_project(
+    on_postgres: Assistant, tmp_path: Path, embedder: LocalMiniLMEmbedder
+) -> None:
+    """Two data directories (two machines) on one database: their file locks cannot see each
+    other, the database's advisory lock can."""
+    url = on_postgres.settings.sqlalchemy_url
+    other = Assistant(
+        Settings(  # type: ignore[call-arg]
+            _env_file=None, home=tmp_path / "other", database_url=url, lock_wait_seconds=0.5
+        ),
+        embedder=embedder,
+        language_model=None,
+    )
+    try:
+        with on_postgres.wiring.locks.hold("harbor", "ingest"):
+            with (
+                pytest.raises(ProjectBusyError, match="a pmassist on another machine"),
+                other.wiring.locks.hold("harbor", "ingest"),
+            ):
+                pass
+            with other.wiring.locks.hold("beacon", "ingest"):
+                pass  # another project does not wait
+        with other.wiring.locks.hold("harbor", "ingest"):
+            pass  # released: the other machine's turn
+    finally:
+        other.wiring.documents.engine.dispose()

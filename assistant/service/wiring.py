@@ -101,12 +101,18 @@ class Wiring:
 
     @cached_property
     def locks(self) -> ProjectLocks:
-        return ProjectLocks(self.settings.locks_path, self.settings.lock_wait_seconds)
+        return ProjectLocks(
+            self.settings.locks_path, self.settings.lock_wait_seconds, self.documents.engine
+        )
 
     @cached_property
     def sync_locks(self) -> ProjectLocks:
         """One sync per project at a time; held around the ingest, which takes `locks`."""
-        return ProjectLocks(self.settings.locks_path / "sync", self.settings.lock_wait_seconds)
+        return ProjectLocks(
+            self.settings.locks_path / "sync",
+            self.settings.lock_wait_seconds,
+            self.documents.engine,
+        )
 
     @cached_property
     def pending_erasures(self) -> PendingErasures:

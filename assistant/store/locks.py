@@ -21,6 +21,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
 from assistant.domain.errors import PmassistError
 
 log = logging.getLogger("pmassist")
@@ -38,9 +41,12 @@ class ProjectBusyError(PmassistError):
 
 
 class ProjectLocks:
-    def __init__(self, folder: Path, wait_seconds: float) -> None:
+    def __init__(self, folder: Path, wait_seconds: float, engine: Engine | None = None) -> None:
+        """`engine`: on PostgreSQL the lock is also taken in the database (an advisory lock),
+        so pmassist servers on several machines sharing it take turns too."""
         self.folder = folder
         self.wait_seconds = wait_seconds
+        self.engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
 
     @contextlib.contextmanager
     def hold(self, project: str, action: str) -> Iterator[None]:
@@ -80,10 +86,35 @@ class ProjectLocks:
                 )
             )
             handle.flush()
-            yield
+            with self._in_database(project, started):
+                yield
         finally:
             # Closing the file releases the lock (and a killed process's lock goes with it).
             handle.close()
+
+    @contextlib.contextmanager
+    def _in_database(self, project: str, started: float) -> Iterator[None]:
+        if self.engine is None:
+            yield
+            return
+        key = f"pmassist {self.folder.name} {project}"
+        # A session-level advisory lock: it goes with the connection, so a killed process's
+        # lock is released by the server when its connection drops.
+        with self.engine.connect() as connection:
+            while not connection.scalar(
+                text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}
+            ):
+                connection.rollback()
+                waited = time.monotonic() - started
+                if waited >= self.wait_seconds:
+                    raise ProjectBusyError(project, "a pmassist on another machine", waited)
+                time.sleep(POLL_SECONDS)
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
+                connection.commit()
 
 
 def _holder(path: Path) -> str:
