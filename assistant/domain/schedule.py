@@ -178,10 +178,6 @@ class ScheduledRun(BaseModel):
     draft_id: int | None = None
     deliveries: list[Delivery] = Field(default_factory=list)
 
-    @property
-    def undelivered(self) -> list[Delivery]:
-        return [d for d in self.deliveries if not d.delivered]
-
 
 class PlannedJob(BaseModel):
     project: str

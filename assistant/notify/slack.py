@@ -3,13 +3,10 @@ itself is the credential, so it is never shown in an error)."""
 
 from __future__ import annotations
 
-import ssl
 from typing import Any, ClassVar
 
-import httpx
-
-from assistant.config import Settings
-from assistant.domain.notice import Notice, NoticeNotDeliveredError
+from assistant.domain.notice import Notice
+from assistant.notify.webhook import WebhookChannel
 
 # Slack's limits: a header's text at most 150 characters, a section's at most 3000.
 _HEADER_LIMIT = 150
@@ -21,46 +18,14 @@ _STATUS_EMOJI = {
 }
 
 
-class SlackChannel:
+class SlackChannel(WebhookChannel):
     """Posts a notice as a Block Kit message, with plain text for notifications and old clients."""
 
     label: ClassVar[str] = "Slack"
+    url_setting: ClassVar[str] = "slack_webhook_url"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http: httpx.Client | None = None,
-        tls_context: ssl.SSLContext | None = None,
-    ) -> None:
-        del tls_context  # the HTTP client carries the TLS settings for webhooks
-        self._url = (
-            settings.slack_webhook_url.get_secret_value() if settings.slack_webhook_url else ""
-        )
-        self._http = http
-
-    @staticmethod
-    def configured(settings: Settings) -> bool:
-        return bool(settings.slack_webhook_url and settings.slack_webhook_url.get_secret_value())
-
-    def send(self, notice: Notice) -> None:
-        if self._http is None:
-            with httpx.Client() as http:
-                post_json(http, self._url, message(notice))
-        else:
-            post_json(self._http, self._url, message(notice))
-
-
-def post_json(http: httpx.Client, url: str, payload: dict[str, Any]) -> None:
-    """POST the payload; anything but a 2xx answer is an error that quotes the server's reply
-    (Slack answers e.g. 400 "invalid_payload", Teams a JSON error), never the URL."""
-    response = http.post(url, json=payload)
-    if not response.is_success:
-        reply = " ".join(response.text.split())[:300]
-        raise NoticeNotDeliveredError(
-            f"the webhook answered {response.status_code} {response.reason_phrase}"
-            + (f": {reply}" if reply else "")
-        )
+    def message(self, notice: Notice) -> dict[str, Any]:
+        return message(notice)
 
 
 def message(notice: Notice) -> dict[str, Any]:

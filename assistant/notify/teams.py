@@ -4,47 +4,24 @@ Office 365 connector cards are retired, so they are not sent."""
 
 from __future__ import annotations
 
-import ssl
 from typing import Any, ClassVar
 
-import httpx
-
-from assistant.config import Settings
 from assistant.domain.notice import Notice
-from assistant.notify.slack import post_json
+from assistant.notify.webhook import WebhookChannel
 
 # Adaptive Card 1.4 is the newest version every Teams client (desktop, web, mobile) renders.
 CARD_VERSION = "1.4"
 _STATUS_COLOURS = {"GREEN": "Good", "AMBER": "Warning", "RED": "Attention"}
 
 
-class TeamsChannel:
+class TeamsChannel(WebhookChannel):
     """Posts a notice as an Adaptive Card: title, status, the draft's first lines and a button."""
 
     label: ClassVar[str] = "Teams"
+    url_setting: ClassVar[str] = "teams_webhook_url"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        http: httpx.Client | None = None,
-        tls_context: ssl.SSLContext | None = None,
-    ) -> None:
-        del tls_context  # the HTTP client carries the TLS settings for webhooks
-        url = settings.teams_webhook_url
-        self._url = url.get_secret_value() if url else ""
-        self._http = http
-
-    @staticmethod
-    def configured(settings: Settings) -> bool:
-        return bool(settings.teams_webhook_url and settings.teams_webhook_url.get_secret_value())
-
-    def send(self, notice: Notice) -> None:
-        if self._http is None:
-            with httpx.Client() as http:
-                post_json(http, self._url, message(notice))
-        else:
-            post_json(self._http, self._url, message(notice))
+    def message(self, notice: Notice) -> dict[str, Any]:
+        return message(notice)
 
 
 def message(notice: Notice) -> dict[str, Any]:

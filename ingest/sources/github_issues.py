@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ingest.sources.retries import SyncError, send_with_retries
+from ingest.sources.retries import SyncError, rate_limit_reset, send_with_retries
 
 API = "https://api.github.com"
 PAGE_SIZE = 100
@@ -110,12 +110,7 @@ class GitHubIssuesClient:
         if reply.status_code == 200:
             return
         if reply.status_code == 403 and reply.headers.get("x-ratelimit-remaining") == "0":
-            reset = reply.headers.get("x-ratelimit-reset", "")
-            when = (
-                dt.datetime.fromtimestamp(int(reset), dt.UTC).strftime("%H:%M UTC")
-                if reset.isdigit()
-                else "later"
-            )
+            when = rate_limit_reset(reply)
             raise SyncError(
                 f"GitHub's rate limit for this token is used up; it resets at {when}. Nothing "
                 "was stored; sync again then."

@@ -17,7 +17,6 @@ the project scope, a project that does not exist and a used-up rate limit all ar
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ingest.sources.retries import SyncError, send_with_retries
+from ingest.sources.retries import SyncError, rate_limit_reset, send_with_retries
 
 API = "https://api.github.com"
 PAGE_SIZE = 100
@@ -283,12 +282,7 @@ class GitHubProjectClient:
     def _rate_limited(self, reply: httpx.Response) -> GitHubProjectSyncError:
         """A used-up limit is named with its reset time rather than waited out: it may be an
         hour away."""
-        reset = reply.headers.get("x-ratelimit-reset", "")
-        when = (
-            dt.datetime.fromtimestamp(int(reset), dt.UTC).strftime("%H:%M UTC")
-            if reset.isdigit()
-            else "later"
-        )
+        when = rate_limit_reset(reply)
         return GitHubProjectSyncError(
             f"GitHub's rate limit for this token is used up (reading {self.project}); it resets "
             f"at {when}. Nothing was stored; sync again then."

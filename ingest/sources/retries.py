@@ -4,6 +4,7 @@ that nothing was stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import httpx
@@ -58,3 +59,11 @@ def _wait(reply: httpx.Response, attempt: int) -> float:
 
 def _backoff(attempt: int) -> float:
     return float(min(2 ** (attempt - 1), LONGEST_WAIT))
+
+
+def rate_limit_reset(reply: httpx.Response) -> str:
+    """When GitHub's used-up rate limit resets ("14:00 UTC"), from `x-ratelimit-reset`."""
+    reset = reply.headers.get("x-ratelimit-reset", "")
+    if not reset.isdigit():
+        return "later"
+    return dt.datetime.fromtimestamp(int(reset), dt.UTC).strftime("%H:%M UTC")
