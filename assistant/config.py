@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.domain.record import StatusCategory
 
 EmbeddingsProvider = Literal["local", "openai"]
+EmbeddingBackend = Literal["auto", "onnx", "torch"]
 ChatProvider = Literal["auto", "openai", "azure", "local", "none"]
 
 
@@ -57,6 +58,15 @@ class Settings(BaseSettings):
     embeddings: EmbeddingsProvider = "local"
     openai_embedding_model: str = "text-embedding-3-small"
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
+    embedding_backend: EmbeddingBackend = Field(
+        default="auto",
+        description="How the bundled model runs: auto (int8 ONNX when it passes its fidelity "
+        "check, else PyTorch), onnx (int8 or an error), torch.",
+    )
+    model_cache: Path | None = Field(
+        default=None,
+        description="Where the int8 embedding model is built once (default: PMASSIST_HOME/models).",
+    )
     chunk_tokens: int = Field(
         default=220,
         ge=64,
@@ -269,6 +279,10 @@ class Settings(BaseSettings):
     @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def model_cache_path(self) -> Path:
+        return self.model_cache or self.home / "models"
 
     @property
     def keyword_index_path(self) -> Path:

@@ -8,6 +8,7 @@ JSON `{"detail": …, "field": …}` with a status that says what kind they are.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from assistant import api, web
 from assistant.api.errors import error_body, error_status
+from assistant.config import Settings
 from assistant.domain.access import LOCAL_USER, Principal
 from assistant.domain.errors import AccessDeniedError, PmassistError
 from assistant.http.access_log import hide_secrets_in_access_log
@@ -146,6 +148,27 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/mcp", mcp_app, name="mcp")
     return app
+
+
+# What `pmassist serve --workers N` decided, for the app each worker process builds.
+SERVE_LOCAL_MODE = "PMASSIST_SERVE_LOCAL_MODE"
+SERVE_HOSTS = "PMASSIST_SERVE_HOSTS"
+
+
+def serve_environment(*, local_mode: bool, hosts: tuple[str, ...]) -> dict[str, str]:
+    """The variables `app_from_environment` reads in every worker."""
+    return {SERVE_LOCAL_MODE: "1" if local_mode else "0", SERVE_HOSTS: ",".join(hosts)}
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server worker (uvicorn's `factory=True`): built in each worker process
+    from the settings, with what `pmassist serve` decided. Local mode (no login) holds only if
+    the command line chose it and there are still no tokens: a token created meanwhile is
+    required, never skipped."""
+    assistant = Assistant(Settings())
+    local_mode = os.environ.get(SERVE_LOCAL_MODE) == "1" and not assistant.access.has_tokens()
+    hosts = tuple(name for name in os.environ.get(SERVE_HOSTS, "").split(",") if name)
+    return create_app(assistant, local_mode=local_mode, hosts=hosts, schedules=True)
 
 
 def _mcp_caller(assistant: Assistant, local_mode: bool, request: Request | None) -> Principal:

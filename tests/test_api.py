@@ -28,7 +28,10 @@ from assistant.server import create_app
 from assistant.service import Assistant
 from assistant.store.access import AccessStore
 from assistant.tokens import TokenCounter
+from tests.conftest import BOTH_DATABASES, Database
 from tests.conftest import sample_copy as shared_sample_copy
+
+pytestmark = BOTH_DATABASES
 
 
 def sample_copy(
@@ -119,6 +122,8 @@ def test_drafts_and_risks_of_another_project_are_not_found(api: Api) -> None:
     ):
         assert api.call("GET", path, "other").status_code == 404
     assert api.call("POST", f"/api/drafts/{draft_id}/approve", "other", json={}).status_code == 404
+    for beyond in (2**31, 2**63 - 1):  # ids past PostgreSQL's INTEGER name no draft either
+        assert api.call("GET", f"/api/drafts/{beyond}").status_code == 404
     api.call("POST", "/api/projects/harbor/risks/suggest", json={"week": "2026-W46"})
     assert api.call("GET", "/api/projects/harbor/risks/R-001", "other").status_code == 404
     chat = api.call(
@@ -283,9 +288,11 @@ def test_questions_are_rate_limited(harbor: Any, tmp_path: Path) -> None:
 
 
 def test_uploads_are_checked_and_ingested_in_the_background(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path
+    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path, database: Database
 ) -> None:
-    settings = Settings(_env_file=None, home=tmp_path / "home", upload_max_bytes=50_000)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", database_url=database.url(), upload_max_bytes=50_000
+    )
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     app = create_app(assistant, local_mode=False)
     client = TestClient(app, base_url="http://localhost")
@@ -386,9 +393,9 @@ def test_local_mode_needs_no_token(harbor: Any, tmp_path: Path) -> None:
 # The OpenAPI schema, fuzzed on the read endpoints ------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fuzzed(harbor: Any, tmp_path_factory: pytest.TempPathFactory) -> Api:
-    return Api(sample_copy(harbor, tmp_path_factory.mktemp("fuzz")))
+@pytest.fixture
+def fuzzed(harbor: Any, tmp_path: Path) -> Api:
+    return Api(sample_copy(harbor, tmp_path))
 
 
 def test_read_endpoints_never_fail_with_a_server_error(fuzzed: Api) -> None:

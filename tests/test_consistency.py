@@ -17,7 +17,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.domain.ingest import ConsistencyReport
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from tests.conftest import REPO
 from tests.crash_points import run_pmassist
@@ -34,9 +34,7 @@ def pmassist(home: Path, *args: str, crash: tuple[str, int] | None = None) -> in
     return completed.returncode
 
 
-def report(
-    home: Path, embedder: LocalMiniLMEmbedder, project: str = "payments"
-) -> ConsistencyReport:
+def report(home: Path, embedder: Embedder, project: str = "payments") -> ConsistencyReport:
     assistant = Assistant(Settings(_env_file=None, home=home), embedder=embedder)  # type: ignore[call-arg]
     [found] = assistant.records.check(project)
     return found
@@ -53,7 +51,7 @@ def record(tmp_path: Path, samples: Path) -> Path:
 
 @pytest.mark.parametrize("point", ["before_upsert", "after_upsert", "after_commit", "after_delete"])
 def test_a_run_killed_at_any_write_point_is_repaired_by_the_next(
-    point: str, record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    point: str, record: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     home = tmp_path / "home"
     assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
@@ -74,7 +72,7 @@ def test_a_run_killed_at_any_write_point_is_repaired_by_the_next(
 
 
 def test_two_ingests_of_one_project_at_once_lose_nothing(
-    record: Path, tmp_path: Path, samples: Path, embedder: LocalMiniLMEmbedder
+    record: Path, tmp_path: Path, samples: Path, embedder: Embedder
 ) -> None:
     other = tmp_path / "other"
     other.mkdir()
@@ -101,7 +99,7 @@ def test_two_ingests_of_one_project_at_once_lose_nothing(
 
 
 def test_a_crash_while_ingesting_a_moved_copy_loses_no_vectors(
-    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    record: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     home = tmp_path / "home"
     assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
@@ -116,7 +114,7 @@ def test_a_crash_while_ingesting_a_moved_copy_loses_no_vectors(
 
 
 def test_an_interrupted_forget_is_finished_by_running_it_again(
-    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    record: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     home = tmp_path / "home"
     assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
@@ -133,7 +131,7 @@ def test_an_interrupted_forget_is_finished_by_running_it_again(
 
 
 def test_an_erasure_killed_while_purging_is_finished_by_the_next_write(
-    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    record: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     home = tmp_path / "home"
     assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
@@ -147,7 +145,7 @@ def test_an_erasure_killed_while_purging_is_finished_by_the_next_write(
 
 
 def test_an_interrupted_reindex_leaves_nothing_behind(
-    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    record: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     home = tmp_path / "home"
     assert pmassist(home, "ingest", str(record), "-p", "payments") == 0
@@ -161,9 +159,7 @@ def test_an_interrupted_reindex_leaves_nothing_behind(
     assert after.consistent and after.vectors == after.chunks
 
 
-def test_check_finds_and_repairs_drift(
-    record: Path, tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def test_check_finds_and_repairs_drift(record: Path, tmp_path: Path, embedder: Embedder) -> None:
     home = tmp_path / "home"
     assistant = Assistant(Settings(_env_file=None, home=home), embedder=embedder)  # type: ignore[call-arg]
     assistant.records.ingest([record], "payments")

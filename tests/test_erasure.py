@@ -13,7 +13,7 @@ import pytest
 from assistant.config import Settings
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.period import PeriodChoice
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 
 # A word no other document, prompt or file of pmassist contains.
@@ -49,7 +49,7 @@ def files_holding(folder: Path, word: str) -> list[str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, samples: Path, embedder: LocalMiniLMEmbedder) -> Assistant:
+def project(tmp_path: Path, samples: Path, embedder: Embedder) -> Assistant:
     record = tmp_path / "record"
     record.mkdir()
     for name in ("2026-10-15-payments-weekly.md", "jira-cloud-export.csv"):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from evals import matching
 from evals.dataset import FixtureError, ReportSet, load_real_project
@@ -225,9 +225,7 @@ def test_status_accuracy_counts_only_labelled_weeks_and_coverage_pools_items() -
 # The run ---------------------------------------------------------------------------------------
 
 
-def run_evals(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, **options: Any
-) -> tuple[EvalResult, list[str]]:
+def run_evals(tmp_path: Path, embedder: Embedder, **options: Any) -> tuple[EvalResult, list[str]]:
     """The run's result and the progress lines it printed."""
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
     assistant = Assistant(settings, embedder=embedder, language_model=None)
@@ -251,7 +249,7 @@ GATES = Thresholds(
 
 
 def test_real_projects_are_measured_and_gated_apart_from_the_fixtures(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
     records, labels = real_corpus(tmp_path, reports=REPORTS, questions=QUESTIONS)
     monkeypatch.setenv(RECORDS_ENV, str(records))
@@ -290,7 +288,7 @@ def test_real_projects_are_measured_and_gated_apart_from_the_fixtures(
 
 
 def test_one_set_alone_and_the_qa_figures_of_the_real_set(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
     records, labels = real_corpus(tmp_path, questions=QUESTIONS)
     monkeypatch.setenv(RECORDS_ENV, str(records))
@@ -333,7 +331,7 @@ def test_one_set_alone_and_the_qa_figures_of_the_real_set(
 
 
 def test_without_the_records_the_real_set_is_skipped_and_gates_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
     _, labels = real_corpus(tmp_path, reports=REPORTS, questions=QUESTIONS)
     missing = tmp_path / "no-records"
@@ -360,7 +358,7 @@ def test_without_the_records_the_real_set_is_skipped_and_gates_nothing(
 
 
 def test_a_real_file_that_fails_to_load_is_reported_and_the_run_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
     records, labels = real_corpus(tmp_path, reports=REPORTS)
     write_yaml(labels / CORPUS / "scope.yaml", {"project": CORPUS, "include": ["meetings/2026-*"]})

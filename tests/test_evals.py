@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from assistant import cli
 from assistant.config import Settings
 from assistant.domain.period import week_period
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from evals.dataset import FixtureError, load_fixture_project, load_fixtures
 from evals.metrics import ExpectedRisk, risk_scores
@@ -157,9 +157,7 @@ def test_thresholds_gate_floors_and_ceilings() -> None:
 # The runner -----------------------------------------------------------------------------------
 
 
-def test_the_offline_runner_measures_and_gates(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def test_the_offline_runner_measures_and_gates(tmp_path: Path, embedder: Embedder) -> None:
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     result = assistant.evals.run(
@@ -228,7 +226,7 @@ def write_model_engine_cassette() -> None:
 
 
 @pytest.mark.vcr
-def test_model_engine_through_cassettes(tmp_path: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_model_engine_through_cassettes(tmp_path: Path, embedder: Embedder) -> None:
     """The model path of every suite over the real openai client, replayed from a cassette
     written by a script (not a model), gated by the model thresholds."""
     settings = Settings(  # type: ignore[call-arg]
@@ -252,7 +250,7 @@ def test_model_engine_through_cassettes(tmp_path: Path, embedder: LocalMiniLMEmb
 
 
 def test_eval_from_the_command_line_writes_results_and_exits_by_the_gate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
 ) -> None:
     folder = small_fixture(
         tmp_path,
@@ -344,7 +342,7 @@ def test_an_approved_edited_report_becomes_a_case(harbor: Any, tmp_path: Path) -
     assert len(load_fixture_project(fixtures / "harbor").report_cases()) == 1
 
 
-def test_the_optional_judge_scores_support(tmp_path: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_the_optional_judge_scores_support(tmp_path: Path, embedder: Embedder) -> None:
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
@@ -366,7 +364,7 @@ def test_the_optional_judge_scores_support(tmp_path: Path, embedder: LocalMiniLM
 
 
 def test_filters_that_match_nothing_and_unknown_suites_are_errors(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, embedder: Embedder
 ) -> None:
     settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
     assistant = Assistant(settings, embedder=embedder, language_model=None)
@@ -378,9 +376,7 @@ def test_filters_that_match_nothing_and_unknown_suites_are_errors(
         Thresholds.load(gate)
 
 
-def test_an_injection_case_whose_plant_is_gone_fails(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def test_an_injection_case_whose_plant_is_gone_fails(tmp_path: Path, embedder: Embedder) -> None:
     folder = small_fixture(
         tmp_path,
         injections={

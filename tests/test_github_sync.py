@@ -15,7 +15,7 @@ import pytest
 
 from assistant import cli
 from assistant.domain.record import Ticket
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from ingest.loaders.base import LoaderOptions
 from ingest.sources.github_issues import GitHubIssuesClient
 from ingest.sources.retries import SyncError
@@ -128,7 +128,7 @@ def test_a_secondary_rate_limit_is_waited_out_and_a_used_up_one_named(
 
 
 def test_a_board_syncs_whole_and_items_taken_off_it_leave_the_record(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, cli_home: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: Embedder, cli_home: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     board = ProjectShaped(30)  # #14 a pull request, #15 a draft issue, #16 archived
     with local_server(board.answer) as api:

@@ -19,7 +19,7 @@ from assistant import cli
 from assistant.config import Settings
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.record import Ticket
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from ingest.loaders.base import LoaderOptions
 from ingest.sources.jira_cloud import JiraCloudClient, JiraSyncError, incremental_jql
@@ -180,7 +180,7 @@ def test_an_incremental_sync_asks_for_what_changed_since_the_last_one() -> None:
 # `pmassist sync` through the service ----------------------------------------------------------
 
 
-def heron_syncing_from(site: str, tmp_path: Path, embedder: LocalMiniLMEmbedder) -> Assistant:
+def heron_syncing_from(site: str, tmp_path: Path, embedder: Embedder) -> Assistant:
     """A fresh data directory whose project heron syncs from the Jira-shaped server."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, home=tmp_path / "home", jira_email=EMAIL, jira_api_token=TOKEN
@@ -191,7 +191,7 @@ def heron_syncing_from(site: str, tmp_path: Path, embedder: LocalMiniLMEmbedder)
 
 
 def test_sync_stores_every_ticket_then_only_what_changed(
-    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: Embedder
 ) -> None:
     state, site = jira
     pm = heron_syncing_from(site, tmp_path, embedder)
@@ -225,7 +225,7 @@ def test_sync_stores_every_ticket_then_only_what_changed(
 
 
 def test_deleted_or_moved_issues_leave_the_record_on_reconciliation(
-    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: Embedder
 ) -> None:
     state, site = jira
     pm = heron_syncing_from(site, tmp_path, embedder)
@@ -264,7 +264,7 @@ def test_deleted_or_moved_issues_leave_the_record_on_reconciliation(
 
 
 def test_a_broken_snapshot_is_named_and_nothing_changes(
-    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: LocalMiniLMEmbedder
+    jira: tuple[JiraShaped, str], tmp_path: Path, embedder: Embedder
 ) -> None:
     _, site = jira
     pm = heron_syncing_from(site, tmp_path, embedder)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from assistant.config import Settings
 from assistant.domain.period import week_period
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.llm import (
     ModelUnavailableError,
     StructuredOutputError,
@@ -36,7 +36,7 @@ QUESTION = "Why is PAY-104 blocked?"
 
 
 @pytest.fixture(scope="module")
-def record_home(tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder) -> Path:
+def record_home(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
     """A small project, ingested once for the module: the payments samples."""
     home = tmp_path_factory.mktemp("wire-home")
     folder = tmp_path_factory.mktemp("wire-record") / "record"
@@ -61,7 +61,7 @@ def model_settings(home: Path, **changes: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def assistant_for(home: Path, embedder: LocalMiniLMEmbedder, **changes: object) -> Assistant:
+def assistant_for(home: Path, embedder: Embedder, **changes: object) -> Assistant:
     return Assistant(model_settings(home, **changes), embedder=embedder)
 
 
@@ -72,7 +72,7 @@ def saved_answers(assistant: Assistant) -> int:
 
 @pytest.mark.vcr
 @pytest.mark.recordable
-def test_cited_answer_streams_from_openai(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_cited_answer_streams_from_openai(record_home: Path, embedder: Embedder) -> None:
     assistant = assistant_for(record_home, embedder)
     events = list(assistant.questions.ask_stream(QUESTION, "payments"))
     streamed = "".join(e.text for e in events if type(e).__name__ == "AnswerDelta")
@@ -97,7 +97,7 @@ def test_cited_answer_streams_from_openai(record_home: Path, embedder: LocalMini
 
 @pytest.mark.vcr
 def test_answer_citing_a_source_that_was_not_retrieved(
-    record_home: Path, embedder: LocalMiniLMEmbedder
+    record_home: Path, embedder: Embedder
 ) -> None:
     answer = assistant_for(record_home, embedder).questions.ask(QUESTION, "payments")
     first, second, third = answer.sentences
@@ -112,7 +112,7 @@ def test_answer_citing_a_source_that_was_not_retrieved(
 
 
 @pytest.mark.vcr
-def test_invalid_json_is_asked_again(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_invalid_json_is_asked_again(record_home: Path, embedder: Embedder) -> None:
     from assistant.answers.answering import StandaloneQuestion
 
     settings = model_settings(record_home)
@@ -132,7 +132,7 @@ def test_invalid_json_is_asked_again(record_home: Path, embedder: LocalMiniLMEmb
 
 @pytest.mark.vcr
 def test_invalid_json_on_every_attempt_is_a_typed_error(
-    record_home: Path, embedder: LocalMiniLMEmbedder
+    record_home: Path, embedder: Embedder
 ) -> None:
     from assistant.answers.answering import StandaloneQuestion
 
@@ -155,7 +155,7 @@ def test_invalid_json_on_every_attempt_is_a_typed_error(
 
 @pytest.mark.vcr
 @pytest.mark.recordable
-def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_answer_cut_off_at_length_limit(record_home: Path, embedder: Embedder) -> None:
     assistant = assistant_for(record_home, embedder, answer_tokens=16)
     before = saved_answers(assistant)
     answer = assistant.questions.ask(QUESTION, "payments")
@@ -172,16 +172,14 @@ def test_answer_cut_off_at_length_limit(record_home: Path, embedder: LocalMiniLM
 
 
 @pytest.mark.vcr
-def test_rate_limited_then_answered(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_rate_limited_then_answered(record_home: Path, embedder: Embedder) -> None:
     answer = assistant_for(record_home, embedder).questions.ask(QUESTION, "payments")
     assert answer.writer == "openai:gpt-4o-mini"
     assert answer.cited_sources()
 
 
 @pytest.mark.vcr
-def test_server_errors_until_retries_run_out(
-    record_home: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def test_server_errors_until_retries_run_out(record_home: Path, embedder: Embedder) -> None:
     assistant = assistant_for(record_home, embedder)
     before = saved_answers(assistant)
     with pytest.raises(ModelUnavailableError, match="failed with HTTP 500 on all 3 attempts"):
@@ -191,9 +189,7 @@ def test_server_errors_until_retries_run_out(
 
 @pytest.mark.vcr
 @pytest.mark.recordable
-def test_follow_up_is_rewritten_with_the_history(
-    record_home: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def test_follow_up_is_rewritten_with_the_history(record_home: Path, embedder: Embedder) -> None:
     assistant = assistant_for(record_home, embedder)
     first = assistant.questions.ask(QUESTION, "payments")
     follow_up = assistant.questions.ask(
@@ -230,7 +226,7 @@ def slow_endpoint() -> Iterator[str]:
 
 
 def test_slow_endpoint_times_out_with_a_clear_error(
-    record_home: Path, embedder: LocalMiniLMEmbedder, slow_endpoint: str
+    record_home: Path, embedder: Embedder, slow_endpoint: str
 ) -> None:
     assistant = assistant_for(
         record_home, embedder, openai_base_url=slow_endpoint, request_timeout=0.5, max_retries=1
@@ -243,7 +239,7 @@ def test_slow_endpoint_times_out_with_a_clear_error(
     assert saved_answers(assistant) == before
 
 
-def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: LocalMiniLMEmbedder) -> None:
+def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: Embedder) -> None:
     down = f"http://127.0.0.1:{free_port()}/v1"
     assistant = assistant_for(record_home, embedder, openai_base_url=down, max_retries=0)
     with pytest.raises(
@@ -255,7 +251,7 @@ def test_endpoint_down_is_a_clear_error(record_home: Path, embedder: LocalMiniLM
 @pytest.mark.vcr
 @pytest.mark.recordable
 def test_sample_project_questions_through_the_model(
-    harbor: tuple[Assistant, object], embedder: LocalMiniLMEmbedder
+    harbor: tuple[Assistant, object], embedder: Embedder
 ) -> None:
     offline, _ = harbor
     assistant = Assistant(model_settings(offline.settings.home), embedder=embedder)
@@ -273,7 +269,7 @@ def test_sample_project_questions_through_the_model(
 
 
 @pytest.mark.vcr
-def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbedder) -> None:
+def test_report_summary_through_the_model(harbor: Any, embedder: Embedder) -> None:
     """The status report's summary over the wire: grounded sentences are kept; one citing a
     source that does not exist and one naming a ticket that does not exist are flagged and kept
     out of the summary. Hand-written cassette."""
@@ -304,9 +300,7 @@ def test_report_summary_through_the_model(harbor: Any, embedder: LocalMiniLMEmbe
 
 
 @pytest.mark.vcr
-def test_risk_proposals_through_the_model(
-    harbor: Any, embedder: LocalMiniLMEmbedder, tmp_path: Path
-) -> None:
+def test_risk_proposals_through_the_model(harbor: Any, embedder: Embedder, tmp_path: Path) -> None:
     """Risk proposals over the wire (hand-written cassette): the grounded proposal is stored as
     a proposal; one with a likelihood of 7 (and a made-up threshold) and one citing a source it
     was not given are dropped with their reasons, and nothing of them is stored. The signals

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from assistant.config import Settings
 from assistant.domain.errors import InvalidInputError, UnknownProjectError
 from assistant.domain.period import last_complete_week, week_period
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.llm import LanguageModel
 from assistant.reports.rendering import render_html, render_json, render_markdown
 from assistant.service import Assistant
@@ -176,7 +176,7 @@ def test_reasons_name_the_rules_and_cite_sources(harbor: Any) -> None:
 
 
 def test_injected_instruction_does_not_change_the_status(
-    harbor: Any, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    harbor: Any, tmp_path: Path, embedder: Embedder
 ) -> None:
     """A copy of the sample with a second planted ticket that orders a GREEN status: the status,
     its reasons and the summary are the same as without it."""

@@ -21,7 +21,9 @@ from assistant.domain.period import week_period
 from assistant.llm import LanguageModel
 from assistant.service import Assistant
 from assistant.tokens import TokenCounter
-from tests.conftest import sample_copy
+from tests.conftest import BOTH_DATABASES, sample_copy
+
+pytestmark = BOTH_DATABASES
 
 W46 = week_period("2026-W46")
 PM = "Priya Raman"

@@ -26,10 +26,11 @@ from assistant.embeddings import LocalMiniLMEmbedder
 from assistant.reports.rendering import render_html, render_markdown
 from assistant.risks.export import neutralise
 from assistant.service import Assistant
-from tests.conftest import SAMPLE_RECORD
+from tests.conftest import BOTH_DATABASES, SAMPLE_RECORD, Database
 from tests.test_risks import PM, W46, find, sample
 
 __all__ = ["sample"]  # the fixture, shared with test_risks
+pytestmark = BOTH_DATABASES
 
 
 def test_a_second_run_links_instead_of_duplicating(sample: Assistant) -> None:
@@ -258,7 +259,7 @@ def test_the_status_report_shows_the_register_and_the_suggestions(sample: Assist
 
 
 def test_forget_removes_a_documents_words_from_the_register(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder
+    tmp_path: Path, embedder: LocalMiniLMEmbedder, database: Database
 ) -> None:
     record = tmp_path / "record"
     (record / "minutes").mkdir(parents=True)
@@ -266,7 +267,9 @@ def test_forget_removes_a_documents_words_from_the_register(
     for name in ("2026-11-05-weekly-status.md", "2026-11-12-weekly-status.md"):
         shutil.copy(SAMPLE_RECORD / "minutes" / name, record / "minutes")
     shutil.copy(SAMPLE_RECORD / "tickets" / "harbor-jira-export.csv", record / "tickets")
-    settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", database_url=database.url()
+    )
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     assistant.records.ingest([record], "harbor")
     assistant.risks.suggest("harbor", W46)

@@ -26,11 +26,13 @@ from assistant.risks.signals.proposals import title_from
 from assistant.service import Assistant
 from assistant.tokens import TokenCounter
 from evals.metrics import ExpectedRisk, risk_scores
-from tests.conftest import SAMPLE_RECORD, sample_copy
+from tests.conftest import BOTH_DATABASES, SAMPLE_RECORD, Database, sample_copy
 
 LABELS = yaml.safe_load((SAMPLE_RECORD.parent / "risks.yaml").read_text(encoding="utf-8"))
 W46 = week_period("2026-W46")
 PM = "Priya Raman"
+
+pytestmark = BOTH_DATABASES
 
 
 def own_copy(harbor: Any, tmp_path: Path, model: LanguageModel | None = None) -> Assistant:
@@ -300,12 +302,14 @@ def test_a_proposal_of_the_model_cannot_change_a_status(harbor: Any, tmp_path: P
 
 
 def test_a_project_with_little_in_it_gets_few_or_no_suggestions(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path
+    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path, database: Database
 ) -> None:
     record = tmp_path / "record"
     record.mkdir()
     shutil.copy(samples / "decision-log.csv", record)
-    settings = Settings(_env_file=None, home=tmp_path / "home")  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, home=tmp_path / "home", database_url=database.url()
+    )
     assistant = Assistant(settings, embedder=embedder, language_model=None)
     assistant.records.ingest([record], "tiny")
     _, run = assistant.risks.suggest("tiny", week_period("2026-W42"))

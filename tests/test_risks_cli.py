@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from assistant import cli
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from tests.conftest import SAMPLE_RECORD
 
@@ -21,9 +21,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _small_project(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: LocalMiniLMEmbedder
-) -> None:
+def _small_project(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, embedder: Embedder) -> None:
     """Week 46 of the sample project: its minutes and the ticket export, ingested."""
     monkeypatch.setenv("PMASSIST_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PMASSIST_USER", "Priya Raman")

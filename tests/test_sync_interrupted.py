@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from tests.crash_points import run_pmassist
 from tests.local_http import Request, local_server
@@ -37,7 +37,7 @@ def jira() -> Iterator[tuple[JiraShaped, str]]:
         yield state, address
 
 
-def service(home: Path, embedder: LocalMiniLMEmbedder) -> Assistant:
+def service(home: Path, embedder: Embedder) -> Assistant:
     settings = Settings(_env_file=None, home=home)
     return Assistant(settings, embedder=embedder, language_model=None)
 
@@ -54,7 +54,7 @@ def test_a_sync_killed_part_way_is_finished_by_the_next_without_duplicates(
     point: str,
     jira: tuple[JiraShaped, str],
     tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    embedder: Embedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     state, site = jira
@@ -95,7 +95,7 @@ def test_a_sync_killed_part_way_is_finished_by_the_next_without_duplicates(
 def test_a_sync_after_an_interrupted_one_is_only_incremental_once_it_succeeded(
     jira: tuple[JiraShaped, str],
     tmp_path: Path,
-    embedder: LocalMiniLMEmbedder,
+    embedder: Embedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Killed, finished, then synced again: the third run asks only for what changed and

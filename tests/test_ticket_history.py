@@ -15,7 +15,7 @@ import pytest
 from assistant.config import Settings
 from assistant.domain.period import week_period
 from assistant.domain.record import Ticket
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.facts.tickets import TicketFacts
 from assistant.service import Assistant
 from ingest.loaders.base import LoaderOptions
@@ -148,7 +148,7 @@ def jira_site() -> Iterator[str]:
 
 
 def test_the_report_says_blocked_since_from_a_synced_changelog(
-    jira_site: str, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    jira_site: str, tmp_path: Path, embedder: Embedder
 ) -> None:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,

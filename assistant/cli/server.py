@@ -70,11 +70,19 @@ def revoke_token(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Server processes; one of them runs the schedule (a database lease)."
+        ),
+    ] = 1,
 ) -> None:
     """The web app and API. With no tokens it listens on 127.0.0.1 only, without login."""
+    import os
+
     import uvicorn
 
-    from assistant.server import create_app
+    from assistant.server import create_app, serve_environment
 
     service = _service()
     local_mode = not service.access.has_tokens()
@@ -101,8 +109,25 @@ def serve(
     console.print(f"pmassist on http://{host}:{port}/ (API: /api/docs, /openapi.json, /v1)")
     _call(service.schedule.weekly_time)  # a malformed PMASSIST_WEEKLY_DRAFT is named now
     console.print(_schedule_line(service), markup=False)
-    app = create_app(service, local_mode=local_mode, hosts=hosts, schedules=True)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        app = create_app(service, local_mode=local_mode, hosts=hosts, schedules=True)
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    if service.settings.sqlalchemy_url.startswith("sqlite"):
+        console.print(
+            f"{workers} workers share a SQLite database (one writer at a time); for a team, use "
+            "PostgreSQL (PMASSIST_DATABASE_URL, see deploy/README.md)."
+        )
+    # Each worker builds its own app from the settings and what was decided here.
+    os.environ.update(serve_environment(local_mode=local_mode, hosts=hosts))
+    uvicorn.run(
+        "assistant.server:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
 
 
 def _schedule_line(service: Assistant) -> str:

@@ -5,6 +5,13 @@ to review them. Each run is kept in the run history; "run now" starts one by han
 One job per project runs at a time (a second is refused, or left for the next tick). The clock
 is injected, so a test moves time instead of waiting for it. A weekly time missed while the
 server was down is caught up when it starts again within MISFIRE_GRACE, not days later.
+
+With several workers (`serve --workers N`, or servers on several machines sharing a database)
+one runs the timed jobs: the holder of the scheduler lease (store/leases.py). Every worker polls;
+the holder renews the lease from its loop thread while its jobs run in another, so a long
+weekly draft does not lose it. A worker that takes the lease marks the runs left 'running'
+interrupted, as only then is their worker known to be gone. "Run now" and webhook syncs run in
+whichever worker receives them; the per-project locks order them across processes.
 """
 
 from __future__ import annotations
@@ -26,11 +33,15 @@ from assistant.service.reports import ReportService
 from assistant.service.risks import RiskService
 from assistant.service.sources import SourceService
 from assistant.service.wiring import Wiring
+from assistant.store.leases import worker_id
 
 log = logging.getLogger("pmassist")
 
 MISFIRE_GRACE = dt.timedelta(hours=6)
 POLL_SECONDS = 30.0
+# The lease lasts this many polls: a holder misses two renewals before another worker takes over.
+LEASE_POLLS = 3
+LEASE = dt.timedelta(seconds=LEASE_POLLS * POLL_SECONDS)
 NOTICE_LINES = 4
 
 
@@ -44,7 +55,9 @@ class ScheduleService:
         *,
         clock: Callable[[], dt.datetime] = utc_now,
         notifier: Notifier | None = None,
+        worker: str | None = None,
     ) -> None:
+        """`worker`: this worker's name in the scheduler lease (default hostname:pid:random)."""
         self.wiring = wiring
         self.sources = sources
         self.reports = reports
@@ -57,6 +70,8 @@ class ScheduleService:
         self._pending: dict[str, bool] = {}
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
+        self.worker = worker or worker_id()
+        self._running: set[int] = set()  # ids of the runs this worker is running now
 
     @property
     def notifier(self) -> Notifier:
@@ -119,26 +134,32 @@ class ScheduleService:
         last = self.wiring.runs.last(project, "weekly_draft")
         return last is None or last.started_at < slot
 
-    def due(self) -> list[tuple[str, Job]]:
-        """Syncs asked for while their project was busy first, then what the clock says."""
+    def due(self, timed: bool = True) -> list[tuple[str, Job]]:
+        """Syncs asked for while their project was busy first, then what the clock says (in
+        the worker holding the scheduler lease: `timed`)."""
         now = self.clock()
         with self._guard:
             asked: list[tuple[str, Job]] = [
                 (p, "sync") for p in sorted(self._pending) if p not in self._busy
             ]
-        timed = [
+        if not timed:
+            return asked
+        on_time = [
             (planned.project, planned.job)
             for planned in self.plan(now=now)  # one "now", or a job due now is due a moment later
             if planned.next_at is not None and planned.next_at <= now and not planned.busy
         ]
-        return list(dict.fromkeys([*asked, *timed]))
+        return list(dict.fromkeys([*asked, *on_time]))
 
     # Running ------------------------------------------------------------------------------
 
-    def tick(self) -> list[ScheduledRun]:
-        """Run every job that is due now, one after the other; a busy project waits."""
+    def tick(self, timed: bool = True) -> list[ScheduledRun]:
+        """Run every job that is due now, one after the other; a busy project waits. Not
+        `timed`: only the syncs this worker was asked for (it does not hold the lease)."""
         done = []
-        for project, job in self.due():
+        for project, job in self.due(timed):
+            if self._stop.is_set():
+                break  # stopping: what is left is due at the next worker's tick
             with self._guard:
                 asked = project in self._pending and job == "sync"
                 reconcile = self._pending.get(project, False) and asked
@@ -214,6 +235,9 @@ class ScheduleService:
         run = self.wiring.runs.start(
             ScheduledRun(project=project, job=job, trigger=trigger, started_at=self.clock())
         )
+        assert run.id is not None
+        with self._guard:
+            self._running.add(run.id)
         try:
             run = self._sync(run, reconcile) if job == "sync" else self._weekly_draft(run)
             run.outcome = "succeeded"
@@ -226,6 +250,8 @@ class ScheduleService:
                 run.deliveries = self.notifier.send(self._failure_notice(run))
         run.finished_at = self.clock()
         self.wiring.runs.finish(run)
+        with self._guard:
+            self._running.discard(run.id)
         return run
 
     def _sync(self, run: ScheduledRun, reconcile: bool) -> ScheduledRun:
@@ -297,24 +323,64 @@ class ScheduleService:
     def history(self, project: str | None = None) -> list[ScheduledRun]:
         return self.wiring.runs.history(project)
 
+    # One scheduler across workers: the lease ------------------------------------------------
+
+    def lead(self, lease: dt.timedelta = LEASE) -> bool:
+        """Keep or take the scheduler lease; True while this worker holds it. On taking it, the
+        runs left 'running' are marked interrupted (but for this worker's own): the previous
+        holder gave the lease up or let it expire, so it is gone. A live worker's "run now" is
+        marked too, and its own finish then records how it really ended."""
+        now = self.clock()
+        outcome = self.wiring.leases.take(self.worker, now, now + lease)
+        if outcome == "taken":
+            log.info("This worker (%s) runs the schedule now.", self.worker)
+            with self._guard:
+                mine = set(self._running)
+            self.wiring.runs.interrupt_unfinished(now, keep=mine)
+        return outcome != "refused"
+
+    def step(self, lease: dt.timedelta = LEASE) -> list[ScheduledRun]:
+        """One turn of the loop, all in this thread: keep or take the lease, then tick (only
+        the syncs asked of this worker when another holds the lease)."""
+        return self.tick(timed=self.lead(lease))
+
+    def resign(self) -> None:
+        """Give the lease up, so that another worker takes over at its next poll."""
+        self.wiring.leases.release(self.worker)
+
     # The loop `pmassist serve` runs --------------------------------------------------------
 
     def start(self, poll_seconds: float = POLL_SECONDS) -> None:
-        """Tick in a background thread until `stop`; runs a stopped server left unfinished are
-        marked interrupted first."""
+        """Poll in a background thread until `stop`: keep or take the lease, and tick in
+        another thread, so that the lease is renewed while a long job runs."""
         if self._loop is not None:
             return
         self.weekly_time()  # a malformed PMASSIST_WEEKLY_DRAFT stops the start, with its reason
-        self.wiring.runs.interrupt_unfinished(self.clock())
         self._stop.clear()
+        lease = dt.timedelta(seconds=LEASE_POLLS * poll_seconds)
+
+        def ticking(timed: bool) -> None:
+            try:
+                self.tick(timed)
+            except Exception:  # the loop outlives a bad tick; the next one tries again
+                log.exception("A scheduled tick failed")
 
         def loop() -> None:
+            worker: threading.Thread | None = None
             while not self._stop.is_set():
                 try:
-                    self.tick()
-                except Exception:  # the loop outlives a bad tick; the next one tries again
-                    log.exception("A scheduled tick failed")
+                    leading = self.lead(lease)
+                except Exception:  # the database is away: no timed jobs until it is back
+                    log.exception("The scheduler lease could not be kept or taken")
+                    leading = False
+                if worker is None or not worker.is_alive():
+                    worker = threading.Thread(
+                        target=ticking, args=(leading,), name="pmassist tick", daemon=True
+                    )
+                    worker.start()
                 self._stop.wait(poll_seconds)
+            if worker is not None:
+                worker.join(timeout=30)
 
         self._loop = threading.Thread(target=loop, name="pmassist schedule", daemon=True)
         self._loop.start()
@@ -322,8 +388,12 @@ class ScheduleService:
     def stop(self) -> None:
         self._stop.set()
         if self._loop is not None:
-            self._loop.join(timeout=30)
+            self._loop.join(timeout=60)
             self._loop = None
+            try:
+                self.resign()
+            except Exception:  # the lease then expires by itself
+                log.exception("The scheduler lease could not be released")
 
 
 def _failure(error: Exception) -> str:

@@ -22,6 +22,7 @@ from assistant.store.db import open_engine
 from assistant.store.documents import DocumentStore
 from assistant.store.drafts import DraftStore
 from assistant.store.erasures import PendingErasures
+from assistant.store.leases import LeaseStore
 from assistant.store.locks import ProjectLocks
 from assistant.store.risks import RiskRegister
 from assistant.store.runs import RunStore
@@ -94,6 +95,10 @@ class Wiring:
     @cached_property
     def runs(self) -> RunStore:
         return RunStore(self.documents.engine)
+
+    @cached_property
+    def leases(self) -> LeaseStore:
+        return LeaseStore(self.documents.engine)
 
     @cached_property
     def access(self) -> AccessStore:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.domain.clock import utc_now
+from assistant.store.leases import add_scheduler_lease
 from assistant.store.postgres_guards import guard_postgres
 
 metadata = MetaData()
@@ -451,6 +452,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0011_scheduled_runs", _add_scheduled_runs),
     ("0012_github_project_sources", _widen_source_kind),
     ("0013_postgres_guards", lambda connection: guard_postgres(connection, _KEPT_BY_REDACTION)),
+    ("0014_scheduler_lease", add_scheduler_lease),
 ]
 
 

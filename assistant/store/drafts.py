@@ -359,7 +359,14 @@ def body_hash(body_json: str) -> str:
     return hashlib.sha256(body_json.encode("utf-8")).hexdigest()
 
 
+# The largest id an INTEGER column holds on PostgreSQL: a larger one names no draft, rather than
+# failing the query ("integer out of range") the way it does there.
+_LARGEST_ID = 2**31 - 1
+
+
 def _get(connection: Connection, draft_id: int) -> DraftSummary:
+    if not 0 < draft_id <= _LARGEST_ID:
+        raise UnknownDraftError(draft_id)
     row = connection.execute(select(*_SUMMARY_COLUMNS).where(drafts.c.id == draft_id)).first()
     if row is None:
         raise UnknownDraftError(draft_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
@@ -45,12 +46,13 @@ class RunStore:
                 )
             )
 
-    def interrupt_unfinished(self, when: dt.datetime) -> int:
-        """Runs a stopped server left 'running' are over: say so rather than show them forever."""
+    def interrupt_unfinished(self, when: dt.datetime, keep: Collection[int] = ()) -> int:
+        """Runs a stopped server left 'running' are over: say so rather than show them forever.
+        `keep`: the runs the caller is running itself."""
         with self.engine.begin() as connection:
             rows = connection.execute(
                 select(scheduled_runs.c.id, scheduled_runs.c.run_json).where(
-                    scheduled_runs.c.outcome == "running"
+                    scheduled_runs.c.outcome == "running", scheduled_runs.c.id.not_in(list(keep))
                 )
             ).all()
             for run_id, body in rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,10 +26,15 @@ log = logging.getLogger("pmassist")
 LOCAL_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
+QUERIES_REMEMBERED = 1024
+_QUERIES_LOCK = threading.Lock()  # requests share a model; its memory of queries too
+
+
 class Embedder(Embeddings):
     """An embedding model with a stable identity, recorded with every index built from it."""
 
     model_id: str
+    _queries: OrderedDict[str, list[float]] | None = None
 
     def load(self) -> None:
         """Load the model now (it otherwise loads on the first call), so timings exclude it."""
@@ -40,7 +46,22 @@ class Embedder(Embeddings):
         return self.embed_texts(texts).tolist()  # type: ignore[no-any-return]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_texts([text])[0].tolist()  # type: ignore[no-any-return]
+        """A question's vector, remembered for this process: a PM asks again, the chat and the
+        report search the same phrases, and embedding is most of a search's time."""
+        with _QUERIES_LOCK:
+            if self._queries is None:
+                self._queries = OrderedDict()
+            vector = self._queries.get(text)
+            if vector is not None:
+                self._queries.move_to_end(text)
+                return list(vector)
+        vector = self.embed_texts([text])[0].tolist()
+        with _QUERIES_LOCK:
+            assert self._queries is not None
+            self._queries[text] = vector
+            while len(self._queries) > QUERIES_REMEMBERED:
+                self._queries.popitem(last=False)
+        return list(vector)
 
 
 class LocalMiniLMEmbedder(Embedder):
@@ -161,7 +182,12 @@ def embedder_from_settings(settings: Settings) -> Embedder:
             timeout=settings.request_timeout,
             max_retries=settings.max_retries,
         )
-    return LocalMiniLMEmbedder(batch_size=settings.embedding_batch_size)
+    # Imported here: the int8 model's module builds on this one.
+    from assistant.embeddings.int8 import fastest_local_embedder
+
+    return fastest_local_embedder(
+        settings.model_cache_path, settings.embedding_batch_size, settings.embedding_backend
+    )
 
 
 def configured_model_id(settings: Settings) -> str:
