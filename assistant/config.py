@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_backend: EmbeddingBackend = Field(
         default="auto",
-        description="How the bundled model runs: auto (int8 ONNX when it passes its fidelity "
-        "check, else PyTorch), onnx (int8 or an error), torch.",
+        description="How the bundled model embeds chunks: auto (int8 ONNX when it passes its "
+        "fidelity check, else PyTorch), onnx (int8 or an error), torch.",
     )
     model_cache: Path | None = Field(
         default=None,

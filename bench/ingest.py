@@ -249,6 +249,10 @@ class RememberingEmbedder(Embedder):
         self.texts.extend(texts)
         return self.real.embed_texts(texts)
 
+    def embed_chunks(self, texts: list[str]) -> Any:
+        self.texts.extend(texts)
+        return self.real.embed_chunks(texts)
+
 
 # MiniLM-L6: 6 layers of 384 wide with 1,536 in the feed-forward; per word piece, the weights'
 # multiply-adds, and per pair of word pieces the attention's.
@@ -350,7 +354,7 @@ def main() -> None:
         built = time.perf_counter() - built
         ours_model = RememberingEmbedder(default)
         ours_model.load()
-        ours_model.real.embed_texts(["warm-up"])
+        ours_model.real.embed_chunks(["warm-up"])
         print(f"pmassist's model: {type(default).__name__} (made ready in {built:.1f} s)")
         files = (args.tickets + 999) // 1000
         print(f"Corpus: {args.tickets} tickets in {files} Jira CSV files, {args.minutes} minutes")

@@ -75,7 +75,7 @@ def synthetic_project(assistant: Assistant, project: str, size: int, embedder: E
         + " ".join(sentence(rng) for _ in range(rng.randint(2, 6)))
         for n in range(size)
     ]
-    real = embedder.embed_texts(texts[: min(size, REAL_VECTORS)])
+    real = embedder.embed_chunks(texts[: min(size, REAL_VECTORS)])
     noise = np.random.default_rng(size)
     for start in range(0, size, 2000):
         batch = range(start, min(start + 2000, size))

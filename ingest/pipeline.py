@@ -263,7 +263,7 @@ class IngestPipeline:
         for batch in _batches(writes, WRITE_BATCH_CHUNKS):
             chunks = [chunk for write in batch for chunk in write.chunks]
             began = time.perf_counter()
-            embeddings = embedder.embed_texts([chunk.text for chunk in chunks])
+            embeddings = embedder.embed_chunks([chunk.text for chunk in chunks])
             summary.embed_seconds += time.perf_counter() - began
             intent = self.store.announce_vector_write(project, "upsert", [c.id for c in chunks])
             if chunks:

@@ -131,6 +131,10 @@ class CountingEmbedder(Embedder):
         self.texts_embedded += len(texts)
         return self.real.embed_texts(texts)
 
+    def embed_chunks(self, texts: list[str]) -> NDArray[np.float32]:
+        self.texts_embedded += len(texts)
+        return self.real.embed_chunks(texts)
+
 
 @pytest.fixture
 def counting_embedder(embedder: Embedder) -> CountingEmbedder:

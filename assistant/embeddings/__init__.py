@@ -42,8 +42,17 @@ class Embedder(Embeddings):
     def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
         raise NotImplementedError
 
+    def embed_chunks(self, texts: list[str]) -> NDArray[np.float32]:
+        """The record's chunks, in bulk (ingest, reindex): a model may run a faster copy here."""
+        return self.embed_texts(texts)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed_texts(texts).tolist()  # type: ignore[no-any-return]
+
+    def forget_queries(self) -> None:
+        """Drop the remembered question vectors (a benchmark times the model, not the memory)."""
+        with _QUERIES_LOCK:
+            self._queries = None
 
     def embed_query(self, text: str) -> list[float]:
         """A question's vector, remembered for this process: a PM asks again, the chat and the

@@ -121,7 +121,7 @@ class ConsistencyCheck:
         embedder = wiring.embedder()
         count = 0
         for batch in wiring.documents.iter_chunks(project, batch_size=512):
-            target.upsert(batch, embedder.embed_texts([chunk.text for chunk in batch]))
+            target.upsert(batch, embedder.embed_chunks([chunk.text for chunk in batch]))
             count += len(batch)
         wiring.vectors.swap_in_reindexed(project, target)
         wiring.documents.set_project_model(project, wiring.model_id)
@@ -134,4 +134,4 @@ class ConsistencyCheck:
                 project, chunk_ids[start : start + EMBED_BATCH]
             )
             chunks = list(found.values())
-            index.get().upsert(chunks, embedder.embed_texts([c.text for c in chunks]))
+            index.get().upsert(chunks, embedder.embed_chunks([c.text for c in chunks]))
