@@ -58,11 +58,14 @@ def create_app(
     hosts: tuple[str, ...] = (),
     schedules: bool = False,
     poll_seconds: float = POLL_SECONDS,
+    local_csrf: str | None = None,
 ) -> FastAPI:
     """`local_mode`: no tokens exist and the server listens on loopback only; every caller is
     the local user. Otherwise every route needs a token or a logged-in session. `hosts`: host
     names the server answers to besides the loopback names and PMASSIST_ALLOWED_HOSTS.
-    `schedules`: run the syncs and the weekly draft while the server runs (`pmassist serve`)."""
+    `schedules`: run the syncs and the weekly draft while the server runs (`pmassist serve`).
+    `local_csrf`: the local mode's form token, shared by every worker of one server (a page
+    from one worker is posted to whichever worker the next connection reaches)."""
     # The stores and the vector index are opened now, once, not by the first burst of requests.
     assistant.open()
 
@@ -101,7 +104,7 @@ def create_app(
     )
     app.state.assistant = assistant
     app.state.local_mode = local_mode
-    app.state.local_csrf = secrets.token_urlsafe(24)
+    app.state.local_csrf = local_csrf or secrets.token_urlsafe(24)
     app.state.ask_limiter = RateLimiter(assistant.settings.ask_per_minute)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
@@ -153,11 +156,16 @@ def create_app(
 # What `pmassist serve --workers N` decided, for the app each worker process builds.
 SERVE_LOCAL_MODE = "PMASSIST_SERVE_LOCAL_MODE"
 SERVE_HOSTS = "PMASSIST_SERVE_HOSTS"
+SERVE_LOCAL_CSRF = "PMASSIST_SERVE_LOCAL_CSRF"
 
 
 def serve_environment(*, local_mode: bool, hosts: tuple[str, ...]) -> dict[str, str]:
     """The variables `app_from_environment` reads in every worker."""
-    return {SERVE_LOCAL_MODE: "1" if local_mode else "0", SERVE_HOSTS: ",".join(hosts)}
+    return {
+        SERVE_LOCAL_MODE: "1" if local_mode else "0",
+        SERVE_HOSTS: ",".join(hosts),
+        SERVE_LOCAL_CSRF: secrets.token_urlsafe(24),
+    }
 
 
 def app_from_environment() -> FastAPI:
@@ -168,7 +176,13 @@ def app_from_environment() -> FastAPI:
     assistant = Assistant(Settings())
     local_mode = os.environ.get(SERVE_LOCAL_MODE) == "1" and not assistant.access.has_tokens()
     hosts = tuple(name for name in os.environ.get(SERVE_HOSTS, "").split(",") if name)
-    return create_app(assistant, local_mode=local_mode, hosts=hosts, schedules=True)
+    return create_app(
+        assistant,
+        local_mode=local_mode,
+        hosts=hosts,
+        schedules=True,
+        local_csrf=os.environ.get(SERVE_LOCAL_CSRF),
+    )
 
 
 def _mcp_caller(assistant: Assistant, local_mode: bool, request: Request | None) -> Principal:

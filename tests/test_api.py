@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage
 from openpyxl import load_workbook
 
 from assistant.config import Settings
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.llm import LanguageModel
 from assistant.server import create_app
 from assistant.service import Assistant
@@ -288,7 +288,7 @@ def test_questions_are_rate_limited(harbor: Any, tmp_path: Path) -> None:
 
 
 def test_uploads_are_checked_and_ingested_in_the_background(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path, database: Database
+    tmp_path: Path, embedder: Embedder, samples: Path, database: Database
 ) -> None:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, home=tmp_path / "home", database_url=database.url(), upload_max_bytes=50_000

@@ -91,12 +91,28 @@ def test_a_copy_that_failed_its_check_is_not_used(
     report_path(cache / MODEL_FILE).write_text(json.dumps(asdict(failed)), encoding="utf-8")
 
     with caplog.at_level(logging.WARNING, logger="pmassist"):
-        chosen = fastest_local_embedder(cache, batch_size=32, backend="auto")
-    assert type(chosen) is LocalMiniLMEmbedder
+        default = fastest_local_embedder(cache, batch_size=32, backend="auto")
+        assert isinstance(default, Int8ChunksMiniLM)
+        assert not caplog.text  # nothing is prepared before chunks are embedded
+        chunks = default.chunks
+    assert type(chunks) is LocalMiniLMEmbedder  # the float model embeds the chunks
     assert "mean cosine 0.9500 (needs 0.99)" in caplog.text
 
+    insisting = fastest_local_embedder(cache, batch_size=32, backend="onnx")
+    assert isinstance(insisting, Int8ChunksMiniLM)
     with pytest.raises(EmbeddingError, match=r"failed its fidelity check: mean cosine 0\.9500"):
-        fastest_local_embedder(cache, batch_size=32, backend="onnx")
+        insisting.embed_chunks(["the first chunk of an ingest"])
+
+
+def test_a_cache_that_cannot_be_written_is_named_and_pytorch_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="pmassist"):
+        chunks = fastest_local_embedder(blocked / "models", batch_size=32).chunks
+    assert type(chunks) is LocalMiniLMEmbedder
+    assert f"in {blocked / 'models'}" in caplog.text and "PMASSIST_MODEL_CACHE" in caplog.text
 
 
 def test_a_query_is_embedded_once_per_process(embedder: Embedder) -> None:

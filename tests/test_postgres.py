@@ -19,7 +19,7 @@ from assistant.config import Settings
 from assistant.domain.errors import InvalidInputError
 from assistant.domain.period import week_period
 from assistant.domain.schedule import ScheduledRun
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.service import Assistant
 from assistant.service.database import DatabaseCheckFailed
 from assistant.store.db import _KEPT_BY_REDACTION, MIGRATIONS
@@ -34,7 +34,7 @@ PM = "Priya Raman"
 
 @pytest.fixture(scope="module")
 def on_postgres(
-    tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[Assistant]:
     with postgres_server() as url:
         settings = Settings(  # type: ignore[call-arg]
@@ -171,7 +171,7 @@ def test_db_check_names_a_missing_guard(on_postgres: Assistant, harbor: Any) -> 
 
 
 def test_servers_on_two_machines_take_turns_on_a_project(
-    on_postgres: Assistant, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    on_postgres: Assistant, tmp_path: Path, embedder: Embedder
 ) -> None:
     """Two data directories (two machines) on one database: their file locks cannot see each
     other, the database's advisory lock can."""

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from assistant.config import Settings
 from assistant.domain.errors import ApprovalRefused, InvalidInputError, UnknownRiskError
 from assistant.domain.period import week_period
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.reports.rendering import render_html, render_markdown
 from assistant.risks.export import neutralise
 from assistant.service import Assistant
@@ -259,7 +259,7 @@ def test_the_status_report_shows_the_register_and_the_suggestions(sample: Assist
 
 
 def test_forget_removes_a_documents_words_from_the_register(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, database: Database
+    tmp_path: Path, embedder: Embedder, database: Database
 ) -> None:
     record = tmp_path / "record"
     (record / "minutes").mkdir(parents=True)

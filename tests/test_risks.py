@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage
 
 from assistant.config import Settings
 from assistant.domain.period import week_period
-from assistant.embeddings import LocalMiniLMEmbedder
+from assistant.embeddings import Embedder
 from assistant.llm import LanguageModel
 from assistant.risks.signals.proposals import title_from
 from assistant.service import Assistant
@@ -302,7 +302,7 @@ def test_a_proposal_of_the_model_cannot_change_a_status(harbor: Any, tmp_path: P
 
 
 def test_a_project_with_little_in_it_gets_few_or_no_suggestions(
-    tmp_path: Path, embedder: LocalMiniLMEmbedder, samples: Path, database: Database
+    tmp_path: Path, embedder: Embedder, samples: Path, database: Database
 ) -> None:
     record = tmp_path / "record"
     record.mkdir()

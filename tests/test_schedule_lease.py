@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, text
 
 from assistant.config import Settings
 from assistant.domain.schedule import ScheduledRun
-from assistant.embeddings import LocalMiniLMEmbedder
-from assistant.server import app_from_environment, serve_environment
+from assistant.embeddings import Embedder
+from assistant.server import SERVE_LOCAL_CSRF, app_from_environment, serve_environment
 from assistant.service import Assistant
 from assistant.service.schedule import LEASE, ScheduleService
 from assistant.store.leases import LeaseStore
@@ -40,7 +40,7 @@ BERLIN_SEVEN = dt.datetime(2026, 11, 23, 6, 0)  # 07:00 in Berlin, Monday
 
 @pytest.fixture(scope="module")
 def postgres_harbor(
-    tmp_path_factory: pytest.TempPathFactory, embedder: LocalMiniLMEmbedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[Settings]:
     """The sample project on a PostgreSQL server of this module's own."""
     with postgres_server() as url:
@@ -61,7 +61,7 @@ def postgres_harbor(
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def two_workers(
-    request: pytest.FixtureRequest, harbor: Any, tmp_path: Path, embedder: LocalMiniLMEmbedder
+    request: pytest.FixtureRequest, harbor: Any, tmp_path: Path, embedder: Embedder
 ) -> Iterator[tuple[Assistant, Assistant]]:
     """Two workers' Assistants on one database, each with its own engine (as two processes)."""
     if request.param == "sqlite":
@@ -253,7 +253,11 @@ def test_serve_with_two_workers_drafts_each_weekly_time_once(harbor: Any, tmp_pa
         engine.dispose()
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=60)
+        try:
+            output, _ = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
 
     assert answers == [200] * 6
     assert output.count("Started server process") == 2, output
@@ -284,7 +288,22 @@ def test_each_workers_app_keeps_local_mode_only_while_no_token_exists(
         monkeypatch.setenv(name, value)
     local = app_from_environment()
     assert local.state.local_mode is True
+    # A page from one worker is posted to another: both check the same form token.
+    other_worker = app_from_environment()
+    assert local.state.local_csrf == other_worker.state.local_csrf == decided[SERVE_LOCAL_CSRF]
     local.state.assistant.access.create_token("pm", ["harbor"])
     assert app_from_environment().state.local_mode is False
     monkeypatch.setenv("PMASSIST_SERVE_LOCAL_MODE", "0")
     assert app_from_environment().state.local_mode is False
+
+
+def test_a_tick_that_began_as_holder_starts_no_timed_job_once_the_lease_is_lost(
+    two_workers: tuple[Assistant, Assistant],
+) -> None:
+    clock = Clock(BERLIN_SEVEN)
+    a, b = workers_on(two_workers, clock)
+    assert b.lead()  # b holds the lease; a's poll is refused
+    assert not a.lead()
+    # a's tick thread started while it still held the lease (timed): it must not draft now.
+    assert a.tick(timed=True) == []
+    assert [run.job for run in b.tick(timed=True)] == ["weekly_draft"]

@@ -66,10 +66,12 @@ class Embedder(Embeddings):
                 return list(vector)
         vector = self.embed_texts([text])[0].tolist()
         with _QUERIES_LOCK:
-            assert self._queries is not None
-            self._queries[text] = vector
-            while len(self._queries) > QUERIES_REMEMBERED:
-                self._queries.popitem(last=False)
+            # A fresh memory when the questions were forgotten meanwhile.
+            queries: OrderedDict[str, list[float]] = self._queries or OrderedDict()
+            queries[text] = vector
+            while len(queries) > QUERIES_REMEMBERED:
+                queries.popitem(last=False)
+            self._queries = queries
         return list(vector)
 
 

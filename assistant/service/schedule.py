@@ -72,6 +72,10 @@ class ScheduleService:
         self._loop: threading.Thread | None = None
         self.worker = worker or worker_id()
         self._running: set[int] = set()  # ids of the runs this worker is running now
+        # Cleared while another worker holds the lease: a tick that began as the holder stops
+        # starting timed jobs once the lease is lost (the new holder runs them).
+        self._leading = threading.Event()
+        self._leading.set()
 
     @property
     def notifier(self) -> Notifier:
@@ -163,6 +167,8 @@ class ScheduleService:
             with self._guard:
                 asked = project in self._pending and job == "sync"
                 reconcile = self._pending.get(project, False) and asked
+            if not asked and not self._leading.is_set():
+                continue
             try:
                 with self._claim(project, job):
                     trigger: Trigger = "webhook" if asked else "schedule"
@@ -337,6 +343,10 @@ class ScheduleService:
             with self._guard:
                 mine = set(self._running)
             self.wiring.runs.interrupt_unfinished(now, keep=mine)
+        if outcome == "refused":
+            self._leading.clear()
+        else:
+            self._leading.set()
         return outcome != "refused"
 
     def step(self, lease: dt.timedelta = LEASE) -> list[ScheduledRun]:

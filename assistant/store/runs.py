@@ -55,6 +55,7 @@ class RunStore:
                     scheduled_runs.c.outcome == "running", scheduled_runs.c.id.not_in(list(keep))
                 )
             ).all()
+            marked = 0
             for run_id, body in rows:
                 run = ScheduledRun.model_validate_json(body).model_copy(
                     update={
@@ -63,12 +64,14 @@ class RunStore:
                         "detail": "The server stopped before the run finished.",
                     }
                 )
-                connection.execute(
+                # Still running: a run its worker finished meanwhile keeps how it really ended.
+                result = connection.execute(
                     update(scheduled_runs)
-                    .where(scheduled_runs.c.id == run_id)
+                    .where(scheduled_runs.c.id == run_id, scheduled_runs.c.outcome == "running")
                     .values(outcome="interrupted", finished_at=when, run_json=run.model_dump_json())
                 )
-        return len(rows)
+                marked += result.rowcount
+        return marked
 
     def history(self, project: str | None = None, limit: int = HISTORY_SHOWN) -> list[ScheduledRun]:
         query = select(scheduled_runs.c.id, scheduled_runs.c.run_json)
