@@ -257,17 +257,23 @@ def export_int8(target: Path) -> None:
         )
         optimised.save_model_to_file(str(fused))
         partial = target.with_name(target.name + ".partial")
-        quantize_dynamic(
-            str(fused),
-            str(partial),
-            per_channel=True,
-            weight_type=QuantType.QInt8,
-            # 7-bit weights: the int8 products cannot saturate, so no vector depends on it.
-            reduce_range=True,
-            nodes_to_exclude=feed_forward_outputs(onnx.load(str(fused))),
-            # Fused operators have no shape inference; their outputs are float.
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
+        # The quantiser logs advice for model authors on the root logger, which is the PM's
+        # terminal here; silenced for these two seconds, once.
+        logging.disable(logging.WARNING)
+        try:
+            quantize_dynamic(
+                str(fused),
+                str(partial),
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                # 7-bit weights: the int8 products cannot saturate, so no vector depends on it.
+                reduce_range=True,
+                nodes_to_exclude=feed_forward_outputs(onnx.load(str(fused))),
+                # Fused operators have no shape inference; their outputs are float.
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+        finally:
+            logging.disable(logging.NOTSET)
         partial.replace(target)  # a half-written model is never picked up
 
 
