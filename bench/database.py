@@ -27,15 +27,13 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -162,39 +160,6 @@ def run_clients(
 # The databases ------------------------------------------------------------------------------
 
 
-@contextmanager
-def serving(assistant: Any) -> Iterator[str]:
-    """The app in a real uvicorn server on a free loopback port (as `tests/live_server.py`)."""
-    import uvicorn
-
-    from assistant.server import create_app
-
-    with socket.socket() as probe:  # a free loopback port
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(assistant, local_mode=False),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the bench server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 def timed_writes(assistant: Any) -> dict[str, list[float]]:
     """Wrap the draft store's two writes so that their own time is recorded: the save of a
     draft (`save_report`, on its own transaction) and the approval (`decide`)."""
@@ -271,6 +236,7 @@ def main() -> None:
     from assistant.embeddings import LocalMiniLMEmbedder
     from assistant.service import Assistant
     from bench.ingest import machine
+    from tests.live_server import live_server
     from tests.postgres import postgres_server
 
     began = time.perf_counter()
@@ -331,7 +297,10 @@ def main() -> None:
             name: assistants[name].drafts.summaries(PROJECT, "status_report")[0].id
             for name in names
         }
-        urls = {name: stack.enter_context(serving(assistants[name])) for name in names}
+        urls = {
+            name: stack.enter_context(live_server(assistants[name], access_log=False))
+            for name in names
+        }
         load: dict[str, dict[str, Any]] = {
             name: {"wall_s": 0.0, "latencies": {n: [] for n, _ in MIX}, "errors": []}
             for name in names

@@ -16,7 +16,11 @@ from tests.conftest import free_port
 
 @contextmanager
 def live_server(
-    assistant: Assistant, *, local_mode: bool = False, lifespan: str = "off"
+    assistant: Assistant,
+    *,
+    local_mode: bool = False,
+    lifespan: str = "off",
+    access_log: bool = True,
 ) -> Iterator[str]:
     """The app served on a free loopback port; yields its base URL. `lifespan="on"` runs
     the app's start-up and shut-down (the MCP session manager, the schedule)."""
@@ -27,6 +31,7 @@ def live_server(
         port=port,
         log_level="warning",
         lifespan=lifespan,
+        access_log=access_log,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
