@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.domain.record import StatusCategory
 
 EmbeddingsProvider = Literal["local", "openai"]
-EmbeddingBackend = Literal["auto", "onnx", "torch"]
+EmbeddingBackend = Literal["auto", "bf16", "onnx", "torch"]
 ChatProvider = Literal["auto", "openai", "azure", "local", "none"]
 
 
@@ -60,12 +60,14 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_backend: EmbeddingBackend = Field(
         default="auto",
-        description="How the bundled model embeds chunks: auto (int8 ONNX when it passes its "
-        "fidelity check, else PyTorch), onnx (int8 or an error), torch.",
+        description="How the bundled model embeds chunks: auto (the fastest copy that passes "
+        "its fidelity check: bfloat16 on CPUs with AMX, else int8 ONNX, else PyTorch float32), "
+        "bf16 or onnx (that copy or an error), torch (float32).",
     )
     model_cache: Path | None = Field(
         default=None,
-        description="Where the int8 embedding model is built once (default: PMASSIST_HOME/models).",
+        description="Where the int8 embedding model is built once and the copies' fidelity "
+        "reports are kept (default: PMASSIST_HOME/models).",
     )
     chunk_tokens: int = Field(
         default=220,

@@ -9,7 +9,7 @@
    for real, and larger sizes reuse those vectors with small random noise (a realistic vector
    distribution without a 35-minute embedding run). Queries are the labelled questions.
    The query's vector is computed for every query (the per-process memory of questions is
-   emptied first), with pmassist's default model (the int8 copy of MiniLM), and hybrid
+   emptied first), with pmassist's default model (questions on the float MiniLM), and hybrid
    retrieval is timed again with the PyTorch model beside it.
 """
 
@@ -34,7 +34,7 @@ import bench  # noqa: E402, F401  (sets the environment every benchmark runs wit
 from assistant.config import Settings  # noqa: E402
 from assistant.domain.record import Chunk, Document, Kind, Locator, Ticket  # noqa: E402
 from assistant.embeddings import Embedder, LocalMiniLMEmbedder  # noqa: E402
-from assistant.embeddings.int8 import fastest_local_embedder  # noqa: E402
+from assistant.embeddings.chunks import fastest_local_embedder  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from assistant.store.documents import DocumentWrite  # noqa: E402
 from bench.ingest import AREAS, PEOPLE, PROBLEMS, machine, sentence  # noqa: E402

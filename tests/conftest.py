@@ -22,7 +22,8 @@ from sqlalchemy.pool import NullPool
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
-from assistant.embeddings.int8 import fastest_local_embedder
+from assistant.embeddings.bf16 import cpu_multiplies_bf16
+from assistant.embeddings.chunks import fastest_local_embedder
 from assistant.service import Assistant
 from assistant.service import wiring as service_wiring
 from assistant.store.db import metadata, open_engine, schema_migrations
@@ -106,15 +107,18 @@ def _isolated_environment(
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The int8 embedding model is built once per test session (as once per installation),
-    and every Settings a test creates, in this process or a child, finds it there."""
+    """The int8 embedding model is built, and the copies checked, once per test session (as
+    once per installation); every Settings a test creates, in this process or a child, finds
+    them there."""
     return tmp_path_factory.mktemp("models")
 
 
 @pytest.fixture(scope="session")
 def embedder(model_cache: Path) -> Embedder:
-    """The bundled model as the product runs it by default (int8 ONNX; it must pass)."""
-    model = fastest_local_embedder(model_cache, batch_size=32, backend="onnx")
+    """The bundled model as the product runs it by default on this CPU: the bfloat16 copy for
+    chunks where the CPU has AMX, the int8 ONNX copy elsewhere (it must pass, not fall back)."""
+    default_copy = "bf16" if cpu_multiplies_bf16() else "onnx"
+    model = fastest_local_embedder(model_cache, batch_size=32, backend=default_copy)
     model.load()
     return model
 

