@@ -103,13 +103,21 @@ def test_the_bf16_copy_shares_the_float_weights_and_agrees_closely(
     fresh = compare(float_model, copy, PM_TEXTS, BF16_RECIPE)
     # bfloat16 products summed in float32: far inside the bound the int8 copy meets (0.99).
     assert fresh.mean_cosine >= 0.999 and fresh.min_cosine >= 0.999, fresh.describe()
-    assert fresh.mean_cosine < 1.0 - 1e-7  # it really ran in bfloat16
+    assert copy.float_model is float_model  # no second model in memory
+    assert np.abs(copy.embed_texts(PM_TEXTS) - before).max() > 1e-4  # it really ran in bfloat16
     # The float model is unchanged by it: autocast ended with the call.
     assert np.array_equal(float_model.embed_texts(PM_TEXTS), before)
 
 
+def _never_called(*args: object) -> FidelityReport:
+    raise AssertionError("the copy was checked again")
+
+
 def test_the_bf16_check_runs_once_and_its_report_is_kept(
-    tmp_path: Path, float_model: LocalMiniLMEmbedder, amx: Callable[[bool], None]
+    tmp_path: Path,
+    float_model: LocalMiniLMEmbedder,
+    amx: Callable[[bool], None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     amx(True)
     cache = tmp_path / "models"
@@ -117,6 +125,10 @@ def test_the_bf16_check_runs_once_and_its_report_is_kept(
     report = bf16_report(cache)
     assert report is not None and report.passed and report.passages >= 100
     assert report.min_cosine >= 0.999, report.describe()
+    # A passing report kept is not checked again.
+    with monkeypatch.context() as patched:
+        patched.setattr(bf16_module, "check_copy", _never_called)
+        assert isinstance(prepare_bf16(cache, float_model), Bf16MiniLMEmbedder)
     # The kept report is what later processes trust: a failed one stops the copy.
     failed = FidelityReport(passages=120, mean_cosine=0.95, min_cosine=0.80, recipe=BF16_RECIPE)
     write_report(cache / REPORT_FILE, failed)
@@ -142,6 +154,15 @@ def test_without_amx_auto_uses_the_int8_copy_and_bf16_is_refused(
         insisting.embed_chunks(["the first chunk of an ingest"])
 
 
+def _cache_with_the_int8_copy(tmp_path: Path, model_cache: Path) -> Path:
+    """A model cache holding the session's int8 copy and its report, and nothing else."""
+    cache = tmp_path / "models"
+    cache.mkdir()
+    for name in (MODEL_FILE, report_path(Path(MODEL_FILE)).name):
+        (cache / name).write_bytes((model_cache / name).read_bytes())
+    return cache
+
+
 def test_a_bf16_copy_that_failed_its_check_gives_way_to_the_int8_copy(
     tmp_path: Path,
     model_cache: Path,
@@ -150,10 +171,7 @@ def test_a_bf16_copy_that_failed_its_check_gives_way_to_the_int8_copy(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     amx(True)
-    cache = tmp_path / "models"
-    cache.mkdir()
-    for name in (MODEL_FILE, report_path(Path(MODEL_FILE)).name):
-        (cache / name).write_bytes((model_cache / name).read_bytes())
+    cache = _cache_with_the_int8_copy(tmp_path, model_cache)
     failed = FidelityReport(passages=120, mean_cosine=0.98, min_cosine=0.90, recipe=BF16_RECIPE)
     write_report(cache / REPORT_FILE, failed)
     with caplog.at_level(logging.WARNING, logger="pmassist"):
@@ -161,6 +179,29 @@ def test_a_bf16_copy_that_failed_its_check_gives_way_to_the_int8_copy(
     assert type(chunks) is OnnxMiniLMEmbedder
     assert "bfloat16 copy failed its fidelity check: mean cosine 0.9800" in caplog.text
     assert "trying the int8 copy" in caplog.text
+
+
+def test_a_bf16_check_that_breaks_is_named_and_the_int8_copy_used(
+    tmp_path: Path,
+    model_cache: Path,
+    int8_copy: ChunksMiniLM,
+    amx: Callable[[bool], None],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    amx(True)
+
+    def broken(*args: object) -> FidelityReport:
+        raise RuntimeError("oneDNN: could not create a primitive")
+
+    monkeypatch.setattr(bf16_module, "check_copy", broken)
+    cache = _cache_with_the_int8_copy(tmp_path, model_cache)
+    with caplog.at_level(logging.WARNING, logger="pmassist"):
+        chunks = fastest_local_embedder(cache, batch_size=32).chunks
+    assert type(chunks) is OnnxMiniLMEmbedder
+    assert "Could not check the bfloat16 copy: oneDNN: could not create a primitive" in caplog.text
+    with pytest.raises(EmbeddingError, match="Could not check the bfloat16 copy"):
+        fastest_local_embedder(cache, batch_size=32, backend="bf16").embed_chunks(["a"])
 
 
 def test_the_int8_copy_is_built_from_the_bundled_weights_and_agrees_with_pytorch(
@@ -229,8 +270,11 @@ def test_a_cache_that_cannot_be_written_is_named_and_a_copy_still_used_where_it_
     assert type(chunks) is LocalMiniLMEmbedder
     assert f"in {blocked / 'models'}" in caplog.text and "PMASSIST_MODEL_CACHE" in caplog.text
     amx(True)  # the bfloat16 copy needs no file: it is used, its check redone next time
-    chunks = fastest_local_embedder(blocked / "models", batch_size=32).chunks
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pmassist"):
+        chunks = fastest_local_embedder(blocked / "models", batch_size=32).chunks
     assert type(chunks) is Bf16MiniLMEmbedder
+    assert "every process checks it again" in caplog.text
 
 
 def test_a_query_is_embedded_once_per_process(embedder: Embedder) -> None:
@@ -245,13 +289,20 @@ def test_a_query_is_embedded_once_per_process(embedder: Embedder) -> None:
 
 
 def test_retrieval_recall_on_the_labelled_questions_matches_pytorch(
-    tmp_path: Path, embedder: Embedder, int8_copy: ChunksMiniLM, float_model: LocalMiniLMEmbedder
+    tmp_path: Path,
+    model_cache: Path,
+    int8_copy: ChunksMiniLM,
+    float_model: LocalMiniLMEmbedder,
+    amx: Callable[[bool], None],
 ) -> None:
-    """The sample project's labelled questions, answered offline with PyTorch alone, with the
-    default on this CPU and with the int8 copy (each index built by that copy): recall@8
-    within 0.01 of PyTorch's, and the facts the answers carry at least as many (within 0.01)."""
+    """The sample project's labelled questions, answered offline with PyTorch alone and with
+    each copy building the index (bfloat16, int8): recall@8 within 0.01 of PyTorch's, and the
+    facts the answers carry at least as many (within 0.01)."""
+    amx(True)  # measured on any CPU: bfloat16 computes without AMX too, only slower
+    bf16_copy = fastest_local_embedder(model_cache, batch_size=32, backend="bf16")
     recall, facts = {}, {}
-    for name, model in (("torch", float_model), ("default", embedder), ("int8", int8_copy)):
+    models = (("torch", float_model), ("bf16", bf16_copy), ("int8", int8_copy))
+    for name, model in models:
         settings = Settings(_env_file=None, home=tmp_path / name)  # type: ignore[call-arg]
         assistant = Assistant(settings, embedder=model, language_model=None)
         run = assistant.evals.run(
@@ -265,6 +316,6 @@ def test_retrieval_recall_on_the_labelled_questions_matches_pytorch(
         recall[name] = qa.metrics["recall_at_8"]
         facts[name] = qa.metrics["answer_fact_recall"]
     assert recall["torch"] >= 0.75
-    for copy in ("default", "int8"):
+    for copy in ("bf16", "int8"):
         assert abs(recall[copy] - recall["torch"]) <= 0.01, recall
         assert facts[copy] >= facts["torch"] - 0.01, facts  # no fact lost

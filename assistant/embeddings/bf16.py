@@ -35,12 +35,12 @@ BF16_BATCH = 32
 
 
 def cpu_multiplies_bf16() -> bool:
-    """Whether this CPU has AMX tiles, which multiply bfloat16 in hardware (and the operating
-    system lets programs use them)."""
+    """Whether this CPU has AMX tiles, which multiply bfloat16 in hardware, and the operating
+    system lets this process use them (a virtual machine may show the flag and refuse)."""
     try:
         import torch
 
-        return bool(torch.cpu._is_amx_tile_supported())
+        return bool(torch.cpu._is_amx_tile_supported() and torch.cpu._init_amx())
     except (ImportError, AttributeError, RuntimeError):
         return False  # an older torch cannot tell: assume not
 
@@ -80,12 +80,23 @@ def prepare_bf16(cache: Path, float_model: LocalMiniLMEmbedder) -> Bf16MiniLMEmb
     report_file = cache / REPORT_FILE
     report = read_report(report_file, BF16_RECIPE)
     if report is None:
-        report = check_copy(float_model, copy, BF16_RECIPE)
+        try:
+            report = check_copy(float_model, copy, BF16_RECIPE)
+        except EmbeddingError:
+            raise
+        except Exception as error:  # any failure of the check leaves the next copy in use, named
+            raise EmbeddingError(f"Could not check the bfloat16 copy: {error}") from error
         try:
             cache.mkdir(parents=True, exist_ok=True)
             write_report(report_file, report)
         except OSError as error:  # the check is redone by the next process; nothing is lost
-            log.info("The bfloat16 fidelity report could not be kept in %s (%s)", cache, error)
+            log.warning(
+                "The bfloat16 copy's fidelity report could not be kept in %s (%s), so every "
+                "process checks it again; set PMASSIST_MODEL_CACHE to a folder pmassist can "
+                "write.",
+                cache,
+                error,
+            )
     if not report.passed:
         raise EmbeddingError(f"The bfloat16 copy failed its fidelity check: {report.describe()}")
     return copy

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -66,15 +67,20 @@ def compare(float_model: Embedder, copy: Embedder, texts: list[str], recipe: int
     return FidelityReport(len(texts), float(cosines.mean()), float(cosines.min()), recipe)
 
 
-def check_copy(float_model: Embedder, copy: Embedder, recipe: int) -> FidelityReport:
-    """The copy compared with the float model on the fidelity sample."""
+def required_sample() -> list[str]:
+    """The fidelity sample, or an error saying it is missing (nothing can be checked)."""
     sample = fidelity_sample()
     if not sample:
         raise EmbeddingError(
             "The fidelity sample (the sample project's record, installed with pmassist's "
             "evals) is missing, so a faster copy of the embedding model cannot be checked."
         )
-    return compare(float_model, copy, sample, recipe)
+    return sample
+
+
+def check_copy(float_model: Embedder, copy: Embedder, recipe: int) -> FidelityReport:
+    """The copy compared with the float model on the fidelity sample."""
+    return compare(float_model, copy, required_sample(), recipe)
 
 
 def read_report(path: Path, recipe: int) -> FidelityReport | None:
@@ -83,12 +89,13 @@ def read_report(path: Path, recipe: int) -> FidelityReport | None:
         return None
     try:
         report = FidelityReport(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):
-        return None  # damaged or from another version: check again
+    except (OSError, ValueError, TypeError):
+        return None  # unreadable, damaged or from another version: check again
     return report if report.recipe == recipe else None
 
 
 def write_report(path: Path, report: FidelityReport) -> None:
-    partial = path.with_name(path.name + ".partial")
+    # Per process: workers checking at the same time never write into one another's file.
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(asdict(report)), encoding="utf-8")
     partial.replace(path)  # a half-written report is never read

@@ -25,7 +25,13 @@ import numpy as np
 
 from assistant.domain.errors import EmbeddingError
 from assistant.embeddings import LOCAL_MODEL_ID, Embedder, LocalMiniLMEmbedder
-from assistant.embeddings.fidelity import FidelityReport, check_copy, read_report, write_report
+from assistant.embeddings.fidelity import (
+    FidelityReport,
+    compare,
+    read_report,
+    required_sample,
+    write_report,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -233,11 +239,10 @@ def prepare_int8(cache: Path, float_model: LocalMiniLMEmbedder) -> tuple[Path, F
 
 def _build(model_file: Path, float_model: LocalMiniLMEmbedder) -> FidelityReport:
     log.info("Building the int8 embedding model in %s (once)", model_file.parent)
+    sample = required_sample()  # before the export: without it the copy cannot be trusted
     try:
         export_int8(model_file)
-        report = check_copy(float_model, OnnxMiniLMEmbedder(model_file), EXPORT_RECIPE)
-    except EmbeddingError:
-        raise
+        report = compare(float_model, OnnxMiniLMEmbedder(model_file), sample, EXPORT_RECIPE)
     except Exception as error:  # any exporter failure leaves PyTorch in use, named
         raise EmbeddingError(f"Could not build the int8 embedding model: {error}") from error
     write_report(report_path(model_file), report)
