@@ -4,10 +4,8 @@ chosen in that order, and retrieving what the PyTorch model retrieves."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -239,11 +237,9 @@ def test_an_int8_copy_that_failed_its_check_is_not_used(
 ) -> None:
     amx(False)
     # The real model file, with a report saying it disagreed with PyTorch.
-    cache = tmp_path / "models"
-    cache.mkdir()
-    (cache / MODEL_FILE).write_bytes((model_cache / MODEL_FILE).read_bytes())
+    cache = _cache_with_the_int8_copy(tmp_path, model_cache)
     failed = FidelityReport(passages=120, mean_cosine=0.95, min_cosine=0.80, recipe=EXPORT_RECIPE)
-    report_path(cache / MODEL_FILE).write_text(json.dumps(asdict(failed)), encoding="utf-8")
+    write_report(report_path(cache / MODEL_FILE), failed)
 
     with caplog.at_level(logging.WARNING, logger="pmassist"):
         default = fastest_local_embedder(cache, batch_size=32, backend="auto")

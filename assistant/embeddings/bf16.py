@@ -64,8 +64,7 @@ class Bf16MiniLMEmbedder(Embedder):
 
         # One autocast region for the whole call: the weights are rounded once, not per batch.
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            vectors = self.float_model.encode(texts, self.batch_size)
-        return np.asarray(vectors, dtype=np.float32)
+            return self.float_model.encode(texts, self.batch_size)
 
 
 def prepare_bf16(cache: Path, float_model: LocalMiniLMEmbedder) -> Bf16MiniLMEmbedder:
